@@ -1,0 +1,1 @@
+"""Ray actors (installed as ``pictag.actors``): thin shells around domain objects in ``pictag``."""

@@ -1,0 +1,1 @@
+"""The `pictag` command line."""

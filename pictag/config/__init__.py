@@ -1,0 +1,27 @@
+"""Configuration: one pydantic tree, loaded from one YAML file."""
+
+from pictag.config.cameras import CameraConfig
+from pictag.config.detector import DetectorConfig
+from pictag.config.loader import ConfigProblems, load_config, parse_config
+from pictag.config.privacy import PrivacyConfig
+from pictag.config.reid import ReidConfig
+from pictag.config.root import PictagConfig
+from pictag.config.runtime import RuntimeConfig
+from pictag.config.server import ServerConfig
+from pictag.config.storage import StorageConfig
+from pictag.config.tracking import TrackingConfig
+
+__all__ = [
+    "CameraConfig",
+    "ConfigProblems",
+    "DetectorConfig",
+    "PictagConfig",
+    "PrivacyConfig",
+    "ReidConfig",
+    "RuntimeConfig",
+    "ServerConfig",
+    "StorageConfig",
+    "TrackingConfig",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,81 @@
+"""A commented example configuration, generated from the models themselves.
+
+Generating it (instead of keeping a hand-written copy) means the example and
+its comments can never drift from what the validator accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from pictag.config.root import PictagConfig
+
+EXAMPLE_CAMERAS: list[dict[str, Any]] = [
+    {"id": "entrance", "name": "Entrance", "url": "rtsp://viewer:change-me@192.168.1.20:554/stream1", "analysis_fps": 10},
+    {"id": "till", "name": "Till", "url": "rtsp://192.168.1.21:554/h264", "transport": "udp", "enabled": False},
+]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return '""'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _section(model: type[BaseModel], indent: str) -> list[str]:
+    lines: list[str] = []
+    instance = model()
+    for name, field in model.model_fields.items():
+        if field.description:
+            lines.append(f"{indent}# {field.description}")
+        value = getattr(instance, name)
+        if isinstance(value, BaseModel):
+            lines.append(f"{indent}{name}:")
+            lines.extend(_section(type(value), indent + "  "))
+        elif isinstance(value, list):
+            lines.append(f"{indent}{name}: [{', '.join(_scalar(v) for v in value)}]")
+        elif isinstance(value, dict):
+            lines.append(f"{indent}{name}: {{}}")
+        else:
+            lines.append(f"{indent}{name}: {_scalar(value)}")
+    return lines
+
+
+def example_yaml() -> str:
+    """The example configuration as YAML text with a comment above every field."""
+    lines = [
+        "# PicTag configuration. Check it with `pictag config check FILE`; start with `pictag up -c FILE`.",
+        "# Camera fields: id, name, url, analysis_fps, enabled, transport (tcp|udp), loop, node,",
+        "# resources, open_timeout_s, read_timeout_s, stall_timeout_s.",
+        "cameras:",
+    ]
+    for cam in EXAMPLE_CAMERAS:
+        first = True
+        for key, value in cam.items():
+            lines.append(f"  {'- ' if first else '  '}{key}: {_scalar(value)}")
+            first = False
+    for name, field in PictagConfig.model_fields.items():
+        if name == "cameras":
+            continue
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            lines.append("")
+            if field.description:
+                lines.append(f"# {field.description}")
+            lines.append(f"{name}:")
+            lines.extend(_section(annotation, "  "))
+        else:
+            lines.append("")
+            if field.description:
+                lines.append(f"# {field.description}")
+            lines.append(f"{name}: {_scalar(field.default)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,16 @@
+"""Ray runtime settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from pictag.config.base import ConfigModel
+
+
+class RuntimeConfig(ConfigModel):
+    """How the Ray runtime is started or joined."""
+
+    address: str | None = Field(default=None, description="Ray cluster to join ('auto' or HOST:PORT); empty: start a local one.")
+    object_store_mb: int = Field(default=512, ge=64, le=65536, description="Object store size of a local Ray runtime.")
+    in_flight: int = Field(default=2, ge=1, le=16, description="Frames per camera in flight before new frames are skipped.")
+    temp_dir: str | None = Field(default=None, description="Ray temp dir (short path; default /tmp/pictag-ray).")

@@ -1,0 +1,1 @@
+"""The Ray Serve FastAPI app (installed as ``pictag.serve``): REST, WebSocket, dashboard."""

@@ -1,0 +1,42 @@
+"""Shared fixtures: the assets directory (real models/videos) for every test that needs it.
+
+In CI (``CI`` set) a missing asset is a failure, never a skip: a green run must
+mean the real models were exercised.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pictag import assets as assets_mod
+from pictag.errors import AssetError
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+def require_asset(name: str) -> Path:
+    """Path of a shared asset; fail in CI, skip elsewhere when it is missing."""
+    try:
+        return assets_mod.resolve(name)
+    except AssetError as err:
+        if _in_ci():
+            pytest.fail(f"required asset missing in CI: {err}")
+        pytest.skip(f"asset not available ({err}); set PICTAG_ASSETS to ../shared/assets")
+
+
+@pytest.fixture(scope="session")
+def asset():
+    """``asset("vtest.avi")`` → Path, failing in CI when missing."""
+    return require_asset
+
+
+@pytest.fixture(scope="session")
+def assets_dir() -> Path:
+    """The directory holding the shared assets (the one $PICTAG_ASSETS names)."""
+    path = require_asset("videos/vtest.avi")
+    return path.parent.parent
