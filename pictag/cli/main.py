@@ -19,6 +19,7 @@ from pictag.errors import PictagError
 COMMAND_MODULES = (
     "pictag.cli.config_cmd",
     "pictag.cli.assets_cmd",
+    "pictag.cli.eval_cmd",
 )
 
 

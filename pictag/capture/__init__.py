@@ -1,0 +1,1 @@
+"""Camera sources: URL parsing, reader threads, the camera state machine."""

@@ -1,0 +1,1 @@
+"""Readers for MOTChallenge ground truth and labelled video crops."""

@@ -1,0 +1,1 @@
+"""Person detection backends (YOLO on OpenVINO)."""

@@ -1,0 +1,1 @@
+"""Evaluation: MOT metrics, re-id and identity scoring."""

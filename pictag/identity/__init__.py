@@ -1,0 +1,1 @@
+"""Identities and visits: the gallery, matching and visit bookkeeping."""

@@ -1,0 +1,1 @@
+"""Anonymisation of every image that leaves the pipeline."""

@@ -1,0 +1,1 @@
+"""Re-identification at run time: crop embedders (OpenVINO)."""

@@ -1,0 +1,1 @@
+"""A real RTSP camera simulator (GStreamer RTSP server fed by ffmpeg)."""

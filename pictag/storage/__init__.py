@@ -1,0 +1,1 @@
+"""The local DuckDB store: schema migrations, batched writes, queries."""
