@@ -40,3 +40,29 @@ def assets_dir() -> Path:
     """The directory holding the shared assets (the one $PICTAG_ASSETS names)."""
     path = require_asset("videos/vtest.avi")
     return path.parent.parent
+
+
+# ---- real Ray runtime -------------------------------------------------------------------
+
+TEST_RAY_TEMP = "/tmp/pictag-test-ray"
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray runtime for the whole test session (dashboard off, short temp dir)."""
+    import ray
+
+    from pictag.actors import names
+    from pictag.actors.runtime import prepare_ray_env
+
+    prepare_ray_env()
+    ray.init(
+        address="local",
+        namespace=names.NAMESPACE,
+        include_dashboard=False,
+        object_store_memory=512 * 1024 * 1024,
+        _temp_dir=TEST_RAY_TEMP,
+        log_to_driver=False,
+    )
+    yield ray
+    ray.shutdown()

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "pictag.cli.config_cmd",
     "pictag.cli.assets_cmd",
     "pictag.cli.eval_cmd",
+    "pictag.cli.run_cmd",
 )
 
 

@@ -1,0 +1,122 @@
+"""CaptureActor: one per camera. Decodes, samples at the analysis fps, and sends frames on.
+
+The camera source's reader thread keeps only the newest decoded frame. A pump
+thread here takes a frame at most ``analysis_fps`` times a second, puts it in
+the object store (this actor owns it: frames never pass through a driver) and
+hands the ref to the node's detector. At most ``in_flight`` frames may be
+outstanding: when the window is full the frame is skipped and counted, never
+queued, so a slow detector costs freshness of nothing but the skipped frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import ray
+
+from pictag import events as ev
+from pictag.capture import CameraSource, CameraStatus, Frame
+from pictag.config import CameraConfig
+from pictag.flow import InFlightWindow
+
+log = logging.getLogger(__name__)
+
+
+def _ray_done(pending: list[Any]) -> list[Any]:
+    done, _ = ray.wait(pending, num_returns=len(pending), timeout=0)
+    return done
+
+
+def status_event(camera: CameraConfig, status: CameraStatus) -> ev.Event:
+    """A ``camera.status`` event (secret-free) for a state change."""
+    return ev.make_event(
+        ev.CAMERA_STATUS,
+        camera_id=camera.id,
+        name=camera.display_name,
+        status=status.state.value,
+        reason=status.reason,
+        since=ev.iso(status.since),
+    )
+
+
+@ray.remote(num_cpus=0, max_restarts=0)
+class CaptureActor:
+    """Owns one camera source, its sampling clock and its in-flight window."""
+
+    def __init__(self, camera: CameraConfig, detector: Any, controller: Any, in_flight: int = 2) -> None:
+        self._camera = camera
+        self._detector = detector
+        self._controller = controller
+        self._window: InFlightWindow[Any] = InFlightWindow(in_flight, _ray_done)
+        self._sent = 0
+        self._skipped = 0
+        self._stop = threading.Event()
+        self._source = CameraSource(camera, on_status=self._on_status)
+        self._pump = threading.Thread(target=self._run, name=f"pump-{camera.id}", daemon=True)
+        self._source.start()
+        self._pump.start()
+
+    def _on_status(self, status: CameraStatus) -> None:
+        # Called from the reader thread on every state change; the controller
+        # keeps the current status and republishes it as an event.
+        try:
+            self._controller.report_status.remote(self._camera.id, status_event(self._camera, status))
+        except Exception:  # the controller restarting must not kill the reader
+            log.debug("camera=%s status report failed", self._camera.id)
+
+    def _run(self) -> None:
+        period = 1.0 / self._camera.analysis_fps
+        last_seq = 0
+        next_due = time.monotonic()
+        while not self._stop.is_set():
+            frame = self._source.wait_frame(last_seq, timeout=0.5)
+            if frame is None:
+                continue
+            last_seq = frame.seq
+            now = time.monotonic()
+            if now < next_due:
+                # Sample at the analysis rate: wait for the slot, then take the newest frame.
+                if self._stop.wait(next_due - now):
+                    break
+                newer = self._source.latest()
+                if newer is not None:
+                    frame, last_seq = newer, newer.seq
+            next_due = max(next_due + period, time.monotonic() - period)
+            self._send(frame)
+
+    def _send(self, frame: Frame) -> None:
+        if not self._window.has_room():
+            self._skipped += 1
+            return
+        ref = ray.put(frame.image)
+        meta = {"seq": frame.seq, "captured_at": frame.captured_at, "sent_at": time.time(),
+                "shape": frame.image.shape}
+        self._window.add(self._detector.process.remote(self._camera.id, [ref], meta))
+        self._sent += 1
+
+    def stats(self) -> dict[str, Any]:
+        """Counters and status of this camera (secret-free)."""
+        status = self._source.status()
+        return {
+            "id": self._camera.id,
+            "status": status.state.value,
+            "reason": status.reason,
+            "since": status.since,
+            "decoded": status.frames_decoded,
+            "reconnects": status.reconnects,
+            "decode_fps": status.fps,
+            "last_frame_at": status.last_frame_at,
+            "sent": self._sent,
+            "skipped": self._skipped,
+            "in_flight": self._window.pending,
+            "node_id": ray.get_runtime_context().get_node_id(),
+        }
+
+    def stop(self) -> None:
+        """Stop the pump and the reader; the actor can then be killed."""
+        self._stop.set()
+        self._pump.join(timeout=5.0)
+        self._source.stop(timeout=5.0)

@@ -1,0 +1,306 @@
+"""ControllerActor: the control plane. Starts, watches and changes cameras at run time.
+
+It owns the capture actors and the per-node stages (detector + tracker), keeps
+each camera's current status, restarts captures that crash, and answers the
+API's camera questions by merging configuration, status and every stage's
+counters. It never touches frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import ray
+from pydantic import ValidationError
+
+from pictag.actors.capture import CaptureActor
+from pictag.actors.detector import DetectorActor
+from pictag.actors.placement import Placement
+from pictag.actors.tracker import TrackerActor
+from pictag.camera_registry import fingerprint
+from pictag.config import CameraConfig, PictagConfig
+from pictag.config.loader import format_validation_error
+from pictag.events import CAMERA_STATUS, make_event
+
+log = logging.getLogger(__name__)
+
+SUPERVISE_INTERVAL_S = 2.0
+STATS_TIMEOUT_S = 2.0
+RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class _Stage:
+    """The detector and tracker serving the cameras of one node."""
+
+    def __init__(self, key: str, detector: Any, tracker: Any) -> None:
+        self.key = key
+        self.detector = detector
+        self.tracker = tracker
+
+
+class _Camera:
+    def __init__(self, config: CameraConfig) -> None:
+        self.config = config
+        self.actor: Any | None = None
+        self.status: dict[str, Any] = {"status": "connecting", "reason": None, "since": time.time()}
+        self.restarts = 0
+        self.next_restart_at = 0.0
+        self.last_stats: dict[str, Any] = {}
+
+
+def _error(status: int, error: str, detail: str, field: str | None = None) -> dict[str, Any]:
+    return {"status": status, "error": error, "detail": detail, "field": field}
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
+class ControllerActor:
+    """Async actor: camera lifecycle, supervision and the merged camera view."""
+
+    def __init__(self, config: PictagConfig, store: Any, identity: Any, placement: Placement) -> None:
+        self._config = config
+        self._store = store
+        self._identity = identity
+        self._placement = placement
+        self._stages: dict[str, _Stage] = {}
+        self._cameras: dict[str, _Camera] = {}
+        self._supervisor: asyncio.Task[None] | None = None
+        self._self_handle: Any | None = None
+        self._file_origin = {c.id: fingerprint(c) for c in config.cameras}
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def start(self, cameras: list[CameraConfig]) -> list[str]:
+        """Start the given cameras; returns their ids. Called once by the runtime."""
+        self._self_handle = ray.get_runtime_context().current_actor
+        for cam in cameras:
+            self._cameras[cam.id] = _Camera(cam)
+            if cam.enabled:
+                self._start_capture(self._cameras[cam.id])
+            else:
+                self._set_status(cam.id, "offline", "disabled in the configuration")
+        self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+        return list(self._cameras)
+
+    def _stage(self, node: str | None) -> _Stage:
+        key = node or ""
+        stage = self._stages.get(key)
+        if stage is None:
+            options = self._placement.stage_options(node)
+            tracker = TrackerActor.options(**options).remote(self._config.tracking, self._identity)
+            detector = DetectorActor.options(**options).remote(
+                self._config.detector, self._config.assets_dir, tracker
+            )
+            stage = self._stages[key] = _Stage(key, detector, tracker)
+        return stage
+
+    def _start_capture(self, cam: _Camera) -> None:
+        stage = self._stage(cam.config.node)
+        options = self._placement.capture_options(cam.config)
+        cam.actor = CaptureActor.options(**options).remote(
+            cam.config, stage.detector, self._self_handle, self._config.runtime.in_flight
+        )
+        cam.status = {"status": "connecting", "reason": None, "since": time.time()}
+
+    async def _stop_capture(self, cam: _Camera) -> None:
+        actor, cam.actor = cam.actor, None
+        if actor is None:
+            return
+        try:
+            await asyncio.wait_for(actor.stop.remote(), 8.0)
+        except Exception as err:
+            log.debug("camera=%s stop: %s", cam.config.id, type(err).__name__)
+        ray.kill(actor, no_restart=True)
+        stage = self._stages.get(cam.config.node or "")
+        if stage is not None:
+            stage.detector.forget.remote(cam.config.id)
+            stage.tracker.forget.remote(cam.config.id)
+        await self._identity.end_camera.remote(cam.config.id)
+
+    async def stop(self) -> None:
+        """Stop every camera (the runtime then shuts Ray down)."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+        await asyncio.gather(*(self._stop_capture(c) for c in self._cameras.values()), return_exceptions=True)
+
+    # ---- status ----------------------------------------------------------------------
+    def _set_status(self, camera_id: str, status: str, reason: str | None) -> None:
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return
+        if cam.status.get("status") == status and cam.status.get("reason") == reason:
+            return
+        cam.status = {"status": status, "reason": reason, "since": time.time()}
+        event = make_event(CAMERA_STATUS, camera_id=camera_id, name=cam.config.display_name,
+                           status=status, reason=reason)
+        self._identity.publish.remote([event])
+
+    async def report_status(self, camera_id: str, event: dict[str, Any]) -> None:
+        """A capture actor's state change (already a secret-free event)."""
+        cam = self._cameras.get(camera_id)
+        if cam is None or cam.actor is None:
+            return
+        cam.status = {"status": event["status"], "reason": event.get("reason"), "since": event["ts_unix"]}
+        self._identity.publish.remote([event])
+
+    async def _supervise(self) -> None:
+        while True:
+            await asyncio.sleep(SUPERVISE_INTERVAL_S)
+            try:
+                await self._check_captures()
+            except Exception:
+                log.exception("camera supervision failed")
+
+    async def _check_captures(self) -> None:
+        now = time.time()
+        for cam in list(self._cameras.values()):
+            if not cam.config.enabled:
+                continue
+            if cam.actor is None:
+                if now >= cam.next_restart_at:
+                    self._start_capture(cam)
+                continue
+            try:
+                cam.last_stats = await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S)
+                cam.restarts = 0
+            except asyncio.TimeoutError:
+                continue
+            except Exception as err:  # actor died (crash or its node went away)
+                log.warning("camera=%s capture actor lost (%s); restarting", cam.config.id, type(err).__name__)
+                cam.actor = None
+                delay = RESTART_BACKOFF_S[min(cam.restarts, len(RESTART_BACKOFF_S) - 1)]
+                cam.restarts += 1
+                cam.next_restart_at = now + delay
+                self._set_status(cam.config.id, "offline", f"capture process lost ({type(err).__name__}); retrying in {delay:.0f} s")
+
+    # ---- queries ---------------------------------------------------------------------
+    async def list_cameras(self) -> list[dict[str, Any]]:
+        """Every camera merged with the counters of its capture actor and stages."""
+        captures = {cid: c.actor.stats.remote() for cid, c in self._cameras.items() if c.actor is not None}
+        stage_refs = {k: (s.detector.stats.remote(), s.tracker.stats.remote()) for k, s in self._stages.items()}
+        identity_ref = self._identity.stats.remote()
+
+        async def get(ref: Any, default: Any) -> Any:
+            try:
+                return await asyncio.wait_for(ref, STATS_TIMEOUT_S)
+            except Exception:
+                return default
+
+        capture_stats = {cid: await get(ref, None) for cid, ref in captures.items()}
+        stage_stats = {k: (await get(d, {}), await get(t, {})) for k, (d, t) in stage_refs.items()}
+        identity_stats = await get(identity_ref, {})
+        out = []
+        for cid, cam in self._cameras.items():
+            stats = capture_stats.get(cid)
+            if stats is not None:
+                cam.last_stats = stats
+            det, trk = stage_stats.get(cam.config.node or "", ({}, {}))
+            out.append(_camera_view(cam, det.get("cameras", {}).get(cid, {}),
+                                    trk.get("cameras", {}).get(cid, {}), identity_stats.get(cid, {})))
+        return out
+
+    async def stages(self) -> dict[str, Any]:
+        """Stage actors per node key, for diagnostics and tests."""
+        return {k: {"detector": s.detector, "tracker": s.tracker} for k, s in self._stages.items()}
+
+    async def capture_actor(self, camera_id: str) -> Any:
+        """The capture actor handle of a camera (tests, diagnostics)."""
+        cam = self._cameras.get(camera_id)
+        return None if cam is None else cam.actor
+
+    # ---- run-time changes ------------------------------------------------------------
+    async def add_camera(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate and start a new camera."""
+        try:
+            config = CameraConfig.model_validate(body)
+        except ValidationError as err:
+            return _validation_error(err)
+        if config.id in self._cameras:
+            return _error(409, "conflict", f"camera {config.id!r} already exists", "id")
+        cam = self._cameras[config.id] = _Camera(config)
+        await self._store.save_camera.remote(config, self._file_origin.get(config.id))
+        if config.enabled:
+            self._start_capture(cam)
+        else:
+            self._set_status(config.id, "offline", "disabled")
+        return {"camera": _camera_view(cam, {}, {}, {})}
+
+    async def update_camera(self, camera_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """Apply a partial change; restart the capture if anything but the name changed."""
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
+        if "id" in patch and patch["id"] != camera_id:
+            return _error(400, "invalid_request", "a camera's id cannot change", "id")
+        merged = {**cam.config.model_dump(), **patch}
+        try:
+            config = CameraConfig.model_validate(merged)
+        except ValidationError as err:
+            return _validation_error(err)
+        restart = config.model_dump(exclude={"name"}) != cam.config.model_dump(exclude={"name"})
+        if restart:
+            await self._stop_capture(cam)
+        cam.config = config
+        await self._store.save_camera.remote(config, self._file_origin.get(config.id))
+        if restart and config.enabled:
+            self._start_capture(cam)
+        elif not config.enabled:
+            self._set_status(camera_id, "offline", "disabled")
+        return {"camera": _camera_view(cam, {}, {}, {})}
+
+    async def remove_camera(self, camera_id: str) -> dict[str, Any]:
+        """Stop a camera and forget it."""
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
+        await self._stop_capture(cam)
+        del self._cameras[camera_id]
+        await self._store.delete_camera.remote(camera_id, self._file_origin.get(camera_id))
+        return {"removed": camera_id}
+
+
+def _validation_error(err: ValidationError) -> dict[str, Any]:
+    first = err.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or None
+    return _error(422, "invalid_camera", "; ".join(format_validation_error(err)), field)
+
+
+def _camera_view(cam: _Camera, det: dict[str, Any], trk: dict[str, Any], ident: dict[str, Any]) -> dict[str, Any]:
+    """The API's view of one camera: configuration (secret-free), status and counters."""
+    cfg = cam.config
+    stats = cam.last_stats if cam.actor is not None else {}
+    sent = stats.get("sent", 0)
+    skipped = stats.get("skipped", 0)
+    dropped = det.get("dropped_at_detector", 0) + trk.get("dropped_at_tracker", 0)
+    processed = ident.get("processed", 0)
+    offered = sent + skipped
+    return {
+        "id": cfg.id,
+        "name": cfg.display_name,
+        "url": cfg.redacted_url,
+        "enabled": cfg.enabled,
+        "analysis_fps": cfg.analysis_fps,
+        "transport": cfg.transport,
+        "node": cfg.node,
+        "status": cam.status["status"],
+        "reason": cam.status.get("reason"),
+        "since": cam.status.get("since"),
+        "counters": {
+            "decoded": stats.get("decoded", 0),
+            "sent": sent,
+            "skipped": skipped,
+            "dropped": dropped,
+            "detected": det.get("detected", 0),
+            "processed": processed,
+            "reconnects": stats.get("reconnects", 0),
+            "restarts": cam.restarts,
+        },
+        "skip_rate": round((skipped + dropped) / offered, 4) if offered else 0.0,
+        "decode_fps": stats.get("decode_fps"),
+        "frame_age_ms": det.get("frame_age_ms", {"p50": None, "p95": None}),
+        "latency_ms": ident.get("latency_ms", {"p50": None, "p95": None, "p99": None}),
+        "stages_ms": {**ident.get("stages_ms", {})},
+        "occupancy": ident.get("occupancy", 0),
+        "node_id": stats.get("node_id"),
+    }

@@ -1,0 +1,187 @@
+"""Start and stop the whole PicTag runtime on Ray (local or an existing cluster)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+
+from pictag.actors import names
+from pictag.actors.controller import ControllerActor
+from pictag.actors.event_hub import EventHub
+from pictag.actors.identity import IdentityActor
+from pictag.actors.placement import Placement
+from pictag.actors.store import StoreActor
+from pictag.config import CameraConfig, PictagConfig
+from pictag.errors import PictagError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TEMP_DIR = "/tmp/pictag-ray"
+START_TIMEOUT_S = 120.0
+
+
+def prepare_ray_env() -> None:
+    """Environment Ray reads at start-up: no usage stats, explicit auth mode."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Token auth is Ray's default; naming it keeps `ray start --address` on other
+    # machines consistent (they must use the same mode and token).
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+
+
+def init_ray(config: PictagConfig, address: str | None = None) -> bool:
+    """Start a local Ray runtime, or join ``address`` ('auto' or HOST:PORT).
+
+    Returns:
+        True when this call connected Ray (and so should shut it down), False
+        when Ray was already initialised by the caller (tests, embedding programs).
+    """
+    prepare_ray_env()
+    if ray.is_initialized():
+        return False
+    target = address or config.runtime.address
+    kwargs: dict[str, Any] = {
+        "namespace": names.NAMESPACE,
+        "log_to_driver": False,
+        "include_dashboard": False,
+    }
+    if target:
+        ray.init(address=target, **kwargs)
+    else:
+        ray.init(
+            address="local",
+            object_store_memory=config.runtime.object_store_mb * 1024 * 1024,
+            _temp_dir=config.runtime.temp_dir or DEFAULT_TEMP_DIR,
+            **kwargs,
+        )
+    return True
+
+
+def head_node_id() -> str:
+    """The Ray head node's id (where global actors and Serve run)."""
+    for node in ray.nodes():
+        if node.get("Alive") and "node:__internal_head__" in node.get("Resources", {}):
+            return str(node["NodeID"])
+    return ray.get_runtime_context().get_node_id()
+
+
+@dataclass
+class Runtime:
+    """Handles of a running PicTag runtime."""
+
+    config: PictagConfig
+    controller: Any
+    store: Any
+    hub: Any
+    identity: Any
+    placement: Placement
+    serve_started: bool
+    started_at: float
+    owns_ray: bool
+
+    @property
+    def url(self) -> str:
+        """Dashboard URL."""
+        return f"http://{self.config.server.host}:{self.config.server.port}/"
+
+    def stop(self) -> None:
+        """Stop cameras, flush the store, stop Serve, and Ray itself when this runtime started it."""
+        steps = [
+            ("cameras", lambda: ray.get(self.controller.stop.remote(), timeout=30)),
+            ("identity flush", lambda: ray.get(self.identity.flush.remote(), timeout=10)),
+            ("store", lambda: ray.get(self.store.close.remote(), timeout=30)),
+        ]
+        for name, step in steps:
+            try:
+                step()
+            except Exception as err:
+                log.warning("stopping %s failed: %s", name, err)
+        if self.serve_started:
+            from pictag.serve.deployment import stop_serve
+
+            stop_serve()
+        if self.owns_ray:
+            ray.shutdown()
+            return
+        stages = {}
+        try:
+            stages = ray.get(self.controller.stages.remote(), timeout=10)
+        except Exception as err:
+            log.debug("stage lookup failed: %s", err)
+        actors = [a for st in stages.values() for a in st.values()]
+        for actor in [*actors, self.controller, self.identity, self.hub, self.store]:
+            try:
+                ray.kill(actor, no_restart=True)
+            except Exception as err:
+                log.debug("kill failed: %s", err)
+
+
+def _kill_named() -> None:
+    """Remove half-started global actors so a later start does not see a ghost runtime."""
+    for name in (names.CONTROLLER, names.IDENTITY, names.EVENT_HUB, names.STORE):
+        try:
+            ray.kill(ray.get_actor(name, namespace=names.NAMESPACE), no_restart=True)
+        except ValueError:
+            continue
+
+
+def _existing(name: str) -> bool:
+    try:
+        ray.get_actor(name, namespace=names.NAMESPACE)
+    except ValueError:
+        return False
+    return True
+
+
+def start_runtime(config: PictagConfig, address: str | None = None, with_serve: bool = True) -> Runtime:
+    """Start Ray (or join a cluster), every global actor, the cameras and the Serve app.
+
+    Raises:
+        PictagError: PicTag already runs on that cluster, or a stage failed to start.
+    """
+    started = time.time()
+    owns_ray = init_ray(config, address)
+    try:
+        if _existing(names.CONTROLLER):
+            raise PictagError("PicTag is already running on this Ray cluster (actor pictag-controller exists)")
+        placement = Placement(head_node_id())
+        head = placement.head_options()
+        store = StoreActor.options(name=names.STORE, **head).remote(config.storage)
+        ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
+        hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
+        identity = IdentityActor.options(name=names.IDENTITY, **head).remote(config.tracking, store, hub)
+        controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
+            config, store, identity, placement
+        )
+        cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
+        ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)
+        serve_started = False
+        if with_serve:
+            from pictag.serve.deployment import start_serve
+
+            start_serve(config.server)
+            serve_started = True
+    except BaseException:
+        if owns_ray:
+            ray.shutdown()
+        else:
+            _kill_named()
+        raise
+    return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray)
+
+
+def _cameras_to_run(config: PictagConfig, stored: list[CameraConfig]) -> list[CameraConfig]:
+    """Cameras of the config file, then cameras added at run time (kept in the store).
+
+    A camera defined in the file wins over a stored one with the same id only
+    when the file's definition changed since it was stored (the user edited the
+    file); otherwise run-time changes made through the API are kept.
+    """
+    from pictag.camera_registry import merge_cameras
+
+    return merge_cameras(config.cameras, stored)

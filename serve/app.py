@@ -1,0 +1,30 @@
+"""The FastAPI application: REST under /api/v1, WebSockets under /ws."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pictag import __version__
+from pictag.config import ServerConfig
+from pictag.serve.errors import install_error_handlers
+from pictag.serve.routes import cameras, events_ws, health, tracks
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(server: ServerConfig | None = None) -> FastAPI:
+    """Build the app with every router and the JSON error handlers."""
+    server = server or ServerConfig()
+    app = FastAPI(
+        title="PicTag",
+        version=__version__,
+        description="Privacy-first CCTV analytics: cameras, tracks, identities, visits and live events.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for router in (health.router, cameras.router, tracks.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(events_ws.router)
+    return app

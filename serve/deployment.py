@@ -1,0 +1,47 @@
+"""The Ray Serve deployment hosting the FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+
+from ray import serve
+from ray.serve.deployment import Application
+
+from pictag.config import ServerConfig
+from pictag.serve.app import create_app
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "pictag"
+
+
+def build_application(server: ServerConfig) -> Application:
+    """The Serve application for these server settings (auth, CORS, limits are baked into the app)."""
+    app = create_app(server)
+
+    @serve.deployment(num_replicas=1, ray_actor_options={"num_cpus": 0}, max_ongoing_requests=200)
+    @serve.ingress(app)
+    class PictagApi:
+        """Ingress deployment: the routes live on the FastAPI app; this class only hosts it."""
+
+    return PictagApi.bind()
+
+
+def start_serve(server: ServerConfig) -> None:
+    """Start Serve's HTTP proxy on ``server.host:server.port`` and deploy the app."""
+    serve.start(http_options={"host": server.host, "port": server.port})
+    serve.run(
+        build_application(server),
+        name=APP_NAME,
+        route_prefix="/",
+        blocking=False,
+        logging_config={"enable_access_log": False, "log_level": "WARNING"},
+    )
+
+
+def stop_serve() -> None:
+    """Shut Serve down (proxy, replicas, controller)."""
+    try:
+        serve.shutdown()
+    except Exception as err:  # already gone with the cluster
+        log.debug("serve shutdown: %s", err)

@@ -1,0 +1,54 @@
+"""JSON error bodies ``{error, detail, field}`` for every failure the API reports."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from pictag.errors import PictagError
+from pictag.redaction import redact_text
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(HTTPException):
+    """An HTTP error with a machine-readable code and, optionally, the field at fault."""
+
+    def __init__(self, status_code: int, error: str, detail: str, field: str | None = None) -> None:
+        super().__init__(status_code=status_code, detail=detail)
+        self.error = error
+        self.field = field
+
+
+def error_body(error: str, detail: str, field: str | None = None) -> dict[str, str | None]:
+    """The one error shape of the API."""
+    return {"error": error, "detail": redact_text(detail), "field": field}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map validation errors, our errors and HTTP errors to the JSON error body."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.error, str(exc.detail), exc.field), status_code=exc.status_code)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "too_large"}.get(
+            exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        return JSONResponse(error_body("invalid_request", detail, ".".join(loc) or None), status_code=422)
+
+    @app.exception_handler(PictagError)
+    async def _pictag_error(_: Request, exc: PictagError) -> JSONResponse:
+        return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=400)
