@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.set_defaults(func=_check)
     example = group.add_parser("example", help="Print a commented example configuration.", description="Print a commented example configuration to stdout.")
     example.set_defaults(func=_example)
+    reference = group.add_parser("reference", help="Print the configuration reference (Markdown).", description="Print every configuration field with type, default, meaning and bounds as a Markdown table.")
+    reference.set_defaults(func=_reference)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -29,6 +31,13 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         return 1
     print(f"{args.file}: OK ({len(config.cameras)} camera(s))")
+    return 0
+
+
+def _reference(args: argparse.Namespace) -> int:
+    from pictag.config.reference import markdown_reference
+
+    print(markdown_reference())
     return 0
 
 

@@ -1,0 +1,68 @@
+"""The configuration reference as a Markdown table, generated from the models.
+
+The README embeds this output between markers; a test keeps the two equal, so
+the documentation cannot drift from what the validator accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from pictag.config.cameras import CameraConfig
+from pictag.config.root import PictagConfig
+
+START = "<!-- config-reference:start -->"
+END = "<!-- config-reference:end -->"
+
+
+def _bounds(field: FieldInfo) -> str:
+    parts = []
+    for meta in field.metadata:
+        for attr, sym in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
+            value = getattr(meta, attr, None)
+            if value is not None:
+                parts.append(f"{sym} {value}")
+    return ", ".join(parts)
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        value: Any = field.default_factory()  # type: ignore[call-arg]
+    elif field.default is PydanticUndefined:
+        return "required"
+    else:
+        value = field.default
+    if isinstance(value, BaseModel):
+        return ""
+    return f"`{value!r}`" if value not in (None, "") else ("`null`" if value is None else '`""`')
+
+
+def _type_name(field: FieldInfo) -> str:
+    text = str(field.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+    return text.replace("pydantic.types.", "").replace("|", "\\|")
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(_rows(annotation, f"{prefix}{name}."))
+            continue
+        desc = (field.description or "").replace("|", "\\|")
+        bounds = _bounds(field)
+        rows.append(f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {desc}{' (' + bounds + ')' if bounds else ''} |")
+    return rows
+
+
+def markdown_reference() -> str:
+    """Every configuration field: path, type, default, meaning and bounds."""
+    lines = [START, "", "| field | type | default | meaning |", "|---|---|---|---|"]
+    lines.extend(_rows(CameraConfig, "cameras[].") )
+    lines.extend(r for r in _rows(PictagConfig, "") if not r.startswith("| `cameras`"))
+    lines += ["", END]
+    return "\n".join(lines)
