@@ -10,11 +10,58 @@ from pictag.config.base import ConfigModel
 class TrackingConfig(ConfigModel):
     """Per-camera multi-object tracker settings."""
 
-    high_threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="Detections at or above this score take part in the first association.")
-    low_threshold: float = Field(default=0.1, ge=0.0, le=1.0, description="Detections between this and high_threshold only extend existing tracks.")
-    new_track_threshold: float = Field(default=0.6, ge=0.0, le=1.0, description="Lowest score that may start a new track.")
-    match_iou: float = Field(default=0.2, ge=0.0, le=1.0, description="Lowest IoU accepted in the first association.")
-    low_match_iou: float = Field(default=0.5, ge=0.0, le=1.0, description="Lowest IoU accepted in the second (low-score) association.")
-    min_hits: int = Field(default=3, ge=1, le=100, description="Matched frames before a track is confirmed.")
-    lost_timeout_s: float = Field(default=3.0, gt=0.0, le=120.0, description="A lost track is kept this long for re-attachment.")
-    update_interval_s: float = Field(default=1.0, ge=0.0, le=60.0, description="Throttle for track.updated events.")
+    high_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Detections at or above this score take part in the first association.",
+    )
+    low_threshold: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="Detections between this and high_threshold only extend existing tracks.",
+    )
+    new_track_threshold: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="Lowest score that may start a new track."
+    )
+    match_iou: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="Lowest IoU accepted in the first association."
+    )
+    low_match_iou: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Lowest IoU accepted in the second (low-score) association.",
+    )
+    tentative_match_iou: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="Lowest IoU for a not-yet-confirmed track to take a high-score detection.",
+    )
+    reattach_iou: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Lowest IoU between an unmatched track's last detection and a leftover "
+            "detection to re-attach it (0 disables)."
+        ),
+    )
+    fuse_score: bool = Field(
+        default=True,
+        description="Weigh first-stage IoU by detection score (ByteTrack's score fusion).",
+    )
+    min_hits: int = Field(
+        default=3, ge=1, le=100, description="Matched frames before a track is confirmed."
+    )
+    lost_timeout_s: float = Field(
+        default=3.0,
+        gt=0.0,
+        le=120.0,
+        description="A lost track is kept this long for re-attachment.",
+    )
+    update_interval_s: float = Field(
+        default=1.0, ge=0.0, le=60.0, description="Throttle for track.updated events."
+    )
