@@ -8,19 +8,97 @@ from pydantic import Field
 
 from pictag.config.base import ConfigModel
 
+#: How a model expects its input pixels: ``bgr255`` (OMZ: BGR, 0..255), ``rgb_imagenet``
+#: (torchreid / OSNet: RGB, ImageNet mean/std), ``rgb01`` (Ultralytics YOLO: RGB / 255),
+#: ``auto`` (read ``pictag_input_format`` from the IR's rt_info; ONNX files are taken as
+#: ``rgb_imagenet``, everything else as ``bgr255``).
+InputFormat = Literal["auto", "bgr255", "rgb_imagenet", "rgb01"]
+
 
 class ReidConfig(ConfigModel):
     """Appearance embeddings and identity matching."""
 
-    enabled: bool = Field(default=True, description="Compute appearance embeddings and match identities across cameras/time.")
-    type: Literal["openvino_crop"] = Field(default="openvino_crop", description="Embedder backend (registry key).")
+    enabled: bool = Field(
+        default=True,
+        description="Compute appearance embeddings and match identities across cameras/time.",
+    )
+    type: Literal["openvino_crop"] = Field(
+        default="openvino_crop",
+        description="Embedder backend (registry key); openvino_crop: a model run on each crop.",
+    )
     model: str = Field(
         default="intel/person-reidentification-retail-0287",
-        description="Asset name or path of the re-id IR (input 1x3x256x128).",
+        description=(
+            "Asset name or path of the re-id model: an OMZ folder (the precision sub-folder is "
+            "picked from `precision`), an IR .xml, an ONNX file, or a model shipped with PicTag "
+            "(pictag/NAME)."
+        ),
     )
-    precision: Literal["f32", "bf16"] = Field(default="f32", description="OpenVINO inference precision hint.")
-    threshold: float = Field(default=0.5, ge=-1.0, le=1.0, description="Cosine similarity at or above which two appearances are the same person (see `pictag calibrate`).")
-    min_box_height: int = Field(default=60, ge=8, le=4000, description="Smaller boxes give no embedding.")
-    refresh_s: float = Field(default=1.0, ge=0.0, le=60.0, description="Seconds between embedding refreshes of one track.")
-    prototypes: int = Field(default=4, ge=1, le=32, description="Diverse embedding prototypes kept per identity.")
-    visit_gap_s: float = Field(default=600.0, gt=0.0, le=86400.0, description="A visit closes after this long without sightings.")
+    precision: Literal["f32", "bf16", "int8"] = Field(
+        default="f32",
+        description=(
+            "f32/bf16: OpenVINO inference precision hint; int8: load the model's INT8 IR "
+            "(FP16-INT8 folder), its remaining float ops in f32."
+        ),
+    )
+    input_format: InputFormat = Field(
+        default="auto", description="Pixel layout the model expects (auto: from the model file)."
+    )
+    device: str = Field(default="CPU", description="OpenVINO device for the embedder.")
+    num_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="OpenVINO CPU threads (0: OpenVINO decides).",
+    )
+    num_requests: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Parallel inference streams; the crops of a frame are spread over them.",
+    )
+    threshold: float = Field(
+        default=0.5,
+        ge=-1.0,
+        le=1.0,
+        description=(
+            "Cosine similarity at or above which two appearances are the same person "
+            "(see `pictag calibrate`)."
+        ),
+    )
+    min_box_height: int = Field(
+        default=60, ge=8, le=4000, description="Smaller boxes give no embedding."
+    )
+    min_crop_confidence: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Lowest detector score of an embedded box.",
+    )
+    max_crop_overlap: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="Largest fraction of a box another box may cover (occlusion).",
+    )
+    edge_margin_px: int = Field(
+        default=2,
+        ge=0,
+        le=200,
+        description="A box closer than this to the border counts as cut by it.",
+    )
+    refresh_s: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=60.0,
+        description="Seconds between embedding refreshes of a track.",
+    )
+    prototypes: int = Field(
+        default=4, ge=1, le=32, description="Diverse embedding prototypes kept per identity."
+    )
+    visit_gap_s: float = Field(
+        default=600.0,
+        gt=0.0,
+        le=86400.0,
+        description="A visit closes after this long unseen.",
+    )
