@@ -1,0 +1,210 @@
+"""Ultralytics YOLO (v8/v11 detection layout) on OpenVINO.
+
+One detector serves the frames of every camera on its node: `submit` feeds an
+``ov.AsyncInferQueue`` so preprocessing of the next frame, inference of
+several frames and decoding overlap; `detect` is the synchronous path for
+tools and tests. Everything that can disagree with the configuration (layout,
+class names, precision, input size) is checked in the constructor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import openvino as ov
+
+from pictag.config.detector import DetectorConfig
+from pictag.detection.base import DetectionCallback
+from pictag.detection.decode import decode_yolo
+from pictag.detection.letterbox import Letterbox, letterbox
+from pictag.detection.ultralytics_ir import (
+    ExportMetadata,
+    check_input,
+    check_output,
+    locate_export,
+    read_metadata,
+    resize_static_export,
+)
+from pictag.detections import Detections
+from pictag.errors import ModelError
+from pictag.ov import compile_model, is_quantized, read_ir
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+
+
+def resolve_classes(
+    wanted: Sequence[str | int], names: dict[int, str], where: Path
+) -> IntArray | None:
+    """Sorted class indices for names/indices from the config; None when every class is kept.
+
+    Raises:
+        ModelError: a name the model does not know or an index out of range.
+    """
+    by_name = {name.lower(): idx for idx, name in names.items()}
+    out = set()
+    for item in wanted:
+        if isinstance(item, int):
+            if item not in names:
+                raise ModelError(
+                    f"class index {item} not in the model: path={where} classes=0..{len(names) - 1}"
+                )
+            out.add(item)
+        elif item.lower() in by_name:
+            out.add(by_name[item.lower()])
+        else:
+            known = ", ".join(list(names.values())[:12]) + (", ..." if len(names) > 12 else "")
+            raise ModelError(
+                f"class {item!r} not in the model: path={where} known=[{known}] "
+                "(fix detector.classes)"
+            )
+    if len(out) == len(names):
+        return None
+    return np.array(sorted(out), dtype=np.int64)
+
+
+class YoloOpenVINODetector:
+    """YOLO detection export in OpenVINO IR (Ultralytics v8/v11 ``1 x (4+nc) x N`` head).
+
+    Args:
+        model_path: the export folder (``*.xml`` + ``.bin`` + ``metadata.yaml``) or its ``.xml``.
+        config: detector settings (input size, thresholds, classes, precision, requests).
+        core: an ``ov.Core`` to use; a private one when None.
+
+    Raises:
+        ModelError: missing files, a layout other than v8/v11 detection, unknown classes,
+            ``precision="int8"`` on a float IR, or an input size the export cannot take.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        config: DetectorConfig | None = None,
+        *,
+        core: ov.Core | None = None,
+    ) -> None:
+        self.config = config or DetectorConfig()
+        xml, meta_path = locate_export(model_path)
+        self.model_path = xml
+        self.metadata: ExportMetadata = read_metadata(meta_path)
+        self.class_names: dict[int, str] = dict(self.metadata.names)
+        self.input_size: int = self.config.input_size
+        self.classes: IntArray | None = resolve_classes(self.config.classes, self.class_names, xml)
+        self._core = core or ov.Core()
+        model = read_ir(xml, self._core)
+        self.quantized = is_quantized(model)
+        if self.config.precision == "int8" and not self.quantized:
+            raise ModelError(
+                "precision=int8 needs a quantised IR (FakeQuantize ops), this one is float: "
+                f"path={xml} "
+                "(use precision f32/bf16 or an NNCF-quantised export)"
+            )
+        check_input(model, xml)
+        resize_static_export(model, self.input_size, self.metadata.strides, xml)
+        check_output(model, len(self.class_names), self.input_size, self.metadata.strides, xml)
+        num_requests = self.config.num_requests
+        # With several requests in flight, THROUGHPUT gives each its own CPU stream so they truly
+        # run in parallel (~1.8x frames/s on 2 cores); one request wants every thread (LATENCY).
+        self._compiled = compile_model(
+            model,
+            device=self.config.device,
+            precision="f32" if self.config.precision == "int8" else self.config.precision,
+            num_threads=self.config.num_threads,
+            hint="THROUGHPUT" if num_requests > 1 else "LATENCY",
+            num_requests=num_requests,
+            core=self._core,
+        )
+        self._output = self._compiled.output(0)
+        self._sync_request = self._compiled.create_infer_request()
+        self._sync_lock = threading.Lock()
+        self._submit_lock = threading.Lock()
+        self._queue = ov.AsyncInferQueue(self._compiled, num_requests)
+        self._queue.set_callback(self._on_done)
+        log.info(
+            "detector ready: model=%s input=%d classes=%s precision=%s requests=%d",
+            xml.name,
+            self.input_size,
+            self.kept_class_names,
+            self.config.precision,
+            num_requests,
+        )
+
+    @property
+    def kept_class_names(self) -> list[str]:
+        """Names of the classes the filter keeps."""
+        idx = self.class_names.keys() if self.classes is None else self.classes.tolist()
+        return [self.class_names[i] for i in idx]
+
+    def preprocess(self, frame: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], Letterbox]:
+        """Letterbox a BGR frame into the ``(1, 3, S, S)`` float RGB tensor and its `Letterbox`."""
+        return letterbox(frame, self.input_size)
+
+    def postprocess(self, raw_output: npt.NDArray[np.float32], box: Letterbox) -> Detections:
+        """Decode one raw ``1 x (4+nc) x N`` output into frame-space `Detections`."""
+        return decode_yolo(
+            raw_output,
+            box,
+            confidence=self.config.confidence,
+            iou=self.config.iou,
+            max_detections=self.config.max_detections,
+            classes=self.classes,
+        )
+
+    def infer(self, tensor: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Run the network synchronously on a preprocessed tensor; returns a copy of output 0."""
+        with self._sync_lock:
+            self._sync_request.infer({0: tensor}, share_inputs=True)
+            return np.array(self._sync_request.get_tensor(self._output).data, copy=True)
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        """Detect synchronously in one BGR frame (thread-safe; `detect` calls are serialised)."""
+        tensor, box = self.preprocess(frame)
+        with self._sync_lock:
+            self._sync_request.infer({0: tensor}, share_inputs=True)
+            return self.postprocess(self._sync_request.get_tensor(self._output).data, box)
+
+    def submit(self, frame: npt.NDArray[np.uint8], callback: DetectionCallback) -> None:
+        """Queue a frame; ``callback(Detections | exception)`` runs on an OpenVINO thread.
+
+        Returns as soon as an inference request is free (at once unless ``num_requests``
+        frames are already in flight). Keep callbacks short and never call `wait_all` from one.
+        """
+        try:
+            tensor, box = self.preprocess(frame)
+        except Exception as err:  # bad frame: report through the same channel as a failed inference
+            callback(err)
+            return
+        with self._submit_lock:
+            # The tensor rides in userdata so the shared input buffer lives until the callback.
+            self._queue.start_async({0: tensor}, (tensor, box, callback), share_inputs=True)
+
+    def wait_all(self) -> None:
+        """Block until every submitted frame has been decoded and its callback has returned."""
+        self._queue.wait_all()
+
+    def _on_done(
+        self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, DetectionCallback]
+    ) -> None:
+        _, box, callback = userdata
+        result: Detections | BaseException
+        try:
+            result = self.postprocess(request.get_tensor(self._output).data, box)
+        except Exception as err:
+            result = err
+        try:
+            callback(result)
+        except Exception:
+            log.exception("detection callback failed; the detector keeps running")
+
+    def __repr__(self) -> str:
+        return (
+            f"YoloOpenVINODetector(model={self.model_path}, input_size={self.input_size}, "
+            f"classes={self.kept_class_names}, precision={self.config.precision})"
+        )
