@@ -33,7 +33,7 @@ from pictag.detection.ultralytics_ir import (
 )
 from pictag.detections import Detections
 from pictag.errors import ModelError
-from pictag.ov import compile_model, is_quantized, read_ir
+from pictag.ov import PerformanceHint, compile_model, is_quantized, read_ir
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class YoloOpenVINODetector:
         model_path: the export folder (``*.xml`` + ``.bin`` + ``metadata.yaml``) or its ``.xml``.
         config: detector settings (input size, thresholds, classes, precision, requests).
         core: an ``ov.Core`` to use; a private one when None.
+        performance_hint: force OpenVINO's LATENCY or THROUGHPUT hint; None picks THROUGHPUT
+            when ``num_requests > 1`` (parallel streams), LATENCY otherwise.
 
     Raises:
         ModelError: missing files, a layout other than v8/v11 detection, unknown classes,
@@ -89,6 +91,7 @@ class YoloOpenVINODetector:
         config: DetectorConfig | None = None,
         *,
         core: ov.Core | None = None,
+        performance_hint: PerformanceHint | None = None,
     ) -> None:
         self.config = config or DetectorConfig()
         xml, meta_path = locate_export(model_path)
@@ -117,7 +120,7 @@ class YoloOpenVINODetector:
             device=self.config.device,
             precision="f32" if self.config.precision == "int8" else self.config.precision,
             num_threads=self.config.num_threads,
-            hint="THROUGHPUT" if num_requests > 1 else "LATENCY",
+            hint=performance_hint or ("THROUGHPUT" if num_requests > 1 else "LATENCY"),
             num_requests=num_requests,
             core=self._core,
         )
@@ -141,6 +144,11 @@ class YoloOpenVINODetector:
         """Names of the classes the filter keeps."""
         idx = self.class_names.keys() if self.classes is None else self.classes.tolist()
         return [self.class_names[i] for i in idx]
+
+    @property
+    def num_streams(self) -> int:
+        """CPU streams OpenVINO made: how many requests really run at the same time."""
+        return int(self._compiled.get_property("NUM_STREAMS"))
 
     def preprocess(self, frame: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], Letterbox]:
         """Letterbox a BGR frame into the ``(1, 3, S, S)`` float RGB tensor and its `Letterbox`."""

@@ -230,3 +230,12 @@ def test_preprocess_infer_postprocess_equals_detect(
 def test_build_detector_resolves_the_asset_name(assets_dir: Path) -> None:
     det = build_detector(DetectorConfig(num_requests=1), str(assets_dir))
     assert det.input_size == 640 and det.class_names[0] == "person"
+
+
+@pytest.mark.parametrize(
+    ("requests", "hint", "streams"),
+    [(1, None, 1), (2, None, 2), (2, "LATENCY", 1)],
+)
+def test_parallel_requests_get_parallel_streams(bright_dark: Path, requests, hint, streams) -> None:
+    det = YoloOpenVINODetector(bright_dark, _config(num_requests=requests), performance_hint=hint)
+    assert det.num_streams == streams
