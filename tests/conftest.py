@@ -14,6 +14,8 @@ import pytest
 from pictag import assets as assets_mod
 from pictag.errors import AssetError
 
+pytest_plugins = ["tests.rtsp_server"]  # real RTSP server fixtures (tests/rtsp_server.py)
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false")

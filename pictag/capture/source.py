@@ -38,7 +38,7 @@ import numpy as np
 from pictag.capture import reasons
 from pictag.capture.backoff import Backoff, ReconnectPolicy
 from pictag.capture.opencv_io import open_capture, source_fps
-from pictag.capture.probe import diagnose
+from pictag.capture.probe import diagnose, probe_network
 from pictag.capture.reasons import Failure
 from pictag.capture.types import CameraState, CameraStatus, Frame
 from pictag.capture.url import SourceKind, SourceSpec, parse_source_url
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 StatusCallback = Callable[[CameraStatus], None]
 _FPS_WINDOW = 50
 _FALLBACK_FILE_FPS = 25.0
+_PROBE_TIMEOUT_S = 2.0  # per step of the failure diagnosis (connect, DESCRIBE)
+_STALL_FRACTION = 0.9  # a read lasting this share of the read timeout counts as timed out
 _LOG_LEVEL = {
     CameraState.LIVE: logging.INFO,
     CameraState.CONNECTING: logging.INFO,
@@ -224,6 +226,8 @@ class CameraSource:
             if outcome.code == reasons.END_OF_STREAM and self._config.loop:
                 continue  # looping file: reopen at once (seeking is unreliable in some containers)
             if not got_frames:  # opened, then failed before the first frame: a failed attempt
+                if spec.is_network:  # e.g. an audio-only stream: ask the server what is wrong
+                    outcome = probe_network(spec, _PROBE_TIMEOUT_S) or outcome
                 self._record_failed_open(outcome, lost_at)
                 if not outcome.retry:
                     return
@@ -241,6 +245,7 @@ class CameraSource:
 
     def _open(self, spec: SourceSpec) -> cv2.VideoCapture | Failure:
         cfg = self._config
+        started = time.monotonic()
         cap = open_capture(
             spec,
             transport=cfg.transport,
@@ -253,7 +258,13 @@ class CameraSource:
                 cap.release()
             raise _Stopped
         if cap is None:
-            return diagnose(spec, timeout_s=min(3.0, cfg.open_timeout_s))
+            timed_out = time.monotonic() - started >= _STALL_FRACTION * cfg.open_timeout_s
+            failure = diagnose(
+                spec, timeout_s=min(_PROBE_TIMEOUT_S, cfg.open_timeout_s), open_timed_out=timed_out
+            )
+            if self._stop.is_set():
+                raise _Stopped
+            return failure
         with self._cond:
             self._source_fps = source_fps(cap)
         return cap
@@ -282,29 +293,40 @@ class CameraSource:
                 self._wait_handed_out()
             started = time.monotonic()
             ok, image = cap.read()
-            if not ok or image is None:
+            waited = time.monotonic() - started
+            # A read that used up its timeout means a stall, even when FFmpeg then hands
+            # out a frame still held in its decoder: that frame is old, and each next read
+            # would wait the whole timeout again.
+            timed_out = not is_file and waited >= _STALL_FRACTION * read_timeout
+            if timed_out or not ok or image is None:
                 if self._stop.is_set():
                     return None, got_frames
                 if is_file:
                     return self._file_ended(spec, got_frames), got_frames
-                return self._read_failure(
-                    time.monotonic() - started, read_timeout, got_frames
-                ), got_frames
+                return self._read_failure(waited, read_timeout, got_frames), got_frames
             if pace:
-                due += period
-                lag = due - time.monotonic()
-                if lag > 0:
-                    self._sleep(lag)
-                elif lag < -2 * period:  # fell behind (slow disk/CPU): do not burst to catch up
-                    due = time.monotonic()
+                due = self._pace(due, period)
             self._publish(_as_bgr(image))
             if not got_frames:
                 got_frames = True
-                if reconnected:
-                    with self._cond:
-                        self._reconnects += 1
-                self._set_state(CameraState.LIVE, None)
+                self._went_live(reconnected=reconnected)
         return None, got_frames
+
+    def _pace(self, due: float, period: float) -> float:
+        """Sleep until the frame's due time; returns the next frame's due time."""
+        due += period
+        lag = due - time.monotonic()
+        if lag > 0:
+            self._sleep(lag)
+        elif lag < -2 * period:  # fell behind (slow disk/CPU): do not burst to catch up
+            due = time.monotonic()
+        return due
+
+    def _went_live(self, *, reconnected: bool) -> None:
+        if reconnected:
+            with self._cond:
+                self._reconnects += 1
+        self._set_state(CameraState.LIVE, None)
 
     def _file_ended(self, spec: SourceSpec, got_frames: bool) -> Failure:
         if not got_frames:
@@ -319,7 +341,7 @@ class CameraSource:
         with self._cond:
             last = self._frame.captured_at if self._frame else None
         silent_for = time.time() - last if (last is not None and got_frames) else waited
-        if waited >= 0.8 * read_timeout:
+        if waited >= _STALL_FRACTION * read_timeout:
             if got_frames:
                 self._set_state(
                     CameraState.STALLED,

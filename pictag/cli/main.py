@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "pictag.cli.assets_cmd",
     "pictag.cli.eval_cmd",
     "pictag.cli.run_cmd",
+    "pictag.cli.camera_cmd",
 )
 
 
