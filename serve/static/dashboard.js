@@ -320,7 +320,9 @@ function every(name, ms, fn) {
   tick();
 }
 
-function start() {
+async function start() {
+  // Cameras first, so the first events already show camera names.
+  await run("cameras", refreshCameras);
   every("cameras", CAMERAS_EVERY_MS, refreshCameras);
   every("statistics", STATS_EVERY_MS, refreshStats);
   every("visits", STATS_EVERY_MS, refreshVisits);
