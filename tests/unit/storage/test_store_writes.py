@@ -1,0 +1,257 @@
+"""Buffered writes: one-transaction flush, auto-flush, bounded buffer, upsert merging, restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pictag import events as ev
+from pictag.errors import StorageError
+from pictag.storage import Store
+
+T0 = 1_795_500_000.0
+
+
+def _events(n: int, start: int = 0) -> list[dict[str, object]]:
+    return [
+        ev.make_event(
+            ev.TRACK_UPDATED, ts=T0 + i, camera_id="door", track_id=i, person_id=f"p_{i % 7}", seq=i
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def test_rows_wait_in_buffer_until_flush(db_path: Path) -> None:
+    store = Store.open(db_path, batch_size=10_000)
+    try:
+        assert store.add_events(_events(50)) == 50
+        assert store.counters().pending["events"] == 50
+        assert store.flush() == 50
+        counters = store.counters()
+        assert counters.pending["events"] == 0
+        assert counters.written["events"] == 50
+        assert counters.flushes == 1
+        assert len(store.list_events(limit=1000)) == 50
+    finally:
+        store.close()
+
+
+def test_reads_see_pending_writes(store: Store) -> None:
+    store.add_events(_events(3))
+    store.upsert_sightings([{"camera_id": "door", "track_id": 1, "started_at": T0}])
+    assert len(store.list_events()) == 3
+    assert len(store.list_tracks()) == 1
+
+
+def test_batch_size_triggers_flush(db_path: Path) -> None:
+    with Store.open(db_path, batch_size=100) as store:
+        store.add_events(_events(99))
+        assert store.counters().flushes == 0
+        store.add_events(_events(1, start=99))
+        assert store.counters().flushes == 1
+        assert store.counters().pending["events"] == 0
+
+
+def test_full_buffer_drops_and_counts(db_path: Path) -> None:
+    with Store.open(db_path, batch_size=10_000, max_pending=20) as store:
+        assert store.add_events(_events(15)) == 15
+        sightings = [{"camera_id": "door", "track_id": i, "started_at": T0} for i in range(10)]
+        assert store.upsert_sightings(sightings) == 5
+        # an update of a sighting already pending is merged, never dropped
+        assert (
+            store.upsert_sightings(
+                [{"camera_id": "door", "track_id": 0, "started_at": T0, "frames": 9}]
+            )
+            == 1
+        )
+        assert store.add_events(_events(3, start=100)) == 0
+        counters = store.counters()
+        assert counters.dropped == {
+            "events": 3,
+            "sightings": 5,
+            "identities": 0,
+            "prototypes": 0,
+            "visits": 0,
+        }
+        assert store.flush() == 20
+        assert store.add_events(_events(3, start=200)) == 3
+
+
+def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
+    base = {"camera_id": "door", "track_id": 4, "started_at": T0}
+    store.upsert_sightings(
+        [{**base, "last_seen_at": T0 + 1, "person_id": "p_a", "box": [1, 2, 3, 4], "frames": 3}]
+    )
+    store.flush()
+    store.upsert_sightings(
+        [{**base, "last_seen_at": T0 + 5, "frames": 10, "best_box": [0, 0, 5, 5]}]
+    )
+    store.upsert_sightings([{**base, "last_seen_at": T0 + 3, "frames": 7}])  # stale, out of order
+    store.flush()
+    store.upsert_sightings(
+        [{**base, "last_seen_at": T0 + 6, "ended_at": T0 + 6, "mean_confidence": 0.7}]
+    )
+    store.flush()
+    [track] = store.list_tracks()
+    assert track.identity_id == "p_a"
+    assert (track.last_seen_at, track.ended_at, track.frames) == (T0 + 6, T0 + 6, 10)
+    assert track.last_box == (1.0, 2.0, 3.0, 4.0)
+    assert track.best_box == (0.0, 0.0, 5.0, 5.0)
+    assert track.mean_confidence == pytest.approx(0.7)
+    assert track.id == f"door:4:{T0:.3f}"
+
+
+@dataclass
+class _Sighting:
+    """Shaped like pictag.identity.sessions.Sighting (objects are accepted, not only dicts)."""
+
+    camera_id: str
+    track_id: int
+    person_id: str
+    started_at: float
+    last_seen_at: float
+    ended_at: float | None = None
+    frames: int = 0
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    @property
+    def key(self) -> str:
+        return f"{self.camera_id}:{self.track_id}:{self.started_at:.3f}"
+
+    @property
+    def mean_confidence(self) -> float:
+        return 0.5
+
+
+def test_sighting_objects_are_accepted(store: Store) -> None:
+    s = _Sighting("till", 2, "p_x", T0, T0 + 2, frames=4, box=(1, 1, 2, 2))
+    store.upsert_sightings([s])
+    [track] = store.list_tracks()
+    assert (track.id, track.identity_id, track.frames, track.mean_confidence) == (
+        s.key,
+        "p_x",
+        4,
+        0.5,
+    )
+
+
+def test_visits_unite_cameras_and_stay_closed(store: Store) -> None:
+    v = {
+        "id": "v1",
+        "identity_id": "p_a",
+        "started_at": T0,
+        "last_seen_at": T0 + 10,
+        "cameras": ["door"],
+    }
+    store.upsert_visits([v])
+    store.flush()
+    store.upsert_visits([{**v, "last_seen_at": T0 + 60, "cameras": ["till"], "ended_at": T0 + 60}])
+    store.flush()
+    store.upsert_visits([{**v, "last_seen_at": T0 + 20, "cameras": [], "closed": False}])
+    [visit] = store.list_visits()
+    assert visit.cameras == ("door", "till")
+    assert visit.closed and visit.ended_at == T0 + 60
+    assert visit.last_seen_at == T0 + 60
+
+
+def test_prototypes_replace_the_whole_set(store: Store) -> None:
+    rng = np.random.default_rng(0)
+    first = rng.standard_normal((4, 256)).astype(np.float32)
+    second = rng.standard_normal((2, 256)).astype(np.float32)
+    store.upsert_identities(
+        [{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 1, "n_sightings": 1}]
+    )
+    store.put_prototypes("p_a", first)
+    store.flush()
+    store.put_prototypes("p_a", second)
+    gallery = store.load_gallery()
+    assert gallery.ids == ("p_a",)
+    np.testing.assert_array_equal(gallery.embeddings, second)
+    np.testing.assert_array_equal(gallery.slots, [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("method", "row", "match"),
+    [
+        ("upsert_sightings", {"camera_id": "door", "started_at": T0}, "track_id"),
+        (
+            "upsert_sightings",
+            {"camera_id": "door", "track_id": 1, "started_at": float("nan")},
+            "not_finite",
+        ),
+        (
+            "upsert_sightings",
+            {"camera_id": "door", "track_id": 1, "started_at": T0, "box": [1, 2]},
+            "bad_box",
+        ),
+        ("upsert_sightings", {"track_id": 1, "started_at": T0}, "camera_id"),
+        ("upsert_identities", {"created_at": T0}, "identity.id"),
+        ("upsert_visits", {"id": "v", "started_at": T0}, "identity_id"),
+        ("add_events", {"ts_unix": T0}, "event.type"),
+    ],
+)
+def test_bad_rows_fail_at_once(
+    store: Store, method: str, row: dict[str, object], match: str
+) -> None:
+    with pytest.raises(StorageError, match=match):
+        getattr(store, method)([row])
+    assert sum(store.counters().pending.values()) == 0
+
+
+def test_restart_keeps_every_row(db_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    protos = rng.standard_normal((3, 256)).astype(np.float32)
+    with Store.open(db_path) as store:
+        store.add_events(_events(40))
+        store.upsert_sightings(
+            [{"camera_id": "door", "track_id": i, "started_at": T0 + i} for i in range(12)]
+        )
+        store.upsert_identities(
+            [{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 5, "n_sightings": 2}]
+        )
+        store.put_prototypes("p_a", protos)
+        store.upsert_visits(
+            [{"id": "v1", "identity_id": "p_a", "started_at": T0, "cameras": ["door"]}]
+        )
+        store.upsert_camera("door", url="rtsp://cam/door", name="Door")
+        # no explicit flush: close() must flush
+    with Store.open(db_path) as store:
+        assert len(store.list_events(limit=1000)) == 40
+        assert len(store.list_tracks(limit=1000)) == 12
+        assert [i.id for i in store.list_identities()] == ["p_a"]
+        assert len(store.list_visits()) == 1
+        assert [c.id for c in store.list_cameras()] == ["door"]
+        np.testing.assert_array_equal(store.load_gallery().embeddings, protos)
+        # event ids keep increasing after a restart
+        store.add_events(_events(1, start=500))
+        newest = store.list_events(limit=1)[0]
+        assert newest.id == 41 and newest.payload["seq"] == 500
+
+
+def test_closed_store_refuses_calls(db_path: Path) -> None:
+    store = Store.open(db_path)
+    store.close()
+    store.close()  # idempotent
+    with pytest.raises(StorageError, match="reason=closed"):
+        store.list_events()
+
+
+def test_close_open_sightings(store: Store) -> None:
+    store.upsert_sightings(
+        [
+            {"camera_id": "door", "track_id": 1, "started_at": T0, "last_seen_at": T0 + 9},
+            {
+                "camera_id": "door",
+                "track_id": 2,
+                "started_at": T0,
+                "last_seen_at": T0 + 3,
+                "ended_at": T0 + 3,
+            },
+        ]
+    )
+    assert store.close_open_sightings() == 1
+    ended = {t.track_id: t.ended_at for t in store.list_tracks()}
+    assert ended == {1: T0 + 9, 2: T0 + 3}
