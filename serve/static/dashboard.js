@@ -28,6 +28,14 @@ function pushSample(list, value) {
   if (list.length > METRIC_SAMPLES) list.shift();
 }
 
+// A phone showing one card at a time streams only the pictures on screen.
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const card = [...cards.values()].find((c) => c.root === entry.target);
+    if (card) card.setOnScreen(entry.isIntersecting);
+  }
+}, { rootMargin: "200px" });
+
 /** One camera tile; owns its preview WebSocket and the blob URLs of its pictures. */
 class CameraCard {
   constructor(cam) {
@@ -41,6 +49,7 @@ class CameraCard {
     this.pendingMeta = null;
     this.meta = null;
     this.lastFrameAt = null;
+    this.onScreen = true; // until the observer says otherwise
     this.title = el("h3", {}, cam.name || id);
     this.badge = el("span", { class: "badge", "data-testid": `status-${id}` });
     this.img = el("img", { "data-testid": `preview-${id}`, alt: "", hidden: true, decoding: "async" });
@@ -60,6 +69,7 @@ class CameraCard {
         stat("Analysed", this.fps, "Frames analysed per second (the configured cap)"),
         stat("Delay", this.delay, "Time from camera frame to result, 95th percentile"),
         stat("Skipped", this.skipped, "Share of frames skipped to keep up (newest frames win)")));
+    visibility.observe(this.root);
     this.img.addEventListener("load", () => this.onLoaded());
     this.img.addEventListener("error", () => this.onBroken());
     this.update(cam);
@@ -70,7 +80,7 @@ class CameraCard {
     this.title.textContent = name;
     this.img.alt = `Anonymised live picture from ${name}`;
     this.enabled = cam.enabled !== false;
-    this.setStatus(cam.status, cam.reason);
+    this.setStatus(cam.status, cam.reason, cam.since);
     this.occupancy.textContent = fmtNumber(cam.occupancy);
     this.fps.textContent = cam.analysis_fps ? `${fmtNumber(cam.analysis_fps, 1)} fps` : "—";
     const p95 = cam.latency_ms && cam.latency_ms.p95;
@@ -79,11 +89,12 @@ class CameraCard {
     if (this.enabled) this.startPreview(); else this.stopPreview();
   }
 
-  setStatus(status, reason) {
+  setStatus(status, reason, since) {
     this.status = status || "offline";
     this.badge.dataset.status = this.status;
     this.badge.textContent = STATUS_TEXT[this.status] || this.status;
-    this.reason.textContent = reason || "";
+    const when = this.status !== "live" && toMillis(since) ? ` · since ${fmtTime(since, true)}` : "";
+    this.reason.textContent = reason ? reason + when : "";
     this.reason.hidden = !reason;
     this.img.classList.toggle("stale", this.status !== "live");
     if (!this.shownUrl) {
@@ -94,7 +105,7 @@ class CameraCard {
   }
 
   startPreview() {
-    if (this.socket || document.hidden) return;
+    if (this.socket || document.hidden || !this.onScreen) return;
     this.socket = new LiveSocket(`/ws/cameras/${encodeURIComponent(this.id)}/preview`, {
       onMessage: (data) => this.onFrame(data),
     });
@@ -148,7 +159,14 @@ class CameraCard {
     if (captured) pushSample(metrics.previewLatencyMs, Date.now() - captured);
   }
 
+  setOnScreen(onScreen) {
+    this.onScreen = onScreen;
+    if (onScreen && this.enabled) this.startPreview();
+    else if (!onScreen) this.stopPreview();
+  }
+
   destroy() {
+    visibility.unobserve(this.root);
     this.stopPreview();
     for (const url of [this.shownUrl, this.pendingUrl]) if (url) URL.revokeObjectURL(url);
     this.shownUrl = this.pendingUrl = null;
@@ -282,7 +300,7 @@ function onEvent(data) {
   try { ev = JSON.parse(data); } catch { return; }
   metrics.events += 1;
   if (ev.type === "track.updated") return; // many per second: counters show them, the feed does not
-  if (ev.type === "camera.status" && cards.has(ev.camera_id)) cards.get(ev.camera_id).setStatus(ev.status, ev.reason);
+  if (ev.type === "camera.status" && cards.has(ev.camera_id)) cards.get(ev.camera_id).setStatus(ev.status, ev.reason, ev.ts);
   if (ev.type && ev.type.startsWith("visit.")) refreshStatsSoon();
   addToFeed(ev);
 }
