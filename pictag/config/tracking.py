@@ -50,7 +50,7 @@ class TrackingConfig(ConfigModel):
         ),
     )
     fuse_score: bool = Field(
-        default=True,
+        default=False,
         description="Weigh first-stage IoU by detection score (ByteTrack's score fusion).",
     )
     min_hits: int = Field(
@@ -61,6 +61,24 @@ class TrackingConfig(ConfigModel):
         gt=0.0,
         le=120.0,
         description="A lost track is kept this long for re-attachment.",
+    )
+    position_noise: float = Field(
+        default=0.1,
+        gt=0.0,
+        le=10.0,
+        description="Kalman random walk of box position/size, in box sizes per sqrt(second).",
+    )
+    velocity_noise: float = Field(
+        default=0.3,
+        gt=0.0,
+        le=10.0,
+        description="Kalman random walk of box velocity, in box sizes per second per sqrt(second).",
+    )
+    measurement_noise: float = Field(
+        default=0.05,
+        gt=0.0,
+        le=1.0,
+        description="Kalman std of a detection box edge, in box sizes.",
     )
     update_interval_s: float = Field(
         default=1.0, ge=0.0, le=60.0, description="Throttle for track.updated events."

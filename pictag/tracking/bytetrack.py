@@ -39,6 +39,13 @@ log = logging.getLogger(__name__)
 
 I64 = npt.NDArray[np.int64]
 
+# Plain ints: comparing arrays against IntEnum members costs an enum lookup per use.
+_TENTATIVE, _TRACKED, _LOST = (
+    int(TrackState.TENTATIVE),
+    int(TrackState.TRACKED),
+    int(TrackState.LOST),
+)
+
 
 @dataclass(frozen=True)
 class TrackingResult:
@@ -69,17 +76,18 @@ class _Matching:
 class ByteTracker:
     """Kalman + two-stage (high/low score) association tracker; see the module docstring."""
 
-    def __init__(
-        self, config: TrackingConfig, noise: kalman.KalmanNoise = kalman.DEFAULT_NOISE
-    ) -> None:
+    def __init__(self, config: TrackingConfig) -> None:
         """Build a tracker with no tracks.
 
         Args:
-            config: thresholds, confirmation and lost-track timeout.
-            noise: Kalman noise model (box-size relative, per second).
+            config: thresholds, confirmation, lost-track timeout and Kalman noise.
         """
         self.config = config
-        self.noise = noise
+        self.noise = kalman.KalmanNoise(
+            position=config.position_noise,
+            velocity=config.velocity_noise,
+            measurement=config.measurement_noise,
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -134,13 +142,13 @@ class ByteTracker:
         det_of_track = np.full(len(tracks), -1, np.int64)
         predicted = kalman.cxcywh_to_xyxy(tracks.mean[:, :4])
 
-        confirmed = np.flatnonzero(tracks.state != TrackState.TENTATIVE)
+        confirmed = np.flatnonzero(tracks.state != _TENTATIVE)
         cost = iou_cost(predicted[confirmed], boxes[high])
         if cfg.fuse_score:
             cost = fuse_score(cost, conf[high])
         rest_tracks, high = self._assign(cost, 1.0 - cfg.match_iou, confirmed, high, det_of_track)
 
-        tracked = rest_tracks[tracks.state[rest_tracks] == TrackState.TRACKED]
+        tracked = rest_tracks[tracks.state[rest_tracks] == _TRACKED]
         self._assign(
             iou_cost(predicted[tracked], boxes[low]),
             1.0 - cfg.low_match_iou,
@@ -154,7 +162,7 @@ class ByteTracker:
             cost = iou_cost(tracks.last_box[unmatched], boxes[high])
             _, high = self._assign(cost, 1.0 - cfg.reattach_iou, unmatched, high, det_of_track)
 
-        tentative = np.flatnonzero(tracks.state == TrackState.TENTATIVE)
+        tentative = np.flatnonzero(tracks.state == _TENTATIVE)
         cost = iou_cost(predicted[tentative], boxes[high])
         _, high = self._assign(cost, 1.0 - cfg.tentative_match_iou, tentative, high, det_of_track)
         return _Matching(det_of_track, high)
@@ -189,10 +197,10 @@ class ByteTracker:
             tracks.score[rows] = detections.confidence[det]
             tracks.class_id[rows] = detections.class_id[det]
             tracks.last_box[rows] = detections.xyxy[det]
-        tentative = tracks.state == TrackState.TENTATIVE
+        tentative = tracks.state == _TENTATIVE
         tracks.det_index = det_of_track
-        tracks.state[matched & ~tentative] = TrackState.TRACKED
-        tracks.state[~matched & ~tentative] = TrackState.LOST
+        tracks.state[matched & ~tentative] = _TRACKED
+        tracks.state[~matched & ~tentative] = _LOST
         promote = np.flatnonzero(matched & tentative & (tracks.hits >= self.config.min_hits))
         started = self._confirm(tracks, promote)
         self._tracks = tracks.take(matched | ~tentative)
@@ -202,12 +210,12 @@ class ByteTracker:
         ids = np.arange(self._next_id, self._next_id + rows.size, dtype=np.int64)
         self._next_id += int(rows.size)
         tracks.track_id[rows] = ids
-        tracks.state[rows] = TrackState.TRACKED
+        tracks.state[rows] = _TRACKED
         return [int(i) for i in ids]
 
     def _expire(self, timestamp: float) -> list[int]:
         tracks = self._tracks
-        stale = (tracks.state == TrackState.LOST) & (
+        stale = (tracks.state == _LOST) & (
             timestamp - tracks.last_seen > self.config.lost_timeout_s
         )
         ended = [int(i) for i in tracks.track_id[stale]]
@@ -225,7 +233,7 @@ class ByteTracker:
         n = new.size
         born = TrackTable(
             track_id=np.zeros(n, np.int64),
-            state=np.full(n, TrackState.TENTATIVE, np.int64),
+            state=np.full(n, _TENTATIVE, np.int64),
             hits=np.ones(n, np.int64),
             first_seen=np.full(n, timestamp),
             last_seen=np.full(n, timestamp),
@@ -244,10 +252,10 @@ class ByteTracker:
         self, detections: Detections, started: list[int], ended: list[int]
     ) -> TrackingResult:
         tracks = self._tracks
-        out = np.flatnonzero((tracks.state == TrackState.TRACKED) & (tracks.det_index >= 0))
+        out = np.flatnonzero((tracks.state == _TRACKED) & (tracks.det_index >= 0))
         out = out[np.argsort(tracks.track_id[out], kind="stable")]
         matched = detections[tracks.det_index[out]].with_track_ids(tracks.track_id[out])
-        lost = np.sort(tracks.track_id[tracks.state == TrackState.LOST])
+        lost = np.sort(tracks.track_id[tracks.state == _LOST])
         return TrackingResult(
             tracks=matched,
             started=tuple(started),

@@ -40,9 +40,10 @@ class KalmanNoise:
         init_velocity: prior std of the velocity of a new track, in box sizes per second.
     """
 
-    # Calibrated so that at 30 fps one step equals DeepSORT's per-frame noise (1/20, 1/160).
-    position: float = 0.27
-    velocity: float = 1.0
+    # TrackingConfig's defaults (chosen on PETS09-S2L1 and TUD-Campus, see docs/tracking.md).
+    # DeepSORT's per-frame noise (1/20, 1/160 of the height) at 30 fps would be 0.27 and 1.0.
+    position: float = 0.1
+    velocity: float = 0.3
     measurement: float = 0.05
     init_velocity: float = 1.0
 

@@ -77,13 +77,16 @@ class TrackTable:
 
     def take(self, index: npt.NDArray[np.bool_] | I64) -> TrackTable:
         """Rows selected by a boolean mask or an index array."""
-        return TrackTable(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        return TrackTable(**{name: getattr(self, name)[index] for name in _COLUMNS})
 
     def concat(self, other: TrackTable) -> TrackTable:
         """This table's rows followed by ``other``'s."""
         return TrackTable(
             **{
-                f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
-                for f in fields(self)
+                name: np.concatenate([getattr(self, name), getattr(other, name)])
+                for name in _COLUMNS
             }
         )
+
+
+_COLUMNS = tuple(f.name for f in fields(TrackTable))
