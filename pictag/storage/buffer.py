@@ -105,6 +105,11 @@ def to_json(value: Any) -> str:
     return json.dumps(scrub_value(value), separators=(",", ":"), default=_json_default)
 
 
+def json_needle(identity_id: str) -> str:
+    """How an id appears as a string value in a payload written by `to_json` (quotes included)."""
+    return json.dumps(identity_id)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -322,7 +327,8 @@ class WriteBuffer:
 
     def forget_identity(self, identity_id: str) -> None:
         """Remove pending rows naming an identity (erasure must not be undone by a flush)."""
-        self._events = [e for e in self._events if e[3] != identity_id and identity_id not in e[4]]
+        needle = json_needle(identity_id)
+        self._events = [e for e in self._events if e[3] != identity_id and needle not in e[4]]
         self._sightings = {
             k: v for k, v in self._sightings.items() if v["identity_id"] != identity_id
         }

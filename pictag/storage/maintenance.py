@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pictag.errors import StorageError
+from pictag.storage.buffer import json_needle
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> int:
@@ -23,9 +24,10 @@ def count_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, ob
 def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str, int]:
     """Delete every row naming an identity: prototypes, identity, sightings, visits, events.
 
-    Events are matched on their ``identity_id`` column and on any mention in the
-    payload (e.g. ``identity.matched`` naming the matched id): ids are long
-    random strings, so a substring match has no practical false positives.
+    Events are matched on their ``identity_id`` column and on any JSON string
+    value in the payload equal to the id (e.g. an ``identity.matched`` event
+    listing it as a candidate): the needle is the JSON-encoded id with its
+    quotes, so ``p_1`` never matches ``p_10``.
     """
     p = {"id": identity_id}
     return {
@@ -37,8 +39,9 @@ def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str
         "visits": count_rows(con, "DELETE FROM visits WHERE identity_id = $id", p),
         "events": count_rows(
             con,
-            "DELETE FROM events WHERE identity_id = $id OR contains(CAST(payload AS VARCHAR), $id)",
-            p,
+            """DELETE FROM events
+               WHERE identity_id = $id OR contains(CAST(payload AS VARCHAR), $needle)""",
+            {**p, "needle": json_needle(identity_id)},
         ),
     }
 

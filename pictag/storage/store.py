@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
 import duckdb
 import numpy as np
@@ -66,8 +66,7 @@ def _locked(method: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        store = args[0]
-        assert isinstance(store, Store)  # decorator is only applied to Store methods
+        store = cast("Store", args[0])
         with store._lock:
             store._check_open()
             return method(*args, **kwargs)
@@ -80,25 +79,47 @@ def _scrubbed(err: BaseException, key: str | None) -> str:
     return text.replace(key, REDACTED) if key else text
 
 
+#: (substrings of DuckDB's message, reason, what to do) for `Store.open` failures, first match wins.
+_OPEN_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (
+        ("without a key",),
+        "encrypted_no_key",
+        "the store is encrypted: set storage.encryption_key_env or storage.encryption_key_file",
+    ),
+    (
+        ("not encrypted",),
+        "not_encrypted",
+        "a key was given but the file is plain: remove the key setting, or convert the file "
+        "with pictag.storage.encrypt_copy",
+    ),
+    (
+        ("could not set lock", "conflicting lock"),
+        "locked",
+        "another process has the store open for writing (only the StoreActor may open it): "
+        "stop it first",
+    ),
+    (
+        ("not a valid duckdb database file",),
+        "not_a_store",
+        "the file is not a DuckDB database: point storage.path elsewhere, or move the file "
+        "away and restore a backup",
+    ),
+    (
+        ("newer version of duckdb",),
+        "newer_duckdb_file",
+        f"the file was written by a DuckDB newer than {duckdb.__version__}: install that "
+        "version, or start a new store file",
+    ),
+)
+
+
 def _open_error(path: Path, err: duckdb.Error, key: str | None) -> StorageError:
     text = _scrubbed(err, key)
     lowered = text.lower()
-    if "without a key" in lowered or "encrypted database" in lowered and key is None:
-        return StorageError(
-            f"path={path} reason=encrypted_no_key; the store is encrypted: set "
-            "storage.encryption_key_env or storage.encryption_key_file"
-        )
-    if "not encrypted" in lowered:
-        return StorageError(
-            f"path={path} reason=not_encrypted; a key was given but the file is plain: remove the "
-            "key setting, or convert the file with pictag.storage.encrypt_copy"
-        )
-    if "lock" in lowered:
-        return StorageError(
-            f"path={path} reason=locked; another process has the store open for writing "
-            "(only the StoreActor may open it): stop it first"
-        )
-    if key is not None and ("key" in lowered or "decrypt" in lowered or "tag" in lowered):
+    for needles, reason, hint in _OPEN_FAILURES:
+        if any(n in lowered for n in needles):
+            return StorageError(f"path={path} reason={reason}; {hint}")
+    if key is not None and any(n in lowered for n in ("key", "decrypt", "tag")):
         return StorageError(f"path={path} reason=wrong_key ({text}); check the encryption key")
     return StorageError(f"path={path} reason=open_failed ({text}); check the path and disk space")
 

@@ -125,6 +125,18 @@ def test_erasure_removes_every_row_of_one_identity_and_nothing_else(db_path: Pat
     assert kept in text["identities"] and kept in text["events"]
 
 
+def test_erasure_matches_whole_ids_only(store: Store) -> None:
+    store.add_events(
+        [
+            ev.make_event(ev.IDENTITY_MATCHED, ts=B, identity_id="p_10", candidates=["p_100"]),
+            ev.make_event(ev.IDENTITY_MATCHED, ts=B + 1, identity_id="p_2", candidates=["p_1"]),
+        ]
+    )
+    store.flush()
+    assert store.delete_identity("p_1")["events"] == 1
+    assert [e.identity_id for e in store.list_events()] == ["p_10"]
+
+
 def test_compact_leaves_no_bytes_of_erased_rows(db_path: Path) -> None:
     gone = "id_b7e2c90d14aa"
     with Store.open(db_path) as store:

@@ -146,3 +146,10 @@ def test_second_writer_is_refused_clearly(db_path: Path, store: Store) -> None:
         check=False,
     )
     assert "reason=locked" in out.stdout, out.stdout + out.stderr
+
+
+def test_garbage_file_is_refused_clearly(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(bytes(range(256)) * 1000)
+    with pytest.raises(StorageError, match="reason=not_a_store"):
+        Store.open(db_path)
