@@ -49,6 +49,16 @@ class TrackingConfig(ConfigModel):
             "detection to re-attach it (0 disables)."
         ),
     )
+    lost_box_growth: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description=(
+            "While a track is lost, its search box grows by this fraction of its size per "
+            "second (capped at double size), so a person who slowed down behind an "
+            "occluder is still found (0 disables)."
+        ),
+    )
     fuse_score: bool = Field(
         default=False,
         description="Weigh first-stage IoU by detection score (ByteTrack's score fusion).",

@@ -4,7 +4,9 @@ Per frame (Zhang et al., "ByteTrack", ECCV 2022, with the changes listed in
 docs/tracking.md):
 
 1. predict every track to the frame's timestamp (Kalman, real ``dt``);
-2. confirmed tracks (tracked and lost) ↔ high-score detections, IoU (score-fused);
+2. confirmed tracks (tracked and lost) ↔ high-score detections by IoU, a lost
+   track's predicted box enlarged in proportion to how long it has been lost
+   (its position gets less certain, as in C-BIoU); score fusion is optional;
 3. still-unmatched *tracked* tracks ↔ low-score detections, plain IoU — the
    "BYTE" step that keeps a track alive through partial occlusion, where the
    detector's confidence drops;
@@ -143,7 +145,7 @@ class ByteTracker:
         predicted = kalman.cxcywh_to_xyxy(tracks.mean[:, :4])
 
         confirmed = np.flatnonzero(tracks.state != _TENTATIVE)
-        cost = iou_cost(predicted[confirmed], boxes[high])
+        cost = iou_cost(self._search_boxes(tracks, predicted, confirmed), boxes[high])
         if cfg.fuse_score:
             cost = fuse_score(cost, conf[high])
         rest_tracks, high = self._assign(cost, 1.0 - cfg.match_iou, confirmed, high, det_of_track)
@@ -166,6 +168,18 @@ class ByteTracker:
         cost = iou_cost(predicted[tentative], boxes[high])
         _, high = self._assign(cost, 1.0 - cfg.tentative_match_iou, tentative, high, det_of_track)
         return _Matching(det_of_track, high)
+
+    def _search_boxes(
+        self, tracks: TrackTable, predicted: npt.NDArray[np.float64], rows: I64
+    ) -> npt.NDArray[np.float64]:
+        """Predicted boxes of ``rows``, lost ones grown by ``lost_box_growth`` per second lost."""
+        search = predicted[rows]
+        growth = self.config.lost_box_growth
+        if growth <= 0 or self._time is None:
+            return search
+        lost_for = np.where(tracks.state[rows] == _LOST, self._time - tracks.last_seen[rows], 0.0)
+        half = np.minimum(growth * lost_for, 1.0)[:, None] * (search[:, 2:] - search[:, :2]) / 2
+        return np.concatenate([search[:, :2] - half, search[:, 2:] + half], axis=1)
 
     @staticmethod
     def _assign(

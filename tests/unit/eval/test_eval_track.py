@@ -17,9 +17,10 @@ from pictag.eval import track
 from pictag.eval.frames import read_mot_rows
 
 # Regression floor for TUD-Campus with the default detector (YOLO11n INT8, 640 px, conf 0.1)
-# and tracker settings. Measured: MOTA 0.529, IDF1 0.698 (docs/tracking.md); the margin
-# absorbs OpenVINO/CPU rounding differences in the detector, not tracker regressions.
-TUD_FLOOR = {"mota": 0.48, "idf1": 0.62, "hota": 0.45}
+# and tracker settings. Measured: MOTA 0.532, IDF1 0.700, HOTA 0.494 (docs/tracking.md).
+# The margin absorbs small detector differences between CPUs; on 8 identities one ID swap
+# costs IDF1 about 0.1, so the IDF1 floor sits just under one swap.
+TUD_FLOOR = {"mota": 0.50, "idf1": 0.65, "hota": 0.46}
 
 
 def test_eval_track_on_tud_campus_stays_above_the_floor(asset, tmp_path: Path) -> None:

@@ -190,3 +190,18 @@ def test_empty_frames_and_degenerate_boxes_are_harmless() -> None:
     # Time going backwards is treated as no time passing, not an error.
     r = tracker.update(_dets([[5, 5, 45, 105]]), 0.05)
     assert r.tracks.track_id.tolist() == [1]
+
+
+@pytest.mark.parametrize(("growth", "ids"), [(0.0, {1, 2}), (0.3, {1})])
+def test_lost_search_box_grows_with_time_lost(growth: float, ids: set[int]) -> None:
+    """A walker (50 px/s) slows to half speed behind an occluder for 1 s: constant velocity
+    overshoots by 25 px. A lost track whose search box grows with time still finds them;
+    without growth the reappearance starts a new id."""
+    tracker = ByteTracker(TrackingConfig(lost_box_growth=growth))
+    x, seen = 50.0, set()
+    for k in range(50):
+        x += 5.0 if k < 20 else 2.5
+        hidden = 20 <= k < 30
+        r = tracker.update(_dets([] if hidden else [_person(x)]), k / FPS)
+        seen |= set(r.tracks.track_id.tolist())
+    assert seen == ids
