@@ -10,7 +10,7 @@ Metric keys of each row (the JSON contract, ratios 0..1): ``mota``, ``idf1``,
 ``deta``, ``assa``, ``loca``, ``motp``, ``idp``, ``idr``, ``fragmentations``,
 ``false_positives``, ``misses``, ``mostly_tracked``, ``partially_tracked``,
 ``mostly_lost``, ``tracker_ms_per_frame``. ``fps`` is end-to-end frames per second of
-detection + that tracker (decoding excluded); ``tracker_ms_per_frame`` is the tracker alone.
+decoding + detection + that tracker; ``tracker_ms_per_frame`` is the tracker alone.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pictag.config.detector import DetectorConfig
 from pictag.config.tracking import TrackingConfig
 from pictag.datasets.mot import SeqInfo, read_seqinfo
 from pictag.datasets.video import iter_frames, video_info
+from pictag.detection.base import Detector
 from pictag.detections import Detections
 from pictag.errors import EvaluationError
 from pictag.eval.clear import clear_metrics
@@ -52,7 +53,7 @@ class DetectedSequence:
         mot_frames: 1-based MOT frame number of each processed video frame.
         timestamps: seconds since the first frame (frame index / frame rate).
         detections: one `Detections` per frame.
-        detect_seconds: wall time spent detecting (preprocess, inference, decode).
+        detect_seconds: wall time spent decoding and detecting.
         frame_rate: frames per second used for the timestamps.
     """
 
@@ -98,32 +99,60 @@ class TrackEvalReport:
 
 def detect_video(
     video: str | Path,
-    detect: Callable[[np.ndarray], Detections],
+    detector: Detector | Callable[[np.ndarray], Detections],
     *,
     frame_offset: int,
     frame_rate: float,
     max_frames: int | None = None,
 ) -> DetectedSequence:
-    """Detect every frame of a video file (sequentially, so frame indices are exact).
+    """Detect every frame of a video file; frame indices are exact (sequential decoding).
+
+    A `pictag.detection.Detector` is driven asynchronously (``submit``: its inference
+    requests run in parallel while the next frame decodes); a plain
+    ``frame -> Detections`` callable is called frame by frame.
 
     Args:
         video: the file.
-        detect: ``frame_bgr -> Detections`` (e.g. a `pictag.detection.Detector`'s ``detect``).
+        detector: a `Detector`, or a ``frame_bgr -> Detections`` callable.
         frame_offset: video frame k is MOT frame ``k + frame_offset``.
         frame_rate: frames per second for the timestamps.
         max_frames: stop after this many frames (None: the whole video).
+
+    Raises:
+        EvaluationError: the detector failed on a frame.
     """
-    frames: list[int] = []
-    stamps: list[float] = []
-    dets: list[Detections] = []
-    spent = 0.0
+    results: dict[int, Detections | BaseException] = {}
+
+    def keep(index: int) -> Callable[[Detections | BaseException], None]:
+        return lambda result: results.__setitem__(index, result)
+
+    asynchronous = isinstance(detector, Detector)
+    start = time.perf_counter()
     for index, frame in iter_frames(video, stop=max_frames):
-        start = time.perf_counter()
-        dets.append(detect(frame))
-        spent += time.perf_counter() - start
-        frames.append(index + frame_offset)
-        stamps.append(index / frame_rate)
-    return DetectedSequence(frames, stamps, dets, spent, frame_rate)
+        if isinstance(detector, Detector):
+            detector.submit(frame, keep(index))
+        else:
+            results[index] = detector(frame)
+    if isinstance(detector, Detector):
+        detector.wait_all()
+    spent = time.perf_counter() - start
+    log.debug("detected %d frames in %.1f s (async=%s)", len(results), spent, asynchronous)
+    indices = sorted(results)
+    dets: list[Detections] = []
+    for index in indices:
+        result = results[index]
+        if isinstance(result, BaseException):
+            raise EvaluationError(
+                f"detection failed: video={video} frame={index} reason={result!r}"
+            )
+        dets.append(result)
+    return DetectedSequence(
+        mot_frames=[i + frame_offset for i in indices],
+        timestamps=[i / frame_rate for i in indices],
+        detections=dets,
+        detect_seconds=spent,
+        frame_rate=frame_rate,
+    )
 
 
 def run_tracker(name: str, update: TrackFn, seq: DetectedSequence) -> TrackerRun:
@@ -242,7 +271,7 @@ def resolve_inputs(
 
 def evaluate(
     inputs: SequenceInputs,
-    detect: Callable[[np.ndarray], Detections],
+    detect: Detector | Callable[[np.ndarray], Detections],
     tracking: TrackingConfig,
     *,
     reference: bool = True,
