@@ -99,7 +99,11 @@ def _run(args: argparse.Namespace) -> int:
     )
     detector = build_detector(config.detector, assets_dir)
     ours, ref, _, seq = track.evaluate(
-        inputs, detector, config.tracking, reference=not args.no_reference
+        inputs,
+        detector,
+        config.tracking,
+        reference=not args.no_reference,
+        save_dir=Path(args.save_tracks) if args.save_tracks else None,
     )
     name = inputs.seqinfo.name if inputs.seqinfo else Path(inputs.video).stem
     report = track.TrackEvalReport(

@@ -178,6 +178,22 @@ def align(
     return out
 
 
+def write_mot_rows(rows: TrackRows, path: str | Path) -> None:
+    """Write tracker output as a MOTChallenge result file (``frame,id,x,y,w,h,1,-1,-1,-1``)."""
+    wh = rows.xyxy[:, 2:] - rows.xyxy[:, :2]
+    lines = [
+        f"{f},{i},{x:.2f},{y:.2f},{w:.2f},{h:.2f},1,-1,-1,-1"
+        for f, i, (x, y), (w, h) in zip(
+            rows.frame.tolist(),
+            rows.ids.tolist(),
+            rows.xyxy[:, :2].tolist(),
+            wh.tolist(),
+            strict=True,
+        )
+    ]
+    Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
 def read_mot_rows(path: str | Path, *, ground_truth: bool = True) -> TrackRows:
     """Every row of a MOTChallenge ground truth or tracker result file.
 

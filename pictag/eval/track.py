@@ -32,7 +32,7 @@ from pictag.detection.base import Detector
 from pictag.detections import Detections
 from pictag.errors import EvaluationError
 from pictag.eval.clear import clear_metrics
-from pictag.eval.frames import TrackRows, align, read_mot_rows
+from pictag.eval.frames import TrackRows, align, read_mot_rows, write_mot_rows
 from pictag.eval.hota import hota
 from pictag.eval.reference import INSTALL_HINT, ReferenceUnavailable, UltralyticsByteTrack
 from pictag.tracking import ByteTracker
@@ -276,8 +276,12 @@ def evaluate(
     *,
     reference: bool = True,
     extra: Sequence[tuple[str, TrackFn]] = (),
+    save_dir: Path | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, dict[str, Any]]], DetectedSequence]:
     """Detect once, run ours (and the reference, and any ``extra`` trackers), score all.
+
+    With ``save_dir``, each tracker's output is written there as a MOTChallenge result
+    file (``ours.txt``, ``reference.txt``, ``<name>.txt``).
 
     Returns:
         ``(ours_row, reference_row, extra_rows, detections)``; ``reference_row`` is
@@ -293,18 +297,26 @@ def evaluate(
     )
     if len(seq) == 0:
         raise EvaluationError(f"no frame decoded: video={inputs.video}")
-    ours = score(run_tracker("pictag ByteTracker", ours_update(tracking), seq), gt, seq)
+
+    def run(name: str, fn: TrackFn, file_stem: str) -> dict[str, Any]:
+        result = run_tracker(name, fn, seq)
+        if save_dir is not None:
+            save_dir.mkdir(parents=True, exist_ok=True)
+            write_mot_rows(result.rows, save_dir / f"{file_stem}.txt")
+        return score(result, gt, seq)
+
+    ours = run("pictag ByteTracker", ours_update(tracking), "ours")
     if reference:
         try:
             ref_tracker = UltralyticsByteTrack()
-            ref = score(run_tracker(ref_tracker.name, ref_tracker.update, seq), gt, seq)
+            ref = run(ref_tracker.name, ref_tracker.update, "reference")
             ref["settings"] = ref_tracker.settings
         except ReferenceUnavailable as err:
             log.warning("reference tracker unavailable: %s", err)
             ref = unavailable_row(str(err))
     else:
         ref = unavailable_row("disabled with --no-reference")
-    extras = [(name, score(run_tracker(name, fn, seq), gt, seq)) for name, fn in extra]
+    extras = [(name, run(name, fn, name.replace(" ", "_"))) for name, fn in extra]
     return ours, ref, extras, seq
 
 

@@ -207,3 +207,16 @@ def test_hota_matches_trackeval_on_mot17(seq: str, asset) -> None:  # noqa: ANN0
     got |= {"CLR_FP": c.false_positives, "CLR_FN": c.misses}
     for key, value in got.items():
         assert value == pytest.approx(ref[key], abs=1e-9), key
+
+
+def test_result_file_round_trip(tmp_path: Path) -> None:
+    from pictag.eval.frames import write_mot_rows
+
+    _, hyp = _hand_sequence()
+    path = tmp_path / "seq.txt"
+    write_mot_rows(hyp, path)
+    back = read_mot_rows(path, ground_truth=False)
+    np.testing.assert_array_equal(back.frame, hyp.frame)
+    np.testing.assert_array_equal(back.ids, hyp.ids)
+    np.testing.assert_allclose(back.xyxy, hyp.xyxy, atol=0.01)
+    assert back.scored.all()
