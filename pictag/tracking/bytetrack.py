@@ -110,14 +110,15 @@ class ByteTracker:
         call. A timestamp earlier than the previous one is treated as no time passing.
         """
         dt = self._advance_clock(timestamp)
+        now = float(self._time if self._time is not None else timestamp)  # clamped, monotonic
         tracks = self._tracks
         if len(tracks):
             tracks.mean, tracks.cov = kalman.predict(tracks.mean, tracks.cov, dt, self.noise)
         boxes = detections.xyxy.astype(np.float64)
         match = self._associate(tracks, boxes, detections.confidence.astype(np.float64))
-        started = self._apply_matches(tracks, detections, match.det_of_track, timestamp)
-        ended = self._expire(timestamp)
-        started += self._start_tracks(detections, match.free_high, timestamp)
+        started = self._apply_matches(tracks, detections, match.det_of_track, now)
+        ended = self._expire(now)
+        started += self._start_tracks(detections, match.free_high, now)
         return self._result(detections, started, ended)
 
     # ----------------------------------------------------------------- steps
