@@ -37,6 +37,7 @@ def status_event(camera: CameraConfig, status: CameraStatus) -> ev.Event:
         camera_id=camera.id,
         name=camera.display_name,
         status=status.state.value,
+        reason_code=status.reason_code,
         reason=status.reason,
         since=ev.iso(status.since),
     )
@@ -104,6 +105,7 @@ class CaptureActor:
             "id": self._camera.id,
             "status": status.state.value,
             "reason": status.reason,
+            "reason_code": status.reason_code,
             "since": status.since,
             "decoded": status.frames_decoded,
             "reconnects": status.reconnects,

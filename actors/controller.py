@@ -141,7 +141,8 @@ class ControllerActor:
         cam = self._cameras.get(camera_id)
         if cam is None or cam.actor is None:
             return
-        cam.status = {"status": event["status"], "reason": event.get("reason"), "since": event["ts_unix"]}
+        cam.status = {"status": event["status"], "reason": event.get("reason"),
+                      "reason_code": event.get("reason_code"), "since": event["ts_unix"]}
         self._identity.publish.remote([event])
 
     async def _supervise(self) -> None:
@@ -285,6 +286,7 @@ def _camera_view(cam: _Camera, det: dict[str, Any], trk: dict[str, Any], ident: 
         "node": cfg.node,
         "status": cam.status["status"],
         "reason": cam.status.get("reason"),
+        "reason_code": cam.status.get("reason_code"),
         "since": cam.status.get("since"),
         "counters": {
             "decoded": stats.get("decoded", 0),

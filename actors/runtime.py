@@ -28,9 +28,9 @@ START_TIMEOUT_S = 120.0
 def prepare_ray_env() -> None:
     """Environment Ray reads at start-up: no usage stats, explicit auth mode."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    # Token auth is Ray's default; naming it keeps `ray start --address` on other
-    # machines consistent (they must use the same mode and token).
-    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    # RAY_AUTH_MODE is deliberately left to Ray (token auth by default): Ray reads it
+    # when `ray` is imported, so setting it here would be too late and would make
+    # the driver disagree with the processes it starts.
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 
 
@@ -175,7 +175,7 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
     return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray)
 
 
-def _cameras_to_run(config: PictagConfig, stored: list[CameraConfig]) -> list[CameraConfig]:
+def _cameras_to_run(config: PictagConfig, stored: list[Any]) -> list[CameraConfig]:
     """Cameras of the config file, then cameras added at run time (kept in the store).
 
     A camera defined in the file wins over a stored one with the same id only

@@ -1,9 +1,9 @@
 """StoreActor: the only process that opens the DuckDB file.
 
 DuckDB allows one writing process per file, so every write and every API
-query goes through this actor. Writes are buffered by the domain `Store` and
-flushed in one transaction per interval; the actor runs its methods one at a
-time (a thread of its own does the periodic flush under the same lock).
+query goes through this actor. The domain `Store` buffers writes and flushes
+them in one transaction; a thread here flushes at least every
+``flush_interval_s``. Reads flush first, so answers include recent rows.
 """
 
 from __future__ import annotations
@@ -14,30 +14,37 @@ from typing import Any
 
 import ray
 
-from pictag.camera_registry import StoredCamera
+from pictag.camera_registry import DELETED_URL, SavedCamera, camera_settings, saved_camera
 from pictag.config import CameraConfig, StorageConfig
-from pictag.storage import Store
+from pictag.storage import Store, resolve_key
 
 log = logging.getLogger(__name__)
 
+#: Store queries the API may call through `StoreActor.query`.
+READ_METHODS = frozenset({
+    "list_tracks", "list_events", "list_identities", "get_identity", "list_visits", "stats", "counters",
+})
 
-@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0, max_concurrency=1)
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
 class StoreActor:
-    """Thin shell around `pictag.storage.Store` with a periodic flush."""
+    """Thin shell around `pictag.storage.Store` with a periodic flush thread."""
 
     def __init__(self, config: StorageConfig) -> None:
         self._config = config
-        self._lock = threading.Lock()
-        self._store = Store.open_from_config(config)
+        key = resolve_key(key_env=config.encryption_key_env, key_file=config.encryption_key_file)
+        self._store = Store.open(config.path, encryption_key=key, batch_size=config.batch_size)
+        closed = self._store.close_open_sightings()
+        if closed:
+            log.info("closed %d sightings left open by the previous run", closed)
         self._closed = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, name="store-flush", daemon=True)
         self._flusher.start()
 
     def _flush_loop(self) -> None:
-        while not self._closed.wait(self._config.flush_interval_s):
+        while not self._closed.wait(min(0.25, self._config.flush_interval_s)):
             try:
-                with self._lock:
-                    self._store.flush()
+                self._store.flush_due(self._config.flush_interval_s)
             except Exception:
                 log.exception("store flush failed (rows stay buffered)")
 
@@ -46,57 +53,86 @@ class StoreActor:
         return True
 
     def write(self, events: list[dict[str, Any]], sightings: list[dict[str, Any]]) -> None:
-        """Buffer events and sighting upserts (flushed within flush_interval_s)."""
-        with self._lock:
-            if events:
-                self._store.add_events(events)
-            if sightings:
-                self._store.upsert_sightings(sightings)
+        """Buffer events and sighting upserts (written within flush_interval_s)."""
+        if events:
+            self._store.add_events(events)
+        if sightings:
+            self._store.upsert_sightings(sightings)
 
-    def flush(self) -> None:
+    def write_identity(self, identities: list[dict[str, Any]], visits: list[dict[str, Any]],
+                       prototypes: list[tuple[str, Any]]) -> None:
+        """Buffer identity, visit and prototype changes from the identity stage."""
+        if identities:
+            self._store.upsert_identities(identities)
+        if visits:
+            self._store.upsert_visits(visits)
+        for identity_id, embeddings in prototypes:
+            self._store.put_prototypes(identity_id, embeddings)
+
+    def flush(self) -> int:
         """Write everything buffered now."""
-        with self._lock:
-            self._store.flush()
+        return self._store.flush()
 
-    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Run a read query of the store (flushing first so answers include recent rows)."""
-        if method.startswith("_") or method not in READ_METHODS:
+    def query(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one of `READ_METHODS`."""
+        if method not in READ_METHODS:
             raise AttributeError(f"store has no query {method!r}")
-        with self._lock:
-            self._store.flush()
-            return getattr(self._store, method)(*args, **kwargs)
+        return getattr(self._store, method)(*args, **kwargs)
 
-    def list_tracks(self, **filters: Any) -> list[dict[str, Any]]:
+    def list_tracks(self, **filters: Any) -> list[Any]:
         """Stored sightings, newest first."""
-        return self.call("list_tracks", **filters)
+        return self._store.list_tracks(**filters)
 
-    def load_cameras(self) -> list[StoredCamera]:
-        """Cameras saved at run time (with their secrets restored)."""
-        with self._lock:
-            return self._store.load_cameras()
+    def load_gallery(self) -> Any:
+        """Identity prototypes for the gallery at start-up."""
+        return self._store.load_gallery()
+
+    def delete_identity(self, identity_id: str) -> dict[str, int]:
+        """Erase an identity and every row naming it; compacts the file afterwards."""
+        removed = self._store.delete_identity(identity_id)
+        self._store.compact()
+        return removed
+
+    def purge_older_than(self, cutoff: float) -> dict[str, int]:
+        """Retention: delete rows older than ``cutoff`` (epoch seconds)."""
+        return self._store.purge_older_than(cutoff)
+
+    def export_aggregates(self, path: str, fmt: str, since: float | None, until: float | None) -> int:
+        """Write aggregate counts/dwell (no ids, no embeddings) to CSV or Parquet."""
+        return self._store.export_aggregates(path, format=fmt, since=since, until=until)
+
+    def load_cameras(self) -> list[SavedCamera]:
+        """Cameras saved at run time (secrets restored) and tombstones of removed config cameras."""
+        out = [
+            saved_camera(s.record.id, s.record.name, s.url, s.record.enabled, s.record.analysis_fps, s.record.settings)
+            for s in self._store.load_cameras()
+        ]
+        for record in self._store.list_cameras(include_deleted=True):
+            if record.deleted_at is not None and record.settings.get("origin"):
+                out.append(saved_camera(record.id, record.name, DELETED_URL, record.enabled,
+                                        record.analysis_fps, record.settings, deleted=True))
+        return out
 
     def save_camera(self, camera: CameraConfig, origin: str | None) -> None:
         """Persist a camera added or changed through the API."""
-        with self._lock:
-            self._store.save_camera(camera, origin)
+        self._store.upsert_camera(
+            camera.id, url=camera.url, name=camera.name, enabled=camera.enabled,
+            analysis_fps=camera.analysis_fps, settings=camera_settings(camera, origin),
+        )
 
     def delete_camera(self, camera_id: str, origin: str | None) -> None:
-        """Forget a camera (a tombstone when it comes from the config file)."""
-        with self._lock:
-            self._store.delete_camera(camera_id, origin)
+        """Forget a camera; a camera of the config file leaves a tombstone so it stays removed."""
+        if origin is not None:
+            self._store.upsert_camera(camera_id, url=DELETED_URL, settings={"origin": origin})
+        self._store.delete_camera(camera_id)
 
-    def stats(self) -> dict[str, Any]:
-        """Buffer and drop counters."""
-        with self._lock:
-            return self._store.write_stats()
+    def counters(self) -> dict[str, Any]:
+        """Write counters (pending, dropped, written, flushes, failures)."""
+        c = self._store.counters()
+        return {k: getattr(c, k) for k in ("pending", "dropped", "written", "flushes", "failed_flushes")}
 
     def close(self) -> None:
-        """Flush and close the file (the actor is killed afterwards)."""
+        """Flush and close the file."""
         self._closed.set()
-        with self._lock:
-            self._store.close()
-
-
-READ_METHODS = frozenset({
-    "list_tracks", "list_events", "list_cameras", "list_identities", "get_identity", "list_visits", "stats",
-})
+        self._flusher.join(timeout=5)
+        self._store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from pictag.config import CameraConfig
 
@@ -23,7 +24,7 @@ def fingerprint(camera: CameraConfig) -> str:
 
 
 @dataclass(frozen=True)
-class StoredCamera:
+class SavedCamera:
     """A camera as the store keeps it."""
 
     config: CameraConfig
@@ -31,7 +32,7 @@ class StoredCamera:
     deleted: bool = False
 
 
-def merge_cameras(file_cameras: list[CameraConfig], stored: list[StoredCamera]) -> list[CameraConfig]:
+def merge_cameras(file_cameras: list[CameraConfig], stored: list[SavedCamera]) -> list[CameraConfig]:
     """The cameras to run, in file order then API-added order."""
     by_id = {s.config.id: s for s in stored}
     out: list[CameraConfig] = []
@@ -44,3 +45,26 @@ def merge_cameras(file_cameras: list[CameraConfig], stored: list[StoredCamera]) 
             out.append(cam)
     out.extend(s.config for s in by_id.values() if not s.deleted)
     return out
+
+
+#: Columns of their own in the store; everything else of a camera goes to its settings JSON.
+_COLUMNS = {"id", "url", "name", "enabled", "analysis_fps"}
+DELETED_URL = "deleted:"
+
+
+def camera_settings(camera: CameraConfig, origin: str | None) -> dict[str, Any]:
+    """The settings JSON stored next to a camera's columns (no URL: secrets live elsewhere)."""
+    settings: dict[str, Any] = camera.model_dump(mode="json", exclude=_COLUMNS)
+    settings["origin"] = origin
+    return settings
+
+
+def saved_camera(
+    camera_id: str, name: str, url: str, enabled: bool, analysis_fps: float, settings: dict[str, Any],
+    deleted: bool = False,
+) -> SavedCamera:
+    """Rebuild a stored camera (a tombstone when ``deleted``)."""
+    fields = {k: v for k, v in settings.items() if k != "origin" and k in CameraConfig.model_fields}
+    url = DELETED_URL if deleted else url
+    config = CameraConfig(id=camera_id, name=name, url=url, enabled=enabled, analysis_fps=analysis_fps, **fields)
+    return SavedCamera(config=config, origin=settings.get("origin"), deleted=deleted)

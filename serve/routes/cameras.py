@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Response
 
 from pictag.serve.errors import ApiError
+from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["cameras"])
@@ -15,7 +16,7 @@ router = APIRouter(tags=["cameras"])
 @router.get("/cameras", summary="Cameras with live status and counters")
 async def list_cameras(services: Services = Depends(get_services)) -> dict[str, Any]:
     """Every configured camera: id, name, redacted url, status, reason, counters."""
-    return {"items": await services.controller.list_cameras.remote()}
+    return {"items": jsonable(await services.controller.list_cameras.remote())}
 
 
 @router.get("/cameras/{camera_id}", summary="One camera")
@@ -23,14 +24,14 @@ async def get_camera(camera_id: str, services: Services = Depends(get_services))
     """One camera's status and counters."""
     for cam in await services.controller.list_cameras.remote():
         if cam["id"] == camera_id:
-            return cam
+            return jsonable(cam)
     raise ApiError(404, "not_found", f"no camera {camera_id!r}", "camera_id")
 
 
 def _raise_result(result: dict[str, Any]) -> dict[str, Any]:
     if "error" in result:
         raise ApiError(result.get("status", 400), result["error"], result["detail"], result.get("field"))
-    return result["camera"]
+    return jsonable(result["camera"])
 
 
 @router.post("/cameras", status_code=201, summary="Add a camera")

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["tracks"])
@@ -29,4 +30,4 @@ async def list_tracks(
         limit=limit,
         offset=offset,
     )
-    return {"items": rows, "limit": limit, "offset": offset}
+    return {"items": jsonable(rows), "limit": limit, "offset": offset}

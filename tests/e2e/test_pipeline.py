@@ -1,0 +1,99 @@
+"""End to end on a real Ray runtime: vtest.avi → detector → tracker → identity → DuckDB + WebSocket."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from pictag.config import parse_config
+from tests.helpers import free_port, wait_for
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def _config(video: Path, db: Path, port: int, enabled: bool = True) -> Any:
+    return parse_config(
+        {
+            "cameras": [{"id": "vtest", "name": "PETS", "url": str(video), "loop": True, "analysis_fps": 7, "enabled": enabled}],
+            "storage": {"path": str(db), "flush_interval_s": 0.2},
+            "server": {"port": port},
+        }
+    )
+
+
+def _events_until(ws_url: str, wanted: str, timeout: float) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    with connect(ws_url, open_timeout=30) as ws:
+        while time.monotonic() < deadline:
+            try:
+                msg = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            event = json.loads(msg)
+            seen.append(event)
+            if event["type"] == wanted:
+                return seen
+    pytest.fail(f"no {wanted} event within {timeout} s; saw {[e['type'] for e in seen]}")
+
+
+def _stored_tracks(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return int(con.execute("SELECT count(*) FROM sightings").fetchone()[0])
+
+
+def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session, asset, tmp_path: Path) -> None:
+    from pictag.actors.runtime import start_runtime
+
+    video = asset("vtest.avi")
+    db = tmp_path / "pictag.duckdb"
+    port = free_port()
+    runtime = start_runtime(_config(video, db, port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _ok(f"{base}/api/v1/health"), 60, message="API health")
+        events = _events_until(f"ws://127.0.0.1:{port}/ws/events", "track.started", timeout=90)
+        started = events[-1]
+        assert started["camera_id"] == "vtest" and started["person_id"].startswith("p_")
+        assert len(started["box"]) == 4 and started["ts"].endswith("Z")
+
+        cams = wait_for(lambda: _processed_cameras(base), 30, message="processed frames in /api/v1/cameras")
+        cam = cams[0]
+        assert cam["status"] == "live" and cam["url"] == str(video)
+        assert cam["counters"]["decoded"] > 0 and cam["counters"]["sent"] > 0
+        assert cam["latency_ms"]["p50"] is not None
+
+        tracks = wait_for(lambda: httpx.get(f"{base}/api/v1/tracks?camera=vtest&limit=5").json()["items"], 30,
+                          message="stored tracks via the API")
+        assert tracks[0]["camera_id"] == "vtest"
+    finally:
+        runtime.stop()
+    stored = _stored_tracks(db)
+    assert stored > 0
+
+    runtime = start_runtime(_config(video, db, port, enabled=False))
+    try:
+        wait_for(lambda: _ok(f"{base}/api/v1/health"), 60, message="API health after restart")
+        items = httpx.get(f"{base}/api/v1/tracks?limit=1000").json()["items"]
+        assert len(items) >= stored
+    finally:
+        runtime.stop()
+
+
+def _ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _processed_cameras(base: str) -> list[dict[str, Any]] | None:
+    items = httpx.get(f"{base}/api/v1/cameras", timeout=10).json()["items"]
+    return items if items and items[0]["counters"]["processed"] > 0 else None
