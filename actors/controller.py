@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
+from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
 from pictag.actors.tracker import TrackerActor
 from pictag.camera_registry import fingerprint
@@ -35,10 +36,18 @@ RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 class _Stage:
     """The detector and tracker serving the cameras of one node."""
 
-    def __init__(self, key: str, detector: Any, tracker: Any) -> None:
+    def __init__(self, key: str, detector: Any, tracker: Any, embedder: Any | None) -> None:
         self.key = key
         self.detector = detector
         self.tracker = tracker
+        self.embedder = embedder
+
+    def actors(self) -> dict[str, Any]:
+        """The stage's actors by role."""
+        out = {"detector": self.detector, "tracker": self.tracker}
+        if self.embedder is not None:
+            out["embedder"] = self.embedder
+        return out
 
 
 class _Camera:
@@ -88,11 +97,18 @@ class ControllerActor:
         stage = self._stages.get(key)
         if stage is None:
             options = self._placement.stage_options(node)
-            tracker = TrackerActor.options(**options).remote(self._config.tracking, self._identity)
+            downstream = self._identity
+            embedder = None
+            if self._config.reid.enabled:
+                embedder = EmbedderActor.options(**options).remote(
+                    self._config.reid, self._config.assets_dir, self._identity
+                )
+                downstream = embedder
+            tracker = TrackerActor.options(**options).remote(self._config.tracking, downstream)
             detector = DetectorActor.options(**options).remote(
                 self._config.detector, self._config.assets_dir, tracker
             )
-            stage = self._stages[key] = _Stage(key, detector, tracker)
+            stage = self._stages[key] = _Stage(key, detector, tracker, embedder)
         return stage
 
     def _start_capture(self, cam: _Camera) -> None:
@@ -116,6 +132,8 @@ class ControllerActor:
         if stage is not None:
             stage.detector.forget.remote(cam.config.id)
             stage.tracker.forget.remote(cam.config.id)
+            if stage.embedder is not None:
+                stage.embedder.forget.remote(cam.config.id)
         await self._identity.end_camera.remote(cam.config.id)
 
     async def stop(self) -> None:
@@ -203,7 +221,7 @@ class ControllerActor:
 
     async def stages(self) -> dict[str, Any]:
         """Stage actors per node key, for diagnostics and tests."""
-        return {k: {"detector": s.detector, "tracker": s.tracker} for k, s in self._stages.items()}
+        return {k: s.actors() for k, s in self._stages.items()}
 
     async def capture_actor(self, camera_id: str) -> Any:
         """The capture actor handle of a camera (tests, diagnostics)."""

@@ -53,6 +53,10 @@ class IdentityActor:
     def _counter(self, camera_id: str) -> _CameraCounters:
         return self._counters.setdefault(camera_id, _CameraCounters())
 
+    async def process(self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], frame: FrameTracks) -> None:
+        """Stage interface (same as the embedder's): re-id off, tracks come straight here."""
+        await self.observe(frame, meta)
+
     async def observe(self, frame: FrameTracks, meta: dict[str, Any]) -> None:
         """Fold one frame of one camera into the sessions."""
         if self._flusher is None or self._flusher.done():

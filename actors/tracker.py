@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 @ray.remote(num_cpus=0, max_restarts=3, max_task_retries=0)
 class TrackerActor:
-    """Async actor: latest-wins per camera, one `ByteTracker` per camera."""
+    """Async actor: latest-wins per camera, one `ByteTracker` per camera.
+
+    ``downstream`` has ``process(camera_id, frame_refs, meta, FrameTracks)``: the
+    embedder stage, or `IdentityForwarder` logic in the identity actor when re-id is off.
+    """
 
     def __init__(self, config: TrackingConfig, downstream: Any) -> None:
         self._config = config
@@ -69,7 +73,7 @@ class TrackerActor:
             started=result.started,
             ended=result.ended,
         )
-        self._downstream.observe.remote(frame, meta)
+        self._downstream.process.remote(camera_id, refs, meta, frame)
 
     async def forget(self, camera_id: str) -> None:
         """Drop the state of a removed camera."""
