@@ -119,16 +119,24 @@ def _respond(request: Request, asset: Asset, cache_control: str) -> Response:
     return Response(asset.body, media_type=asset.content_type, headers=headers)
 
 
-def _page_route(path: str, name: str) -> None:
-    async def serve_page(request: Request) -> Response:
-        return _respond(request, page(name), REVALIDATE)
+# Module-level handlers, not closures made in a loop: Ray Serve ships the app to its replica
+# with cloudpickle, which copies a closure without the globals its string annotations name.
+@router.api_route("/", methods=["GET", "HEAD"])
+async def dashboard_page(request: Request) -> Response:
+    """The dashboard."""
+    return _respond(request, page(PAGES["/"]), REVALIDATE)
 
-    serve_page.__name__ = f"page_{name.removesuffix('.html')}"
-    router.add_api_route(path, serve_page, methods=["GET", "HEAD"])
+
+@router.api_route("/settings", methods=["GET", "HEAD"])
+async def settings_page(request: Request) -> Response:
+    """Cameras, detection, re-identification and privacy settings."""
+    return _respond(request, page(PAGES["/settings"]), REVALIDATE)
 
 
-for _path, _name in PAGES.items():
-    _page_route(_path, _name)
+@router.api_route("/login", methods=["GET", "HEAD"])
+async def login_page(request: Request) -> Response:
+    """Sign-in with the access token (sets the HttpOnly cookie through /api/v1/login)."""
+    return _respond(request, page(PAGES["/login"]), REVALIDATE)
 
 
 @router.api_route("/static/{name:path}", methods=["GET", "HEAD"])

@@ -82,7 +82,8 @@ class CameraCard {
     this.enabled = cam.enabled !== false;
     this.setStatus(cam.status, cam.reason, cam.since);
     this.occupancy.textContent = fmtNumber(cam.occupancy);
-    this.fps.textContent = cam.analysis_fps ? `${fmtNumber(cam.analysis_fps, 1)} fps` : "—";
+    const fps = Number(cam.analysis_fps);
+    this.fps.textContent = fps > 0 ? `${Number.isInteger(fps) ? fps : fps.toFixed(1)} fps` : "—";
     const p95 = cam.latency_ms && cam.latency_ms.p95;
     this.delay.textContent = p95 === null || p95 === undefined ? "—" : `${Math.round(p95)} ms`;
     this.skipped.textContent = cam.skip_rate === undefined ? "—" : `${Math.round(cam.skip_rate * 100)} %`;
