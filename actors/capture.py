@@ -73,18 +73,15 @@ class CaptureActor:
         last_seq = 0
         next_due = time.monotonic()
         while not self._stop.is_set():
+            # Sample at the analysis rate: sleep until the next slot, then take the
+            # newest frame (the source keeps only the newest one).
+            delay = next_due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                break
             frame = self._source.wait_frame(last_seq, timeout=0.5)
             if frame is None:
                 continue
             last_seq = frame.seq
-            now = time.monotonic()
-            if now < next_due:
-                # Sample at the analysis rate: wait for the slot, then take the newest frame.
-                if self._stop.wait(next_due - now):
-                    break
-                newer = self._source.latest()
-                if newer is not None:
-                    frame, last_seq = newer, newer.seq
             next_due = max(next_due + period, time.monotonic() - period)
             self._send(frame)
 

@@ -15,7 +15,7 @@ T = TypeVar("T")
 def wait_for(predicate: Callable[[], T], timeout: float, interval: float = 0.2, message: str = "condition") -> T:
     """Poll ``predicate`` until it returns a truthy value; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    last = None
+    last: object = None
     while time.monotonic() < deadline:
         last = predicate()
         if last:
