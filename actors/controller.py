@@ -25,6 +25,7 @@ from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
 from pictag.config.loader import format_validation_error
 from pictag.events import CAMERA_STATUS, make_event
+from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,19 @@ def _error(status: int, error: str, detail: str, field: str | None = None) -> di
 class ControllerActor:
     """Async actor: camera lifecycle, supervision and the merged camera view."""
 
-    def __init__(self, config: PictagConfig, store: Any, identity: Any, placement: Placement) -> None:
+    def __init__(self, config: PictagConfig, store: Any, identity: Any, hub: Any, placement: Placement,
+                 file_config: PictagConfig | None = None) -> None:
         self._config = config
+        self._file_config = file_config or config
         self._store = store
+        self._hub = hub
         self._identity = identity
         self._placement = placement
         self._stages: dict[str, _Stage] = {}
         self._cameras: dict[str, _Camera] = {}
         self._supervisor: asyncio.Task[None] | None = None
         self._self_handle: Any | None = None
-        self._file_origin = {c.id: fingerprint(c) for c in config.cameras}
+        self._file_origin = {c.id: fingerprint(c) for c in self._file_config.cameras}
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self, cameras: list[CameraConfig]) -> list[str]:
@@ -104,7 +108,9 @@ class ControllerActor:
                     self._config.reid, self._config.assets_dir, self._identity
                 )
                 downstream = embedder
-            tracker = TrackerActor.options(**options).remote(self._config.tracking, downstream)
+            tracker = TrackerActor.options(**options).remote(
+                self._config.tracking, downstream, self._config.privacy, self._hub
+            )
             detector = DetectorActor.options(**options).remote(
                 self._config.detector, self._config.assets_dir, tracker
             )
@@ -223,10 +229,41 @@ class ControllerActor:
         """Stage actors per node key, for diagnostics and tests."""
         return {k: s.actors() for k, s in self._stages.items()}
 
+    async def watch_preview(self, camera_id: str, seconds: float = 10.0) -> bool:
+        """Ask the camera's node to render anonymised previews for ``seconds``; False if not running."""
+        cam = self._cameras.get(camera_id)
+        if cam is None or cam.actor is None:
+            return False
+        stage = self._stages.get(cam.config.node or "")
+        if stage is None:
+            return False
+        await stage.tracker.want_preview.remote(camera_id, seconds)
+        return True
+
     async def capture_actor(self, camera_id: str) -> Any:
         """The capture actor handle of a camera (tests, diagnostics)."""
         cam = self._cameras.get(camera_id)
         return None if cam is None else cam.actor
+
+    # ---- live settings ---------------------------------------------------------------
+    async def get_settings(self) -> dict[str, Any]:
+        """The settings that can change at run time."""
+        return settings_view(self._config)
+
+    async def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Validate, apply to every stage, persist. Returns the new view or an error."""
+        try:
+            config = apply_patch(self._config, patch)
+        except SettingsError as err:
+            return _error(422, "invalid_setting", err.detail, err.field)
+        self._config = config
+        for stage in self._stages.values():
+            stage.detector.set_confidence.remote(config.detector.confidence)
+            stage.tracker.set_privacy.remote(config.privacy)
+        if hasattr(self._identity, "set_threshold"):
+            self._identity.set_threshold.remote(config.reid.threshold)
+        await self._store.save_settings.remote(saved_form(self._file_config, config))
+        return {"settings": settings_view(config)}
 
     # ---- run-time changes ------------------------------------------------------------
     async def add_camera(self, body: dict[str, Any]) -> dict[str, Any]:

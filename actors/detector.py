@@ -128,6 +128,12 @@ class DetectorActor:
         if not fut.done():
             fut.set_result(DONE)
 
+    async def set_confidence(self, confidence: float) -> None:
+        """Change the lowest kept box score for the next frames (dashboard setting)."""
+        config = getattr(self._detector, "config", None)
+        if config is not None:
+            self._detector.config = config.model_copy(update={"confidence": confidence})  # type: ignore[attr-defined]
+
     async def forget(self, camera_id: str) -> None:
         """Drop the waiting frame and counters of a removed camera."""
         item = self._mailbox.discard(camera_id)

@@ -17,8 +17,3 @@ def detector_name(node: str) -> str:
 def tracker_name(node: str) -> str:
     """The tracking stage actor serving the cameras of one node."""
     return f"pictag-tracker-{node}"
-
-
-def capture_name(camera_id: str) -> str:
-    """The capture actor of one camera."""
-    return f"pictag-capture-{camera_id}"

@@ -13,7 +13,6 @@ from typing import Any
 
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from pictag.actors import names
 from pictag.config import CameraConfig
 
 #: Share of a node label's resource taken by one actor: up to 1000 actors per labelled node.
@@ -44,4 +43,6 @@ class Placement:
             resources[key] = resources.get(key, 0.0) + amount
         if resources:
             options = {**options, "resources": resources}
-        return {**options, "name": names.capture_name(camera.id), "namespace": names.NAMESPACE}
+        # Not a named actor: a camera restarted right after a kill would collide with the
+        # old name while Ray is still releasing it. The controller keeps the handles.
+        return options

@@ -18,6 +18,7 @@ from pictag.actors.placement import Placement
 from pictag.actors.store import StoreActor
 from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
+from pictag.live_settings import with_overrides
 
 log = logging.getLogger(__name__)
 
@@ -153,10 +154,12 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         head = placement.head_options()
         store = StoreActor.options(name=names.STORE, **head).remote(config.storage)
         ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
+        file_config = config
+        config = with_overrides(config, ray.get(store.load_settings.remote(), timeout=START_TIMEOUT_S))
         hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
         identity = IdentityActor.options(name=names.IDENTITY, **head).remote(config.tracking, store, hub)
         controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
-            config, store, identity, placement
+            config, store, identity, hub, placement, file_config
         )
         cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
         ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)

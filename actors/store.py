@@ -126,6 +126,14 @@ class StoreActor:
             self._store.upsert_camera(camera_id, url=DELETED_URL, settings={"origin": origin})
         self._store.delete_camera(camera_id)
 
+    def load_settings(self) -> dict[str, Any]:
+        """Persisted run-time setting changes (see `pictag.live_settings`)."""
+        return self._store.load_settings()
+
+    def save_settings(self, settings: dict[str, Any]) -> None:
+        """Persist run-time setting changes."""
+        self._store.save_settings(settings)
+
     def counters(self) -> dict[str, Any]:
         """Write counters (pending, dropped, written, flushes, failures)."""
         c = self._store.counters()

@@ -15,14 +15,18 @@ from typing import Any
 
 import ray
 
-from pictag.config import TrackingConfig
+from pictag.config import PrivacyConfig, TrackingConfig
 from pictag.detections import Detections
 from pictag.flow import LatestWinsMailbox
 from pictag.identity.sessions import FrameTracks
+from pictag.privacy import render_preview
 from pictag.stats import RollingPercentiles
 from pictag.tracking import ByteTracker
 
 log = logging.getLogger(__name__)
+
+#: Preview width in pixels: enough for a dashboard tile, small enough for a phone.
+PREVIEW_WIDTH = 640
 
 
 @ray.remote(num_cpus=0, max_restarts=3, max_task_retries=0)
@@ -33,9 +37,16 @@ class TrackerActor:
     embedder stage, or `IdentityForwarder` logic in the identity actor when re-id is off.
     """
 
-    def __init__(self, config: TrackingConfig, downstream: Any) -> None:
+    def __init__(self, config: TrackingConfig, downstream: Any, privacy: PrivacyConfig | None = None,
+                 hub: Any | None = None) -> None:
         self._config = config
         self._downstream = downstream
+        self._privacy = privacy or PrivacyConfig()
+        self._hub = hub
+        self._preview_until: dict[str, float] = {}
+        self._preview_last: dict[str, float] = {}
+        self._preview_busy: set[str] = set()
+        self._labels: dict[str, dict[int, str]] = {}
         self._trackers: dict[str, ByteTracker] = {}
         self._track_ms: dict[str, RollingPercentiles] = {}
         self._dropped: dict[str, int] = {}
@@ -66,6 +77,11 @@ class TrackerActor:
         result = tracker.update(detections, meta["captured_at"])
         self._track_ms.setdefault(camera_id, RollingPercentiles()).add((time.perf_counter() - start) * 1000.0)
         meta["track_end"] = time.time()
+        labels = self._labels.get(camera_id)
+        if labels:
+            for tid in result.ended:
+                labels.pop(tid, None)
+        self._maybe_preview(camera_id, refs, detections, result.tracks)
         frame = FrameTracks(
             camera_id=camera_id,
             captured_at=meta["captured_at"],
@@ -79,6 +95,47 @@ class TrackerActor:
         """Drop the state of a removed camera."""
         self._mailbox.discard(camera_id)
         self._trackers.pop(camera_id, None)
+        self._labels.pop(camera_id, None)
+        self._preview_until.pop(camera_id, None)
+
+    # ---- previews: anonymised on this node, before any pixel leaves it --------------
+    async def want_preview(self, camera_id: str, seconds: float) -> None:
+        """Produce previews of a camera for the next ``seconds`` (a viewer is watching)."""
+        self._preview_until[camera_id] = time.monotonic() + seconds
+
+    async def set_privacy(self, privacy: PrivacyConfig) -> None:
+        """Apply a changed privacy mode to the next previews."""
+        self._privacy = privacy
+
+    async def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
+        """Person ids to draw next to track ids (sent by the identity stage)."""
+        self._labels.setdefault(camera_id, {}).update(labels)
+
+    def _maybe_preview(self, camera_id: str, refs: list[Any], detections: Detections, tracks: Detections) -> None:
+        if self._hub is None or time.monotonic() > self._preview_until.get(camera_id, 0.0):
+            return
+        now = time.monotonic()
+        if camera_id in self._preview_busy or now - self._preview_last.get(camera_id, 0.0) < 1.0 / self._privacy.preview_fps:
+            return
+        self._preview_last[camera_id] = now
+        self._preview_busy.add(camera_id)
+        labels = dict(self._labels.get(camera_id, {}))
+        asyncio.get_running_loop().create_task(self._render(camera_id, refs[0], detections, tracks, labels))
+
+    async def _render(self, camera_id: str, ref: Any, detections: Detections, tracks: Detections,
+                      labels: dict[int, str]) -> None:
+        hub = self._hub
+        try:
+            frame = await ref
+            jpeg = await asyncio.to_thread(
+                render_preview, frame, detections, tracks, labels, self._privacy.anonymize, PREVIEW_WIDTH
+            )
+            if hub is not None:
+                hub.put_latest.remote(f"preview:{camera_id}", {"jpeg": jpeg, "ts": time.time()})
+        except Exception:
+            log.exception("camera=%s preview failed", camera_id)
+        finally:
+            self._preview_busy.discard(camera_id)
 
     async def stats(self) -> dict[str, Any]:
         """Per-camera tracking cost and drops."""

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from pictag import __version__
 from pictag.config import ServerConfig
 from pictag.serve.errors import install_error_handlers
-from pictag.serve.routes import cameras, events_ws, health, tracks
+from pictag.serve.routes import cameras, dashboard, events_ws, health, preview_ws, settings, tracks
 
 API_PREFIX = "/api/v1"
 
@@ -24,7 +24,8 @@ def create_app(server: ServerConfig | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for router in (health.router, cameras.router, tracks.router):
+    for router in (health.router, cameras.router, tracks.router, settings.router):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(events_ws.router)
+    for router in (events_ws.router, preview_ws.router, dashboard.router):
+        app.include_router(router)
     return app

@@ -49,6 +49,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         return JSONResponse(error_body("invalid_request", detail, ".".join(loc) or None), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected API error")
+        return JSONResponse(error_body("internal_error", f"{type(exc).__name__}: see the server log"), status_code=500)
+
     @app.exception_handler(PictagError)
     async def _pictag_error(_: Request, exc: PictagError) -> JSONResponse:
         return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=400)

@@ -11,6 +11,7 @@ may call them from several tasks.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import re
@@ -511,6 +512,24 @@ class Store:
         )
         self._secrets.discard(camera_id)
         return changed > 0
+
+    @_locked
+    def load_settings(self) -> dict[str, Any]:
+        """Run-time setting overrides saved by `save_settings` (empty when none)."""
+        row = self._con.execute("SELECT value FROM store_meta WHERE key = 'settings'").fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    @_locked
+    def save_settings(self, settings: Mapping[str, Any]) -> None:
+        """Persist run-time setting overrides (no secrets: callers pass only tunables)."""
+        text = json.dumps(dict(settings), sort_keys=True)
+        self._transaction(
+            lambda: self._con.execute(
+                """INSERT INTO store_meta VALUES ('settings', $v)
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+                {"v": text},
+            )
+        )
 
     @_locked
     def list_cameras(self, *, include_deleted: bool = False) -> list[CameraRecord]:

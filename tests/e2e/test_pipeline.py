@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import cv2
 import duckdb
+import numpy as np
 import httpx
 import pytest
 from websockets.sync.client import connect
@@ -70,6 +72,10 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
         assert cam["counters"]["decoded"] > 0 and cam["counters"]["sent"] > 0
         assert cam["latency_ms"]["p50"] is not None
 
+        jpeg = _first_preview(f"ws://127.0.0.1:{port}/ws/cameras/vtest/preview", timeout=60)
+        image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None and image.shape[1] <= 640 and image.shape[0] > 100
+
         tracks = wait_for(lambda: httpx.get(f"{base}/api/v1/tracks?camera=vtest&limit=5").json()["items"], 30,
                           message="stored tracks via the API")
         assert tracks[0]["camera_id"] == "vtest"
@@ -85,6 +91,13 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
         assert len(items) >= stored
     finally:
         runtime.stop()
+
+
+def _first_preview(url: str, timeout: float) -> bytes:
+    with connect(url, open_timeout=30) as ws:
+        msg = ws.recv(timeout=timeout)
+    assert isinstance(msg, bytes) and msg[:2] == b"\xff\xd8", "preview is not a JPEG"
+    return msg
 
 
 def _ok(url: str) -> bool:
