@@ -95,12 +95,11 @@ def encode_preview(frame: Frame, max_width: int, quality: int = DEFAULT_JPEG_QUA
     return buf.tobytes()
 
 
-def render_preview(
+def render_preview(  # noqa: PLR0917 - the tracker actor calls it positionally via to_thread
     frame: Frame,
     detections: Detections,
     tracks: Detections,
     person_ids: Mapping[int, str] | None,
-    *,
     mode: AnonymizeMode,
     max_width: int,
     quality: int = DEFAULT_JPEG_QUALITY,

@@ -108,3 +108,10 @@ def test_render_preview_is_small_and_differs_from_the_raw_frame(scene) -> None:
                               mode=mode, max_width=384)  # type: ignore[arg-type]
         assert len(jpeg) < 60_000
         assert np.abs(_decode(jpeg).astype(int) - raw.astype(int)).mean() > 0.5
+
+
+def test_render_preview_takes_mode_and_width_positionally(scene) -> None:
+    # actors/tracker.py calls it through asyncio.to_thread with positional arguments.
+    frame, boxes = scene
+    detections = _tracks(boxes, list(range(len(boxes))))
+    assert _decode(render_preview(frame, detections, detections, {}, "head", 320)).shape[1] == 320
