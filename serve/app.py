@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from pictag import __version__
 from pictag.config import ServerConfig
 from pictag.serve.errors import install_error_handlers
-from pictag.serve.routes import cameras, dashboard, events_ws, health, preview_ws, settings, tracks
+from pictag.serve.routes import cameras, dashboard, events_ws, export, health, metrics, preview_ws, settings, tracks
+from pictag.serve.security import install_security
 
 API_PREFIX = "/api/v1"
 
@@ -24,8 +25,9 @@ def create_app(server: ServerConfig | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for router in (health.router, cameras.router, tracks.router, settings.router):
+    for router in (health.router, cameras.router, tracks.router, settings.router, export.router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (events_ws.router, preview_ws.router, dashboard.router):
+    for router in (events_ws.router, preview_ws.router, metrics.router, dashboard.router):
         app.include_router(router)
+    install_security(app, server)
     return app

@@ -72,6 +72,9 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
         assert cam["counters"]["decoded"] > 0 and cam["counters"]["sent"] > 0
         assert cam["latency_ms"]["p50"] is not None
 
+        metrics = httpx.get(f"{base}/metrics", timeout=10).text
+        assert 'pictag_camera_frames_processed_total{camera="vtest"}' in metrics
+
         jpeg = _first_preview(f"ws://127.0.0.1:{port}/ws/cameras/vtest/preview", timeout=60)
         image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         assert image is not None and image.shape[1] <= 640 and image.shape[0] > 100
