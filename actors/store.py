@@ -9,7 +9,9 @@ them in one transaction; a thread here flushes at least every
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -101,6 +103,20 @@ class StoreActor:
         """Write aggregate counts/dwell (no ids, no embeddings) to CSV or Parquet."""
         return self._store.export_aggregates(path, format=fmt, since=since, until=until)
 
+    def export_aggregates_bytes(self, fmt: str, since: float | None, until: float | None) -> bytes:
+        """The aggregate export as file bytes, for the API (which may run on another node).
+
+        Written to a private temporary folder beside the database (0700), read, removed.
+        """
+        with tempfile.TemporaryDirectory(prefix=".export-", dir=self._store.path.parent) as folder:
+            target = Path(folder) / f"aggregates.{fmt}"
+            self._store.export_aggregates(target, format=fmt, since=since, until=until)  # type: ignore[arg-type]
+            return target.read_bytes()
+
+    def compact(self) -> tuple[int, int]:
+        """Rewrite the file so deleted rows leave no bytes behind; (bytes before, after)."""
+        return self._store.compact()
+
     def load_cameras(self) -> list[SavedCamera]:
         """Cameras saved at run time (secrets restored) and tombstones of removed config cameras."""
         out = [
@@ -137,7 +153,12 @@ class StoreActor:
     def counters(self) -> dict[str, Any]:
         """Write counters (pending, dropped, written, flushes, failures)."""
         c = self._store.counters()
-        return {k: getattr(c, k) for k in ("pending", "dropped", "written", "flushes", "failed_flushes")}
+        out: dict[str, Any] = {}
+        for key in ("pending", "dropped", "written", "flushes", "failed_flushes"):
+            value = getattr(c, key)
+            # Per-kind dicts (events, sightings, ...) are summed; the detail stays in the store.
+            out[key] = sum(value.values()) if isinstance(value, dict) else value
+        return out
 
     def close(self) -> None:
         """Flush and close the file."""

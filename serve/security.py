@@ -1,0 +1,430 @@
+"""Who may talk to the API and dashboard, and how much: auth, origin checks, limits, headers.
+
+`install_security(app, server)` adds, outside-in:
+
+1. security headers on every HTTP response (nosniff, no referrer, no framing,
+   ``no-store`` for API answers, a deny-all CSP for JSON);
+2. a Host check while no token is configured: only loopback names are served,
+   so a web page cannot reach the local dashboard through DNS rebinding;
+3. CORS, only for ``server.cors_origins`` (none by default: closed);
+4. an Origin check for state-changing requests and WebSockets: a page of
+   another site cannot post to the API or open the event stream, even though
+   browsers send WebSocket handshakes cross-origin without asking;
+5. token auth when ``server.auth_token`` is set: every route but
+   ``/api/v1/health``, the login page and its static files needs
+   ``Authorization: Bearer <token>`` or the HttpOnly ``pictag_token`` cookie that
+   ``POST /api/v1/login`` sets. Pages redirect to ``/login``, API calls get 401
+   JSON, WebSockets are closed before the handshake completes (HTTP 403).
+   Comparisons are constant-time; repeated wrong tokens from one client get 429;
+6. a request body limit (``server.max_request_bytes`` → 413).
+
+The cookie never holds the token itself but an HMAC of it, so a stolen cookie
+cannot be replayed as a bearer token and rotating the token logs everyone out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel, Field
+
+from pictag.config import ServerConfig
+from pictag.config.root import is_loopback_host
+from pictag.serve.errors import ApiError, error_body
+from pictag.serve.routes.dashboard import is_public_path
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+COOKIE_NAME = "pictag_token"
+COOKIE_MAX_AGE_S = 30 * 24 * 3600
+LOGIN_PATH = "/login"
+API_PREFIX = "/api/v1"
+#: Paths reachable without a token besides the dashboard's public ones.
+EXTRA_PUBLIC_PATHS = frozenset({f"{API_PREFIX}/logout"})
+#: Wrong tokens tolerated per client in `FAILURE_WINDOW_S` before answering 429.
+MAX_FAILURES = 10
+FAILURE_WINDOW_S = 60.0
+MAX_TOKEN_CHARS = 4096
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"DENY",
+    b"cross-origin-opener-policy": b"same-origin",
+    b"cross-origin-resource-policy": b"same-origin",
+}
+JSON_CSP = b"default-src 'none'; frame-ancestors 'none'"
+
+
+# ---- small helpers -----------------------------------------------------------------------
+
+
+def cookie_value(token: str) -> str:
+    """What the login cookie holds: an HMAC of the token, never the token."""
+    return hmac.new(token.encode("utf-8"), b"pictag-session-v1", hashlib.sha256).hexdigest()
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Request headers, lower-cased names, latin-1 decoded (last one wins)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def _cookies(header: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            out[name] = value
+    return out
+
+
+def _host_name(host_header: str) -> str:
+    """``[::1]:8000`` → ``::1``, ``Example.com:80`` → ``example.com``."""
+    try:
+        return (urlsplit(f"//{host_header}").hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _same_origin(origin: str, host_header: str) -> bool:
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return bool(parts.netloc) and parts.netloc.lower() == host_header.lower()
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    payload = json.dumps(body).encode("utf-8")
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                    *headers],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, error: str, detail: str,
+                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """HTTP: a JSON error body. WebSocket: close before accepting (the client sees HTTP 403)."""
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1008, "reason": error})
+        return
+    await _send_json(send, status, error_body(error, detail), headers or [])
+
+
+# ---- token checking ----------------------------------------------------------------------
+
+
+class FailureLimiter:
+    """Counts wrong tokens per client address; past the limit the client waits a minute."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(client, deque())
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        return times
+
+    def blocked(self, client: str) -> bool:
+        """True while the client has used up its wrong guesses."""
+        return len(self._recent(client, time.monotonic())) >= self.limit
+
+    def failed(self, client: str) -> None:
+        """Record one wrong token (memory is bounded: old clients are dropped)."""
+        now = time.monotonic()
+        self._recent(client, now).append(now)
+        if len(self._failures) > 10_000:
+            for key in [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_s]:
+                del self._failures[key]
+
+    def retry_after(self, client: str) -> int:
+        """Seconds until the oldest counted failure expires."""
+        times = self._recent(client, time.monotonic())
+        return max(1, int(self.window_s - (time.monotonic() - times[0])) + 1) if times else 1
+
+
+class TokenChecker:
+    """Constant-time checks of a bearer token or a login cookie against the configured token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token.encode("utf-8")
+        self._cookie = cookie_value(token).encode("ascii")
+        self.limiter = FailureLimiter()
+
+    def token_matches(self, candidate: str) -> bool:
+        """The bearer/login token, compared in constant time."""
+        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self._token)
+
+    def cookie_matches(self, candidate: str) -> bool:
+        """The login cookie, compared in constant time."""
+        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self._cookie)
+
+    def check(self, headers: dict[str, str]) -> bool | None:
+        """True: authenticated; False: a credential was given and is wrong; None: none given."""
+        auth = headers.get("authorization", "")
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return self.token_matches(value.strip())
+        cookie = _cookies(headers.get("cookie", "")).get(COOKIE_NAME)
+        if cookie:
+            return self.cookie_matches(cookie)
+        return None
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+# ---- middlewares (pure ASGI: they see WebSockets too and never buffer responses) ----------
+
+
+class SecurityHeadersMiddleware:
+    """Adds the headers of `SECURITY_HEADERS` (and no-store + CSP for JSON) when absent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope.get("path", "").startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if content_type.startswith(b"application/json"):
+                    extra[b"content-security-policy"] = JSON_CSP
+                if is_api:
+                    extra[b"cache-control"] = b"no-store"
+                headers += [(k, v) for k, v in extra.items() if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class GuardMiddleware:
+    """Host check (no token), Origin check (unsafe methods, WebSockets) and token auth."""
+
+    def __init__(self, app: ASGIApp, server: ServerConfig, checker: TokenChecker | None) -> None:
+        self.app = app
+        self.checker = checker
+        self.cors_origins = frozenset(o.rstrip("/").lower() for o in server.cors_origins)
+        self.allowed_hosts = LOOPBACK_NAMES | {server.host.lower()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        host = headers.get("host", "")
+        if self.checker is None and _host_name(host) not in self.allowed_hosts:
+            await _refuse(scope, receive, send, 421, "misdirected_request",
+                          "this server answers only on loopback names (127.0.0.1, localhost); "
+                          "set server.auth_token to serve other host names")
+            return
+        if not self._origin_ok(scope, headers, host):
+            await _refuse(scope, receive, send, 403, "forbidden_origin",
+                          "requests from another site are refused; add its origin to server.cors_origins")
+            return
+        if self.checker is None or is_public_path(scope.get("path", "")) or \
+                scope.get("path", "") in EXTRA_PUBLIC_PATHS or scope.get("method") == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        await self._authenticated(scope, receive, send, headers, self.checker)
+
+    def _origin_ok(self, scope: Scope, headers: dict[str, str], host: str) -> bool:
+        """Reads may come from anywhere (CORS decides who sees them); writes and streams not."""
+        origin = headers.get("origin")
+        if origin is None:  # not sent by a browser page: curl, scripts, same-origin GETs
+            return True
+        if scope["type"] == "http" and scope.get("method") not in UNSAFE_METHODS:
+            return True
+        return _same_origin(origin, host) or origin.rstrip("/").lower() in self.cors_origins
+
+    async def _authenticated(self, scope: Scope, receive: Receive, send: Send,
+                             headers: dict[str, str], checker: TokenChecker) -> None:
+        client = _client(scope)
+        if checker.limiter.blocked(client):
+            await _refuse(scope, receive, send, 429, "too_many_attempts",
+                          "too many wrong tokens from this address; wait a minute",
+                          [(b"retry-after", str(checker.limiter.retry_after(client)).encode())])
+            return
+        verdict = checker.check(headers)
+        if verdict:
+            await self.app(scope, receive, send)
+            return
+        if verdict is False:
+            checker.limiter.failed(client)
+        path = scope.get("path", "")
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and _is_page(path):
+            target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
+            location = f"{LOGIN_PATH}?next={quote(target, safe='')}"
+            await send({"type": "http.response.start", "status": 303,
+                        "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await _refuse(scope, receive, send, 401, "unauthorized",
+                      "sign in: send 'Authorization: Bearer <token>' or log in at /login",
+                      [(b"www-authenticate", b'Bearer realm="pictag"')])
+
+
+def _is_page(path: str) -> bool:
+    """A browser page (redirect to the login page) rather than an API/stream/metrics URL."""
+    return not path.startswith(("/api/", "/ws/", "/metrics"))
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies larger than ``limit`` bytes with 413, declared or streamed.
+
+    The body is read (at most ``limit`` bytes) before the app runs and replayed to
+    it, so an oversized upload never reaches a handler half-read.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _headers(scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _send_json(send, 413, error_body(
+            "too_large", f"request body over {self.limit} bytes; send less (server.max_request_bytes)"), [])
+
+
+# ---- login / logout ----------------------------------------------------------------------
+
+
+class LoginRequest(BaseModel):
+    """The access token typed on the login page."""
+
+    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="The configured server.auth_token.")
+
+
+class AuthState(BaseModel):
+    """Whether this browser is signed in, and whether sign-in is needed at all."""
+
+    authenticated: bool
+    auth_required: bool
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong token"},
+    429: {"description": "Too many wrong tokens from this address"},
+}
+
+
+def login_router(checker: TokenChecker | None) -> APIRouter:
+    """``POST /api/v1/login`` (sets the cookie) and ``POST /api/v1/logout`` (clears it)."""
+    router = APIRouter(tags=["auth"])
+
+    @router.post("/login", summary="Sign in with the access token", response_model=AuthState,
+                 responses=ERROR_RESPONSES)
+    async def login(body: LoginRequest, request: Request, response: Response) -> AuthState:
+        """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` cookie."""
+        if checker is None:
+            return AuthState(authenticated=True, auth_required=False)
+        client = request.client.host if request.client else "unknown"
+        if checker.limiter.blocked(client):
+            raise ApiError(429, "too_many_attempts", "too many wrong tokens from this address; wait a minute")
+        if not checker.token_matches(body.token):
+            checker.limiter.failed(client)
+            log.warning("login refused client=%s", client)
+            raise ApiError(401, "unauthorized", "that token is not right", "token")
+        response.set_cookie(
+            COOKIE_NAME, cookie_value(body.token), max_age=COOKIE_MAX_AGE_S, path="/",
+            httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        )
+        return AuthState(authenticated=True, auth_required=True)
+
+    @router.post("/logout", summary="Sign out (clears the login cookie)", response_model=AuthState)
+    async def logout(response: Response) -> AuthState:
+        """Remove the cookie from this browser."""
+        response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
+        return AuthState(authenticated=False, auth_required=checker is not None)
+
+    return router
+
+
+def install_security(app: FastAPI, server: ServerConfig) -> None:
+    """Add login/logout routes and the security middlewares (see the module docstring).
+
+    Call once from `create_app`, before the app starts.
+    """
+    token = server.auth_token.get_secret_value() if server.auth_token is not None else None
+    checker = TokenChecker(token) if token else None
+    if checker is None and not is_loopback_host(server.host):
+        # The config check refuses this too; the app must never run open on a network.
+        raise ValueError(f"server.host={server.host} needs server.auth_token")
+    app.include_router(login_router(checker), prefix=API_PREFIX)
+    # add_middleware puts each new one outermost: add innermost first.
+    app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)
+    app.add_middleware(GuardMiddleware, server=server, checker=checker)
+    if server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(server.cors_origins), allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
