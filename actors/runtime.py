@@ -14,6 +14,7 @@ from pictag.actors import names
 from pictag.actors.controller import ControllerActor
 from pictag.actors.event_hub import EventHub
 from pictag.actors.identity import IdentityActor
+from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
 from pictag.actors.store import StoreActor
 from pictag.config import CameraConfig, PictagConfig
@@ -93,6 +94,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop cameras, flush the store, stop Serve, and Ray itself when this runtime started it."""
         steps = [
+            ("retention job", _kill_maintenance),
             ("cameras", lambda: ray.get(self.controller.stop.remote(), timeout=30)),
             ("identity flush", lambda: ray.get(self.identity.flush.remote(), timeout=10)),
             ("store", lambda: ray.get(self.store.close.remote(), timeout=30)),
@@ -122,9 +124,17 @@ class Runtime:
                 log.debug("kill failed: %s", err)
 
 
+def _kill_maintenance() -> None:
+    """Stop the retention job first: no purge may start while the store closes."""
+    try:
+        ray.kill(ray.get_actor(MAINTENANCE_NAME, namespace=names.NAMESPACE), no_restart=True)
+    except ValueError:
+        return
+
+
 def _kill_named() -> None:
     """Remove half-started global actors so a later start does not see a ghost runtime."""
-    for name in (names.CONTROLLER, names.IDENTITY, names.EVENT_HUB, names.STORE):
+    for name in (names.CONTROLLER, names.IDENTITY, names.EVENT_HUB, names.STORE, MAINTENANCE_NAME):
         try:
             ray.kill(ray.get_actor(name, namespace=names.NAMESPACE), no_restart=True)
         except ValueError:
@@ -156,6 +166,9 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
         file_config = config
         config = with_overrides(config, ray.get(store.load_settings.remote(), timeout=START_TIMEOUT_S))
+        # Retention purge now (a box off for a month must not keep old data) and on schedule.
+        maintenance = MaintenanceActor.options(name=MAINTENANCE_NAME, **head).remote(config.privacy, store)
+        maintenance.start.remote()
         hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
         identity = IdentityActor.options(name=names.IDENTITY, **head).remote(config.tracking, store, hub)
         controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
