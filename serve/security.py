@@ -31,17 +31,18 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from pictag.serve.errors import ApiError, error_body
+from pictag.serve.routes.dashboard import is_public_path
 from pydantic import BaseModel, Field
 
 from pictag.config import ServerConfig
 from pictag.config.root import is_loopback_host
-from pictag.serve.errors import ApiError, error_body
-from pictag.serve.routes.dashboard import is_public_path
 
 log = logging.getLogger(__name__)
 
@@ -112,25 +113,47 @@ def _same_origin(origin: str, host_header: str) -> bool:
     return bool(parts.netloc) and parts.netloc.lower() == host_header.lower()
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
-    payload = json.dumps(body).encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                    *headers],
-    })
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is turned away: status, error code, a hint, extra headers."""
+
+    status: int
+    error: str
+    detail: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+async def _send_json(send: Send, refusal: Refusal) -> None:
+    payload = json.dumps(error_body(refusal.error, refusal.detail)).encode("utf-8")
+    length = str(len(payload)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+    headers += refusal.headers
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, error: str, detail: str,
-                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
     """HTTP: a JSON error body. WebSocket: close before accepting (the client sees HTTP 403)."""
     if scope["type"] == "websocket":
         await receive()  # websocket.connect
-        await send({"type": "websocket.close", "code": 1008, "reason": error})
+        await send({"type": "websocket.close", "code": 1008, "reason": refusal.error})
         return
-    await _send_json(send, status, error_body(error, detail), headers or [])
+    await _send_json(send, refusal)
+
+
+WRONG_HOST = Refusal(
+    421, "misdirected_request",
+    "this server answers only on loopback names (127.0.0.1, localhost); "
+    "set server.auth_token to serve other host names",
+)
+WRONG_ORIGIN = Refusal(
+    403, "forbidden_origin",
+    "requests from another site are refused; add its origin to server.cors_origins",
+)
+NO_TOKEN = Refusal(
+    401, "unauthorized", "sign in: send 'Authorization: Bearer <token>' or log in at /login",
+    ((b"www-authenticate", b'Bearer realm="pictag"'),),
+)
 
 
 # ---- token checking ----------------------------------------------------------------------
@@ -159,7 +182,8 @@ class FailureLimiter:
         now = time.monotonic()
         self._recent(client, now).append(now)
         if len(self._failures) > 10_000:
-            for key in [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_s]:
+            stale = [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_s]
+            for key in stale:
                 del self._failures[key]
 
     def retry_after(self, client: str) -> int:
@@ -249,16 +273,15 @@ class GuardMiddleware:
         headers = _headers(scope)
         host = headers.get("host", "")
         if self.checker is None and _host_name(host) not in self.allowed_hosts:
-            await _refuse(scope, receive, send, 421, "misdirected_request",
-                          "this server answers only on loopback names (127.0.0.1, localhost); "
-                          "set server.auth_token to serve other host names")
+            await _refuse(scope, receive, send, WRONG_HOST)
             return
         if not self._origin_ok(scope, headers, host):
-            await _refuse(scope, receive, send, 403, "forbidden_origin",
-                          "requests from another site are refused; add its origin to server.cors_origins")
+            await _refuse(scope, receive, send, WRONG_ORIGIN)
             return
-        if self.checker is None or is_public_path(scope.get("path", "")) or \
-                scope.get("path", "") in EXTRA_PUBLIC_PATHS or scope.get("method") == "OPTIONS":
+        path = scope.get("path", "")
+        preflight = scope.get("method") == "OPTIONS"
+        public = is_public_path(path) or path in EXTRA_PUBLIC_PATHS or preflight
+        if self.checker is None or public:
             await self.app(scope, receive, send)
             return
         await self._authenticated(scope, receive, send, headers, self.checker)
@@ -276,9 +299,10 @@ class GuardMiddleware:
                              headers: dict[str, str], checker: TokenChecker) -> None:
         client = _client(scope)
         if checker.limiter.blocked(client):
-            await _refuse(scope, receive, send, 429, "too_many_attempts",
-                          "too many wrong tokens from this address; wait a minute",
-                          [(b"retry-after", str(checker.limiter.retry_after(client)).encode())])
+            wait = str(checker.limiter.retry_after(client)).encode()
+            await _refuse(scope, receive, send, Refusal(
+                429, "too_many_attempts", "too many wrong tokens from this address; wait a minute",
+                ((b"retry-after", wait),)))
             return
         verdict = checker.check(headers)
         if verdict:
@@ -288,15 +312,19 @@ class GuardMiddleware:
             checker.limiter.failed(client)
         path = scope.get("path", "")
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and _is_page(path):
-            target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
-            location = f"{LOGIN_PATH}?next={quote(target, safe='')}"
-            await send({"type": "http.response.start", "status": 303,
-                        "headers": [(b"location", location.encode("latin-1")), (b"content-length", b"0")]})
-            await send({"type": "http.response.body", "body": b""})
+            await _redirect_to_login(scope, send)
             return
-        await _refuse(scope, receive, send, 401, "unauthorized",
-                      "sign in: send 'Authorization: Bearer <token>' or log in at /login",
-                      [(b"www-authenticate", b'Bearer realm="pictag"')])
+        await _refuse(scope, receive, send, NO_TOKEN)
+
+
+async def _redirect_to_login(scope: Scope, send: Send) -> None:
+    """303 to ``/login?next=<this page>`` (login.js only follows same-site paths)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = scope.get("path", "/") + (f"?{query}" if query else "")
+    location = f"{LOGIN_PATH}?next={quote(target, safe='')}".encode("latin-1")
+    headers = [(b"location", location), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _is_page(path: str) -> bool:
@@ -349,8 +377,8 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        await _send_json(send, 413, error_body(
-            "too_large", f"request body over {self.limit} bytes; send less (server.max_request_bytes)"), [])
+        await _send_json(send, Refusal(
+            413, "too_large", f"request body over {self.limit} bytes (server.max_request_bytes)"))
 
 
 # ---- login / logout ----------------------------------------------------------------------
@@ -359,7 +387,8 @@ class BodyLimitMiddleware:
 class LoginRequest(BaseModel):
     """The access token typed on the login page."""
 
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="The configured server.auth_token.")
+    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS,
+                       description="The configured server.auth_token.")
 
 
 class AuthState(BaseModel):
@@ -387,7 +416,7 @@ def login_router(checker: TokenChecker | None) -> APIRouter:
             return AuthState(authenticated=True, auth_required=False)
         client = request.client.host if request.client else "unknown"
         if checker.limiter.blocked(client):
-            raise ApiError(429, "too_many_attempts", "too many wrong tokens from this address; wait a minute")
+            raise ApiError(429, "too_many_attempts", "too many wrong tokens; wait a minute")
         if not checker.token_matches(body.token):
             checker.limiter.failed(client)
             log.warning("login refused client=%s", client)
@@ -423,8 +452,11 @@ def install_security(app: FastAPI, server: ServerConfig) -> None:
     app.add_middleware(GuardMiddleware, server=server, checker=checker)
     if server.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(server.cors_origins), allow_credentials=False,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"],
+            CORSMiddleware,
+            allow_origins=list(server.cors_origins),
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware)

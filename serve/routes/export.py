@@ -13,7 +13,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-
 from pictag.serve.errors import ApiError
 from pictag.serve.services import Services, get_services
 
@@ -54,9 +53,9 @@ def _stamp(value: float | None, default: str) -> str:
                      "description": "One row per UTC hour and camera: tracks, visitors, dwell."}},
 )
 async def export(
-    since: datetime | None = Query(default=None, alias="from", description="Start (ISO-8601, inclusive)."),
-    until: datetime | None = Query(default=None, alias="to", description="End (ISO-8601, exclusive)."),
-    fmt: Literal["csv", "parquet"] = Query(default="csv", alias="format", description="File format."),
+    since: datetime | None = Query(None, alias="from", description="Start, ISO-8601, inclusive."),
+    until: datetime | None = Query(None, alias="to", description="End, ISO-8601, exclusive."),
+    fmt: Literal["csv", "parquet"] = Query("csv", alias="format", description="File format."),
     services: Services = Depends(get_services),
 ) -> StreamingResponse:
     """Counts and dwell per hour and camera between ``from`` and ``to`` (no ids, no embeddings)."""
@@ -68,5 +67,6 @@ async def export(
     return StreamingResponse(
         _chunks(data),
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(len(data))},
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Content-Length": str(len(data))},
     )

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pictag.serve.app import create_app
+from pictag.serve.errors import ApiError
+from pictag.serve.security import COOKIE_NAME, MAX_FAILURES, cookie_value, install_security
+from pictag.serve.services import get_services
 from pydantic import SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from pictag.config import ServerConfig, parse_config
 from pictag.errors import ConfigError
-from pictag.serve.app import create_app
-from pictag.serve.errors import ApiError
-from pictag.serve.security import COOKIE_NAME, MAX_FAILURES, cookie_value, install_security
-from pictag.serve.services import get_services
 
 TOKEN = "s3cret-token-for-tests-only"  # noqa: S105
 BASE = "http://127.0.0.1:8000"
@@ -82,18 +82,21 @@ def test_a_network_bind_without_token_is_refused(host: str) -> None:
     parse_config({"server": {"host": host, "auth_token": TOKEN}})
     # And the app itself refuses to be built that way, whatever skipped the config check.
     with pytest.raises(ValueError, match="auth_token"):
-        install_security(FastAPI(), ServerConfig.model_construct(**{**ServerConfig().__dict__, "host": host}))
+        unchecked = ServerConfig.model_construct(**{**ServerConfig().__dict__, "host": host})
+        install_security(FastAPI(), unchecked)
 
 
 # ---- with a token ----------------------------------------------------------------------
 
 
 def test_every_api_route_needs_the_token(client: TestClient) -> None:
-    for path in (SPEC, "/api/v1/cameras", "/api/v1/tracks", "/api/v1/config", "/api/v1/export", "/metrics",
-                 "/api/v1/docs"):
+    paths = (SPEC, "/api/v1/cameras", "/api/v1/tracks", "/api/v1/config", "/api/v1/export",
+             "/metrics", "/api/v1/docs")
+    for path in paths:
         res = client.get(path)
         assert res.status_code == 401, path
-        assert res.json() == {"error": "unauthorized", "detail": res.json()["detail"], "field": None}
+        body = res.json()
+        assert body == {"error": "unauthorized", "detail": body["detail"], "field": None}
         assert res.headers["www-authenticate"].startswith("Bearer")
     assert client.post("/api/v1/cameras", json={"id": "x", "url": "rtsp://h/"}).status_code == 401
     assert client.delete("/api/v1/cameras/x").status_code == 401
@@ -105,8 +108,10 @@ def test_bearer_token_lets_requests_in(client: TestClient) -> None:
     assert client.get("/api/v1/cameras", headers=_bearer()).status_code == 503
 
 
-@pytest.mark.parametrize("header", [f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer ",
-                                    f"Bearer {cookie_value(TOKEN)}", "Bearer \u00e9\u00e9"])
+@pytest.mark.parametrize("header", [
+    f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer ",
+    f"Bearer {cookie_value(TOKEN)}", "Bearer \u00e9\u00e9",
+])
 def test_wrong_credentials_are_refused(client: TestClient, header: str) -> None:
     value = header.encode("latin-1")  # raw header bytes, non-ASCII included
     assert client.get(SPEC, headers={"Authorization": value}).status_code == 401
@@ -180,7 +185,7 @@ def test_malformed_login_bodies_get_422(client: TestClient, body: dict[str, obje
 
 
 @pytest.mark.parametrize("path", ["/ws/events", "/ws/cameras/door/preview"])
-def test_websockets_without_credentials_are_closed_before_accept(client: TestClient, path: str) -> None:
+def test_websockets_without_credentials_are_refused(client: TestClient, path: str) -> None:
     with pytest.raises(WebSocketDisconnect) as err, client.websocket_connect(path):
         pass
     assert err.value.code == 1008
@@ -210,7 +215,8 @@ def test_cors_is_closed_by_default(open_client: TestClient) -> None:
     origin = {"Origin": "https://evil.example"}
     read = open_client.get(SPEC, headers=origin)
     assert "access-control-allow-origin" not in read.headers
-    preflight = open_client.options(SPEC, headers={**origin, "Access-Control-Request-Method": "GET"})
+    asks = {**origin, "Access-Control-Request-Method": "GET"}
+    preflight = open_client.options(SPEC, headers=asks)
     assert "access-control-allow-origin" not in preflight.headers
 
 
@@ -237,7 +243,8 @@ def test_configured_cors_origins_are_allowed_and_no_others() -> None:
 def test_oversized_bodies_get_413_declared_or_streamed() -> None:
     with TestClient(_app(max_request_bytes=2048), base_url=BASE) as client:
         big = b'{"token": "' + b"x" * 4096 + b'"}'
-        res = client.post("/api/v1/login", content=big, headers={"Content-Type": "application/json"})
+        json_type = {"Content-Type": "application/json"}
+        res = client.post("/api/v1/login", content=big, headers=json_type)
         assert res.status_code == 413 and res.json()["error"] == "too_large"
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts bytes as they come
@@ -246,7 +253,7 @@ def test_oversized_bodies_get_413_declared_or_streamed() -> None:
                 yield b"x" * 512
             yield b'"}'
 
-        streamed = client.post("/api/v1/login", content=chunks(), headers={"Content-Type": "application/json"})
+        streamed = client.post("/api/v1/login", content=chunks(), headers=json_type)
         assert streamed.status_code == 413
         small = client.post("/api/v1/login", json={"token": "x" * 100})
         assert small.status_code == 200
@@ -265,8 +272,9 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
 
 
 def test_the_token_never_appears_in_answers_or_the_schema(client: TestClient) -> None:
-    for res in (client.get(SPEC, headers=_bearer()), client.post("/api/v1/login", json={"token": TOKEN}),
-                client.get("/api/v1/tracks")):
+    answers = (client.get(SPEC, headers=_bearer()),
+               client.post("/api/v1/login", json={"token": TOKEN}), client.get("/api/v1/tracks"))
+    for res in answers:
         assert TOKEN not in res.text
         assert TOKEN not in str(res.headers)
 
@@ -274,5 +282,6 @@ def test_the_token_never_appears_in_answers_or_the_schema(client: TestClient) ->
 def test_secretstr_token_from_a_config_file() -> None:
     config = parse_config({"server": {"auth_token": TOKEN}})
     assert isinstance(config.server.auth_token, SecretStr)
-    with TestClient(_app(auth_token=config.server.auth_token.get_secret_value()), base_url=BASE) as client:
+    app = _app(auth_token=config.server.auth_token.get_secret_value())
+    with TestClient(app, base_url=BASE) as client:
         assert client.get(SPEC, headers=_bearer()).status_code == 200
