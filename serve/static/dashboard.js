@@ -45,14 +45,14 @@ class CameraCard {
     this.status = null;
     this.socket = null;
     this.shownUrl = null;
-    this.pendingUrl = null;
-    this.pendingMeta = null;
+    this.latestUrl = null;
+    this.destroyed = false;
     this.meta = null;
     this.lastFrameAt = null;
     this.onScreen = true; // until the observer says otherwise
     this.title = el("h3", {}, cam.name || id);
     this.badge = el("span", { class: "badge", "data-testid": `status-${id}` });
-    this.img = el("img", { "data-testid": `preview-${id}`, alt: "", hidden: true, decoding: "async" });
+    this.img = el("img", { "data-testid": `preview-${id}`, alt: "", hidden: true });
     this.placeholder = el("p", { class: "preview-empty", "data-testid": `preview-empty-${id}` });
     this.reason = el("p", { class: "reason", "data-testid": `reason-${id}` });
     this.occupancy = el("dd", { class: "big", "data-testid": `occupancy-${id}` }, "—");
@@ -62,7 +62,7 @@ class CameraCard {
     const stat = (label, dd, title) => el("div", { title }, el("dt", {}, label), dd);
     this.root = el("article", { class: "camera", "data-testid": `camera-card-${id}` },
       el("div", { class: "camera-head" }, this.title, this.badge),
-      el("div", { class: "preview" }, this.img, this.placeholder),
+      el("div", { class: "preview", "data-testid": `preview-box-${id}` }, this.img, this.placeholder),
       this.reason,
       el("dl", { class: "cam-stats" },
         stat("People", this.occupancy, "People in view right now"),
@@ -70,8 +70,6 @@ class CameraCard {
         stat("Delay", this.delay, "Time from camera frame to result, 95th percentile"),
         stat("Skipped", this.skipped, "Share of frames skipped to keep up (newest frames win)")));
     visibility.observe(this.root);
-    this.img.addEventListener("load", () => this.onLoaded());
-    this.img.addEventListener("error", () => this.onBroken());
     this.update(cam);
   }
 
@@ -84,9 +82,11 @@ class CameraCard {
     this.occupancy.textContent = fmtNumber(cam.occupancy);
     const fps = Number(cam.analysis_fps);
     this.fps.textContent = fps > 0 ? `${Number.isInteger(fps) ? fps : fps.toFixed(1)} fps` : "—";
+    // Delay and skips describe a running camera; an offline one shows none rather than stale ones.
+    const live = cam.status === "live";
     const p95 = cam.latency_ms && cam.latency_ms.p95;
-    this.delay.textContent = p95 === null || p95 === undefined ? "—" : `${Math.round(p95)} ms`;
-    this.skipped.textContent = cam.skip_rate === undefined ? "—" : `${Math.round(cam.skip_rate * 100)} %`;
+    this.delay.textContent = !live || p95 === null || p95 === undefined ? "—" : `${Math.round(p95)} ms`;
+    this.skipped.textContent = !live || cam.skip_rate === undefined ? "—" : `${Math.round(cam.skip_rate * 100)} %`;
     if (this.enabled) this.startPreview(); else this.stopPreview();
   }
 
@@ -123,39 +123,35 @@ class CameraCard {
       try { this.meta = JSON.parse(data); } catch { this.meta = null; }
       return;
     }
-    const superseded = this.pendingUrl;
-    this.pendingUrl = URL.createObjectURL(data);
-    this.pendingMeta = { arrived: performance.now(), meta: this.meta };
+    // Decode off-screen first, then point the visible image at the decoded picture: no blank
+    // frame while a JPEG decodes, and a picture overtaken by a newer one is dropped.
+    const url = URL.createObjectURL(data);
+    const meta = this.meta;
     this.meta = null;
-    this.img.src = this.pendingUrl;
-    if (superseded) URL.revokeObjectURL(superseded); // replaced before it was drawn
+    this.latestUrl = url;
+    const probe = new Image();
+    probe.src = url;
+    probe.decode().then(() => {
+      if (this.latestUrl !== url || this.destroyed) {
+        URL.revokeObjectURL(url);
+        return;
+      }
+      const previous = this.shownUrl;
+      this.img.src = url;
+      this.img.hidden = false;
+      this.shownUrl = url;
+      if (previous) URL.revokeObjectURL(previous);
+      this.placeholder.hidden = true;
+      this.recordFrame(meta);
+    }, () => URL.revokeObjectURL(url));
   }
 
-  onLoaded() {
-    if (!this.pendingUrl || this.img.src !== this.pendingUrl) return;
-    if (this.shownUrl) URL.revokeObjectURL(this.shownUrl);
-    this.shownUrl = this.pendingUrl;
-    this.pendingUrl = null;
-    this.img.hidden = false;
-    this.placeholder.hidden = true;
-    this.recordFrame();
-  }
-
-  onBroken() {
-    if (this.pendingUrl && this.img.src === this.pendingUrl) {
-      URL.revokeObjectURL(this.pendingUrl);
-      this.pendingUrl = null;
-      if (this.shownUrl) this.img.src = this.shownUrl;
-    }
-  }
-
-  recordFrame() {
+  recordFrame(meta) {
     const now = performance.now();
     metrics.previewFrames[this.id] = (metrics.previewFrames[this.id] || 0) + 1;
     if (metrics.firstPreviewMs === null) metrics.firstPreviewMs = now;
     if (this.lastFrameAt !== null) pushSample(metrics.previewIntervalsMs, now - this.lastFrameAt);
     this.lastFrameAt = now;
-    const meta = this.pendingMeta && this.pendingMeta.meta;
     const captured = meta && toMillis(meta.captured_at ?? meta.ts_unix ?? meta.ts);
     if (captured) pushSample(metrics.previewLatencyMs, Date.now() - captured);
   }
@@ -169,8 +165,9 @@ class CameraCard {
   destroy() {
     visibility.unobserve(this.root);
     this.stopPreview();
-    for (const url of [this.shownUrl, this.pendingUrl]) if (url) URL.revokeObjectURL(url);
-    this.shownUrl = this.pendingUrl = null;
+    this.destroyed = true;
+    if (this.shownUrl) URL.revokeObjectURL(this.shownUrl);
+    this.shownUrl = this.latestUrl = null;
     this.root.remove();
   }
 }
