@@ -123,7 +123,10 @@ class ControllerActor:
         cam.actor = CaptureActor.options(**options).remote(
             cam.config, stage.detector, self._self_handle, self._config.runtime.in_flight
         )
-        cam.status = {"status": "connecting", "reason": None, "since": time.time()}
+        if cam.restarts == 0:
+            cam.status = {"status": "connecting", "reason": None, "since": time.time()}
+        # After a loss the status stays "offline" with its reason until the new capture
+        # actor reports (it may wait for its node to come back).
 
     async def _stop_capture(self, cam: _Camera) -> None:
         actor, cam.actor = cam.actor, None
@@ -197,7 +200,7 @@ class ControllerActor:
                 delay = RESTART_BACKOFF_S[min(cam.restarts, len(RESTART_BACKOFF_S) - 1)]
                 cam.restarts += 1
                 cam.next_restart_at = now + delay
-                self._set_status(cam.config.id, "offline", f"capture process lost ({type(err).__name__}); retrying in {delay:.0f} s")
+                self._set_status(cam.config.id, "offline", _lost_reason(cam, type(err).__name__, delay))
 
     # ---- queries ---------------------------------------------------------------------
     async def list_cameras(self) -> list[dict[str, Any]]:
@@ -212,9 +215,17 @@ class ControllerActor:
             except Exception:
                 return default
 
-        capture_stats = {cid: await get(ref, None) for cid, ref in captures.items()}
-        stage_stats = {k: (await get(d, {}), await get(t, {})) for k, (d, t) in stage_refs.items()}
-        identity_stats = await get(identity_ref, {})
+        # All at once: a camera whose node is down must not delay the others' answers.
+        capture_ids, stage_keys = list(captures), list(stage_refs)
+        results = await asyncio.gather(
+            *(get(captures[c], None) for c in capture_ids),
+            *(get(r, {}) for k in stage_keys for r in stage_refs[k]),
+            get(identity_ref, {}),
+        )
+        capture_stats = dict(zip(capture_ids, results[: len(capture_ids)], strict=True))
+        flat = results[len(capture_ids): -1]
+        stage_stats = {k: (flat[2 * i], flat[2 * i + 1]) for i, k in enumerate(stage_keys)}
+        identity_stats = results[-1]
         out = []
         for cid, cam in self._cameras.items():
             stats = capture_stats.get(cid)
@@ -314,6 +325,24 @@ class ControllerActor:
         del self._cameras[camera_id]
         await self._store.delete_camera.remote(camera_id, self._file_origin.get(camera_id))
         return {"removed": camera_id}
+
+
+def _node_alive(node_id: str | None) -> bool | None:
+    """Whether a Ray node is alive (None when unknown)."""
+    if not node_id:
+        return None
+    for node in ray.nodes():
+        if node.get("NodeID") == node_id:
+            return bool(node.get("Alive"))
+    return False
+
+
+def _lost_reason(cam: _Camera, error: str, delay: float) -> str:
+    """Why a capture actor is gone, in words an owner understands."""
+    if _node_alive(cam.last_stats.get("node_id")) is False:
+        where = f"node {cam.config.node!r}" if cam.config.node else "its machine"
+        return f"{where} is down; the camera resumes when it is back"
+    return f"capture process lost ({error}); retrying in {delay:.0f} s"
 
 
 def _validation_error(err: ValidationError) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class _CameraCounters:
         }
 
 
-@ray.remote(max_restarts=3, max_task_retries=0)
+@ray.remote(max_restarts=-1, max_task_retries=0)
 class DetectorActor:
     """Async actor: latest-wins per camera in front of an async OpenVINO detector."""
 

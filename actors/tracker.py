@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 PREVIEW_WIDTH = 640
 
 
-@ray.remote(num_cpus=0, max_restarts=3, max_task_retries=0)
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
 class TrackerActor:
     """Async actor: latest-wins per camera, one `ByteTracker` per camera.
 

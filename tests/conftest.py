@@ -49,9 +49,7 @@ def assets_dir() -> Path:
 TEST_RAY_TEMP = "/tmp/pictag-test-ray"
 
 
-@pytest.fixture(scope="session")
-def ray_session():
-    """One local Ray runtime for the whole test session (dashboard off, short temp dir)."""
+def _init_local_ray():
     import ray
 
     from pictag.actors import names
@@ -66,5 +64,28 @@ def ray_session():
         _temp_dir=TEST_RAY_TEMP,
         log_to_driver=False,
     )
-    yield ray
+    return ray
+
+
+@pytest.fixture(scope="session")
+def _ray_owner():
+    """Shuts the shared local Ray down at the end of the session."""
+    yield
+    import ray
+
     ray.shutdown()
+
+
+@pytest.fixture
+def ray_session(_ray_owner):
+    """A local Ray runtime shared by the tests (dashboard off, short temp dir).
+
+    Started on first use and kept for the session; a test that needs a
+    different Ray (the two-node cluster test) shuts it down, and the next
+    user starts it again.
+    """
+    import ray
+
+    if not ray.is_initialized():
+        _init_local_ray()
+    return ray

@@ -66,7 +66,7 @@ def test_slow_detector_skips_frames_with_bounded_memory_and_latency(ray_session,
         assert skipped > 0.3 * offered, (cam_id, before, after)  # the slow stage really is the bottleneck
         assert processed > 0, (cam_id, before, after)
         p95 = last[cam_id]["latency_ms"]["p95"]
-        assert p95 is not None and p95 < 3000, f"{cam_id} latency p95 {p95} ms grew: frames are queueing"
+        assert p95 is not None and p95 < 5000, f"{cam_id} latency p95 {p95} ms grew: frames are queueing"
     # Unbounded, 2 cameras x 30 frames/s would pile up ~1.6 GB in 20 s. Bounded, each camera holds at
     # most its in-flight window plus one waiting frame per stage (and Ray frees released frames
     # lazily): a couple of dozen frames, and no growth from the first half of the window to the second.
