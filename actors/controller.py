@@ -35,17 +35,46 @@ RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class _Stage:
-    """The detector and tracker serving the cameras of one node."""
+    """The detectors, tracker and embedder serving the cameras of one node.
 
-    def __init__(self, key: str, detector: Any, tracker: Any, embedder: Any | None) -> None:
+    Detectors scale with the node's cameras: each serves up to
+    ``runtime.cameras_per_detector`` of them (one OpenVINO model, async requests
+    shared across its cameras); the tracker and embedder are cheap and stay single.
+    """
+
+    def __init__(self, key: str, tracker: Any, embedder: Any | None, new_detector: Any) -> None:
         self.key = key
-        self.detector = detector
         self.tracker = tracker
         self.embedder = embedder
+        self._new_detector = new_detector
+        self.detectors: list[Any] = []
+        self.assignment: dict[str, int] = {}
+
+    def detector_for(self, camera_id: str, per_detector: int) -> Any:
+        """The detector serving a camera, creating one when all are full."""
+        if camera_id in self.assignment:
+            return self.detectors[self.assignment[camera_id]]
+        load = [0] * len(self.detectors)
+        for index in self.assignment.values():
+            load[index] += 1
+        free = [i for i, n in enumerate(load) if n < per_detector]
+        if free:
+            index = min(free, key=lambda i: load[i])
+        else:
+            self.detectors.append(self._new_detector())
+            index = len(self.detectors) - 1
+        self.assignment[camera_id] = index
+        return self.detectors[index]
+
+    def release(self, camera_id: str) -> Any | None:
+        """Forget a camera's detector assignment; returns that detector."""
+        index = self.assignment.pop(camera_id, None)
+        return None if index is None else self.detectors[index]
 
     def actors(self) -> dict[str, Any]:
         """The stage's actors by role."""
-        out = {"detector": self.detector, "tracker": self.tracker}
+        out: dict[str, Any] = {f"detector{i}": d for i, d in enumerate(self.detectors)}
+        out["tracker"] = self.tracker
         if self.embedder is not None:
             out["embedder"] = self.embedder
         return out
@@ -111,17 +140,20 @@ class ControllerActor:
             tracker = TrackerActor.options(**options).remote(
                 self._config.tracking, downstream, self._config.privacy, self._hub
             )
-            detector = DetectorActor.options(**options).remote(
-                self._config.detector, self._config.assets_dir, tracker
-            )
-            stage = self._stages[key] = _Stage(key, detector, tracker, embedder)
+            def new_detector() -> Any:
+                return DetectorActor.options(**options).remote(
+                    self._config.detector, self._config.assets_dir, tracker
+                )
+
+            stage = self._stages[key] = _Stage(key, tracker, embedder, new_detector)
         return stage
 
     def _start_capture(self, cam: _Camera) -> None:
         stage = self._stage(cam.config.node)
         options = self._placement.capture_options(cam.config)
         cam.actor = CaptureActor.options(**options).remote(
-            cam.config, stage.detector, self._self_handle, self._config.runtime.in_flight
+            cam.config, stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector),
+            self._self_handle, self._config.runtime.in_flight
         )
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
@@ -139,7 +171,9 @@ class ControllerActor:
         ray.kill(actor, no_restart=True)
         stage = self._stages.get(cam.config.node or "")
         if stage is not None:
-            stage.detector.forget.remote(cam.config.id)
+            detector = stage.release(cam.config.id)
+            if detector is not None:
+                detector.forget.remote(cam.config.id)
             stage.tracker.forget.remote(cam.config.id)
             if stage.embedder is not None:
                 stage.embedder.forget.remote(cam.config.id)
@@ -206,7 +240,8 @@ class ControllerActor:
     async def list_cameras(self) -> list[dict[str, Any]]:
         """Every camera merged with the counters of its capture actor and stages."""
         captures = {cid: c.actor.stats.remote() for cid, c in self._cameras.items() if c.actor is not None}
-        stage_refs = {k: (s.detector.stats.remote(), s.tracker.stats.remote()) for k, s in self._stages.items()}
+        stage_refs = {k: ([d.stats.remote() for d in s.detectors], s.tracker.stats.remote())
+                      for k, s in self._stages.items()}
         identity_ref = self._identity.stats.remote()
 
         async def get(ref: Any, default: Any) -> Any:
@@ -217,14 +252,20 @@ class ControllerActor:
 
         # All at once: a camera whose node is down must not delay the others' answers.
         capture_ids, stage_keys = list(captures), list(stage_refs)
+        detector_refs = [(k, r) for k in stage_keys for r in stage_refs[k][0]]
         results = await asyncio.gather(
             *(get(captures[c], None) for c in capture_ids),
-            *(get(r, {}) for k in stage_keys for r in stage_refs[k]),
+            *(get(r, {}) for _, r in detector_refs),
+            *(get(stage_refs[k][1], {}) for k in stage_keys),
             get(identity_ref, {}),
         )
         capture_stats = dict(zip(capture_ids, results[: len(capture_ids)], strict=True))
-        flat = results[len(capture_ids): -1]
-        stage_stats = {k: (flat[2 * i], flat[2 * i + 1]) for i, k in enumerate(stage_keys)}
+        det_results = results[len(capture_ids): len(capture_ids) + len(detector_refs)]
+        trk_results = results[len(capture_ids) + len(detector_refs): -1]
+        det_by_stage: dict[str, dict[str, Any]] = {k: {"cameras": {}} for k in stage_keys}
+        for (k, _), det in zip(detector_refs, det_results, strict=True):
+            det_by_stage[k]["cameras"].update(det.get("cameras", {}))
+        stage_stats = {k: (det_by_stage[k], trk) for k, trk in zip(stage_keys, trk_results, strict=True)}
         identity_stats = results[-1]
         out = []
         for cid, cam in self._cameras.items():
@@ -269,7 +310,8 @@ class ControllerActor:
             return _error(422, "invalid_setting", err.detail, err.field)
         self._config = config
         for stage in self._stages.values():
-            stage.detector.set_confidence.remote(config.detector.confidence)
+            for detector in stage.detectors:
+                detector.set_confidence.remote(config.detector.confidence)
             stage.tracker.set_privacy.remote(config.privacy)
         if hasattr(self._identity, "set_threshold"):
             self._identity.set_threshold.remote(config.reid.threshold)
