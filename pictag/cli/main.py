@@ -22,7 +22,6 @@ COMMAND_MODULES = (
     "pictag.cli.eval_cmd",
     "pictag.cli.run_cmd",
     "pictag.cli.camera_cmd",
-    "pictag.cli.bench_cmd",
     "pictag.cli.reid_cmds",
 )
 
