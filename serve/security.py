@@ -37,6 +37,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from pictag.serve.api_docs import document_errors
 from pictag.serve.errors import ApiError, error_body
 from pictag.serve.routes.dashboard import is_public_path
 from pydantic import BaseModel, Field
@@ -270,6 +271,7 @@ class GuardMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})[STATE_KEY] = self.checker
         headers = _headers(scope)
         host = headers.get("host", "")
         if self.checker is None and _host_name(host) not in self.allowed_hosts:
@@ -404,36 +406,45 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def login_router(checker: TokenChecker | None) -> APIRouter:
-    """``POST /api/v1/login`` (sets the cookie) and ``POST /api/v1/logout`` (clears it)."""
-    router = APIRouter(tags=["auth"])
+STATE_KEY = "token_checker"
 
-    @router.post("/login", summary="Sign in with the access token", response_model=AuthState,
-                 responses=ERROR_RESPONSES)
-    async def login(body: LoginRequest, request: Request, response: Response) -> AuthState:
-        """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` cookie."""
-        if checker is None:
-            return AuthState(authenticated=True, auth_required=False)
-        client = request.client.host if request.client else "unknown"
-        if checker.limiter.blocked(client):
-            raise ApiError(429, "too_many_attempts", "too many wrong tokens; wait a minute")
-        if not checker.token_matches(body.token):
-            checker.limiter.failed(client)
-            log.warning("login refused client=%s", client)
-            raise ApiError(401, "unauthorized", "that token is not right", "token")
-        response.set_cookie(
-            COOKIE_NAME, cookie_value(body.token), max_age=COOKIE_MAX_AGE_S, path="/",
-            httponly=True, samesite="strict", secure=request.url.scheme == "https",
-        )
-        return AuthState(authenticated=True, auth_required=True)
+# Module-level handlers, not closures: Serve ships the app to its replica with cloudpickle,
+# which loses the globals that a closure's string annotations name. The checker reaches
+# them through the request state that `GuardMiddleware` fills.
+router = APIRouter(tags=["auth"])
 
-    @router.post("/logout", summary="Sign out (clears the login cookie)", response_model=AuthState)
-    async def logout(response: Response) -> AuthState:
-        """Remove the cookie from this browser."""
-        response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
-        return AuthState(authenticated=False, auth_required=checker is not None)
 
-    return router
+def _checker(request: Request) -> TokenChecker | None:
+    checker = getattr(request.state, STATE_KEY, None)
+    return checker if isinstance(checker, TokenChecker) else None
+
+
+@router.post("/login", summary="Sign in with the access token", response_model=AuthState,
+             responses=ERROR_RESPONSES)
+async def login(body: LoginRequest, request: Request, response: Response) -> AuthState:
+    """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` cookie."""
+    checker = _checker(request)
+    if checker is None:
+        return AuthState(authenticated=True, auth_required=False)
+    client = request.client.host if request.client else "unknown"
+    if checker.limiter.blocked(client):
+        raise ApiError(429, "too_many_attempts", "too many wrong tokens; wait a minute")
+    if not checker.token_matches(body.token):
+        checker.limiter.failed(client)
+        log.warning("login refused client=%s", client)
+        raise ApiError(401, "unauthorized", "that token is not right", "token")
+    response.set_cookie(
+        COOKIE_NAME, cookie_value(body.token), max_age=COOKIE_MAX_AGE_S, path="/",
+        httponly=True, samesite="strict", secure=request.url.scheme == "https",
+    )
+    return AuthState(authenticated=True, auth_required=True)
+
+
+@router.post("/logout", summary="Sign out (clears the login cookie)", response_model=AuthState)
+async def logout(request: Request, response: Response) -> AuthState:
+    """Remove the cookie from this browser."""
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    return AuthState(authenticated=False, auth_required=_checker(request) is not None)
 
 
 def install_security(app: FastAPI, server: ServerConfig) -> None:
@@ -446,7 +457,8 @@ def install_security(app: FastAPI, server: ServerConfig) -> None:
     if checker is None and not is_loopback_host(server.host):
         # The config check refuses this too; the app must never run open on a network.
         raise ValueError(f"server.host={server.host} needs server.auth_token")
-    app.include_router(login_router(checker), prefix=API_PREFIX)
+    app.include_router(router, prefix=API_PREFIX)
+    document_errors(app, bearer=checker is not None)
     # add_middleware puts each new one outermost: add innermost first.
     app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)
     app.add_middleware(GuardMiddleware, server=server, checker=checker)

@@ -285,3 +285,20 @@ def test_secretstr_token_from_a_config_file() -> None:
     app = _app(auth_token=config.server.auth_token.get_secret_value())
     with TestClient(app, base_url=BASE) as client:
         assert client.get(SPEC, headers=_bearer()).status_code == 200
+
+
+@pytest.mark.parametrize(("request_line", "body", "status", "error"), [
+    ("GET /no/such/page.json", None, 404, "not_found"),
+    ("PUT /api/v1/login", b"{}", 405, "method_not_allowed"),
+    ("POST /api/v1/login", b"\x8fZ\x00\x11", 400, "invalid_request"),  # not JSON (fuzzer find)
+    ("POST /api/v1/login", b"[1, 2]", 422, "invalid_request"),
+])
+def test_framework_errors_have_the_documented_body(
+    open_client: TestClient, request_line: str, body: bytes | None, status: int, error: str
+) -> None:
+    method, path = request_line.split()
+    json_type = {"Content-Type": "application/json"}
+    res = open_client.request(method, path, content=body, headers=json_type)
+    assert res.status_code == status
+    payload = res.json()
+    assert payload == {"error": error, "detail": payload["detail"], "field": payload["field"]}
