@@ -3,10 +3,12 @@
 The pages are data-free shells; everything they show comes from the REST API
 and the WebSockets, so they may be served before login (the API enforces auth).
 
-Caching: every static URL written into a page carries ``?v=<content hash>``;
-such a request is cached for a year (``immutable``), so a phone loads the
-dashboard from its cache and an upgrade still reaches it at once. Pages and
-unversioned static requests are revalidated (``no-cache`` + ETag → 304).
+Caching: every static URL written into a page, and every ``import "./x.js"``
+inside a module, carries ``?v=<content hash>``; such a request is cached for a
+year (``immutable``), so a returning phone fetches only the page itself, and an
+upgrade still reaches it at once (a changed module changes the hash of every
+module importing it, up to the page). Pages and unversioned requests are
+revalidated (``no-cache`` + ETag → 304).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 _STATIC_REF = re.compile(r'(?P<attr>(?:src|href)=")/static/(?P<name>[A-Za-z0-9_./-]+)"')
+_MODULE_IMPORT = re.compile(r'(?P<head>\b(?:from|import)\s*")\./(?P<name>[A-Za-z0-9_-]+\.js)"')
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,10 +93,31 @@ def static_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
     A fixed table instead of path joins: a request can only ever name a file that
     was in the folder at start-up, so ``..`` or absolute paths cannot escape it.
     """
+    raw = {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix.lower() in CONTENT_TYPES and path.suffix != ".html"
+    }
     assets: dict[str, Asset] = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix.lower() in CONTENT_TYPES and path.suffix != ".html":
-            assets[path.relative_to(root).as_posix()] = _asset(path.read_bytes(), path)
+
+    def build(name: str, importers: tuple[str, ...]) -> Asset | None:
+        if name in assets or name not in raw:
+            return assets.get(name)
+        if name in importers:  # an import cycle: leave this edge unversioned
+            return None
+        body = raw[name]
+        if name.endswith(".js"):
+            def pin(match: re.Match[str]) -> str:
+                dep = build(match["name"], (*importers, name))
+                suffix = f"?v={dep.version}" if dep else ""
+                return f'{match["head"]}./{match["name"]}{suffix}"'
+
+            body = _MODULE_IMPORT.sub(pin, body.decode("utf-8")).encode("utf-8")
+        assets[name] = _asset(body, Path(name))
+        return assets[name]
+
+    for name in raw:
+        build(name, ())
     return assets
 
 

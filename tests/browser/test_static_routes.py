@@ -6,6 +6,7 @@ No Ray here: the router is mounted on a bare FastAPI app (it needs no services).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -44,14 +45,32 @@ def test_pages_are_html_revalidated_and_locked_down(client: TestClient, path: st
 
 def test_every_page_reference_and_module_import_resolves(client: TestClient) -> None:
     """Without a build step a typo in an import only shows in a browser; catch it here."""
-    names = set(dashboard.static_assets())
+    assets = dashboard.static_assets()
     for path in dashboard.PAGES:
         for ref in _static_refs(client.get(path).text):
             assert client.get(ref).status_code == 200, ref
-    for name, asset in dashboard.static_assets().items():
+    for name, asset in assets.items():
         if name.endswith(".js"):
-            for imported in re.findall(r'from "\./([^"]+)"', asset.body.decode()):
-                assert imported in names, f"{name} imports missing {imported}"
+            source = asset.body.decode()
+            for imported, version in re.findall(r'from "\./([^"?]+)\?v=([0-9a-f]+)"', source):
+                assert imported in assets, f"{name} imports missing {imported}"
+                assert version == assets[imported].version, f"{name} pins a stale {imported}"
+            assert not re.search(r'from "\./[^"?]+"', source), f"{name}: unpinned import"
+
+
+def test_a_changed_module_changes_every_importer_version(tmp_path: Path) -> None:
+    """Immutable caching is only safe if a change below reaches the URL the page names."""
+    (tmp_path / "leaf.js").write_text('export const x = 1;\n')
+    (tmp_path / "mid.js").write_text('import { x } from "./leaf.js";\nexport const y = x;\n')
+    (tmp_path / "top.js").write_text('import { y } from "./mid.js";\nconsole.log(y);\n')
+    before = dashboard.static_assets(tmp_path)
+    (tmp_path / "leaf.js").write_text('export const x = 2;\n')
+    dashboard.static_assets.cache_clear()
+    after = dashboard.static_assets(tmp_path)
+    dashboard.static_assets.cache_clear()
+    for name in ("leaf.js", "mid.js", "top.js"):
+        assert before[name].version != after[name].version, name
+    assert f'"./leaf.js?v={after["leaf.js"].version}"' in after["mid.js"].body.decode()
 
 
 @pytest.mark.parametrize(
