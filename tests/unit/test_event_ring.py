@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from pictag.event_ring import EventRing
+from tests.helpers import run_async
 
 
 def test_poll_returns_new_events_and_waits_for_more() -> None:
@@ -20,14 +21,14 @@ def test_poll_returns_new_events_and_waits_for_more() -> None:
         got = await asyncio.wait_for(waiter, 1)
         assert [e["type"] for e in got["events"]] == ["c"]
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_poll_times_out_empty() -> None:
     async def run() -> dict:
         return await EventRing().poll(0, timeout=0.05)
 
-    assert asyncio.run(run()) == {"seq": 0, "events": [], "missed": 0}
+    assert run_async(run()) == {"seq": 0, "events": [], "missed": 0}
 
 
 def test_slow_reader_is_told_what_it_missed_and_memory_is_bounded() -> None:
@@ -36,6 +37,6 @@ def test_slow_reader_is_told_what_it_missed_and_memory_is_bounded() -> None:
         await ring.publish([{"type": str(i)} for i in range(10)])
         return await ring.poll(0, timeout=0.1)
 
-    got = asyncio.run(run())
+    got = run_async(run())
     assert [e["type"] for e in got["events"]] == ["6", "7", "8", "9"]
     assert got["missed"] == 6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from pictag.flow import InFlightWindow, LatestWinsMailbox
+from tests.helpers import run_async
 
 
 def test_mailbox_keeps_only_newest_item_per_key_and_counts_drops() -> None:
@@ -31,7 +32,7 @@ def test_mailbox_get_waits_for_an_item() -> None:
         box.put("cam", 7)
         return await asyncio.wait_for(getter, timeout=1.0)
 
-    assert asyncio.run(run()) == ("cam", 7)
+    assert run_async(run()) == ("cam", 7)
 
 
 def test_mailbox_memory_is_bounded_by_keys() -> None:
