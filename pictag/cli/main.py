@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pictag.cli.eval_cmd",
     "pictag.cli.run_cmd",
     "pictag.cli.camera_cmd",
+    "pictag.cli.bench_cmd",
     "pictag.cli.reid_cmds",
 )
 

@@ -1,0 +1,345 @@
+"""The baseline the actor pipeline must beat: one process, one plain loop, round-robin over cameras.
+
+For each camera in turn: OpenCV reads a frame → the same OpenVINO YOLO detector,
+synchronously (compiled for latency: one request using every core) → the same
+ByteTrack tracker (one per camera) → the same re-id embedder on the crops due for an
+embedding → the same track sessions that turn tracks into events. No threads of
+our own, no queues, no Ray: what a competent engineer writes first.
+
+Two ways to drive it, matching the runtime's two scenarios:
+
+* **paced** (``fps`` > 0): each camera delivers a frame every ``1/fps`` seconds, like a
+  live camera. When the loop is late for a camera, the frames it missed are read and
+  thrown away (a live stream does not wait) and counted as skipped; latency runs
+  from the moment the processed frame was due (when a camera would have delivered
+  it) to the end of its processing, so waiting for its turn in the round-robin counts.
+* **max** (``fps`` = 0): frames as fast as the loop can go; latency runs from the
+  start of the read. Its frames/s is the baseline's throughput ceiling.
+
+`run_baseline` is meant to run in a child process (``python -m pictag.bench.baseline``)
+so its CPU time and memory can be measured alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import psutil
+
+from pictag.bench.stats import CameraCounters, cpu_percent, percentiles, rate
+from pictag.config import PictagConfig
+from pictag.detection import build_detector
+from pictag.detections import Detections
+from pictag.errors import CameraError
+from pictag.identity.sessions import FrameTracks, TrackSessions
+from pictag.reid import CropQuality, build_embedder
+from pictag.tracking import ByteTracker
+
+FrameArray = npt.NDArray[np.uint8]
+#: Stages timed per frame, in pipeline order.
+STAGES = ("decode", "detect", "track", "embed", "identity")
+MIB = 1024 * 1024
+
+
+class LoopingReader:
+    """A video file read with OpenCV from the start again at its end (one 'camera')."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._cap = self._open()
+
+    def _open(self) -> cv2.VideoCapture:
+        cap = cv2.VideoCapture(self._path, cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            raise CameraError(
+                f"cannot open video: path={self._path} (check the file and its codec)"
+            )
+        return cap
+
+    def read(self) -> FrameArray:
+        """The next frame (BGR); restarts the file at its end."""
+        ok, frame = self._cap.read()
+        if not ok or frame is None:
+            self._cap.release()
+            self._cap = self._open()
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                raise CameraError(f"video gave no frame: path={self._path}")
+        return np.asarray(frame, dtype=np.uint8)
+
+    def skip(self, frames: int) -> None:
+        """Decode and discard frames (a live stream moves on while nobody reads it)."""
+        for _ in range(frames):
+            if not self._cap.grab():
+                self._cap.release()
+                self._cap = self._open()
+
+    def close(self) -> None:
+        """Release the decoder."""
+        self._cap.release()
+
+
+class EmbedSchedule:
+    """Which tracks of a frame get an embedding: good crops, once per ``refresh_s`` per track.
+
+    The policy a re-id stage needs so the embedder's cost follows the number of people,
+    not the frame rate: a new track is embedded as soon as it shows a good crop, then
+    refreshed every ``refresh_s`` while it lives. State is per camera and per track.
+    """
+
+    def __init__(self, quality: CropQuality, refresh_s: float) -> None:
+        self._quality = quality
+        self._refresh_s = refresh_s
+        self._last: dict[tuple[str, int], float] = {}
+
+    def due(
+        self, camera_id: str, tracks: Detections, frame_shape: tuple[int, ...], now: float
+    ) -> npt.NDArray[np.bool_]:
+        """Boolean ``(n,)`` mask of the tracks to embed in this frame; marks them as embedded."""
+        if len(tracks) == 0:
+            return np.zeros(0, dtype=bool)
+        good = self._quality.mask(tracks.xyxy, tracks.confidence, frame_shape)
+        ids = tracks.track_id.tolist()
+        last = np.fromiter(
+            (self._last.get((camera_id, t), -np.inf) for t in ids), dtype=np.float64, count=len(ids)
+        )
+        due: npt.NDArray[np.bool_] = good & (now - last >= self._refresh_s)
+        for t in np.asarray(ids)[due].tolist():
+            self._last[(camera_id, t)] = now
+        return due
+
+    def forget(self, camera_id: str, track_ids: Sequence[int]) -> None:
+        """Drop ended tracks."""
+        for t in track_ids:
+            self._last.pop((camera_id, t), None)
+
+
+@dataclass
+class _Tally:
+    counters: CameraCounters = field(default_factory=CameraCounters)
+    latency_ms: list[float] = field(default_factory=list)
+    stage_ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    crops: int = 0
+    detections: int = 0
+
+
+class BaselineLoop:
+    """The single-process loop over ``len(sources)`` cameras (see the module docstring)."""
+
+    def __init__(
+        self, config: PictagConfig, sources: Sequence[str | Path], assets_dir: str | None = None
+    ) -> None:
+        # Synchronous use: one request compiled for LATENCY (every core on one frame).
+        det_config = config.detector.model_copy(update={"num_requests": 1})
+        self.detector = build_detector(det_config, assets_dir)
+        self.embedder = build_embedder(config.reid, assets_dir) if config.reid.enabled else None
+        self.schedule = EmbedSchedule(CropQuality.from_config(config.reid), config.reid.refresh_s)
+        self.cameras = [f"cam{i + 1}" for i in range(len(sources))]
+        self.readers = [LoopingReader(s) for s in sources]
+        self.trackers = {c: ByteTracker(config.tracking) for c in self.cameras}
+        self.sessions = TrackSessions(update_interval_s=config.tracking.update_interval_s)
+        self._tally = _Tally()
+
+    def close(self) -> None:
+        """Release the video readers."""
+        for r in self.readers:
+            r.close()
+
+    def process(self, index: int, frame: FrameArray, captured_at: float) -> dict[str, float]:
+        """Detect, track, embed and fold one frame of camera ``index``; returns stage times (ms)."""
+        cam = self.cameras[index]
+        t0 = time.perf_counter()
+        detections = self.detector.detect(frame)
+        t1 = time.perf_counter()
+        result = self.trackers[cam].update(detections, captured_at)
+        t2 = time.perf_counter()
+        crops = 0
+        if self.embedder is not None:
+            due = self.schedule.due(cam, result.tracks, frame.shape, captured_at)
+            crops = int(due.sum())
+            if crops:
+                self.embedder.embed(frame, result.tracks.xyxy[due])
+            self.schedule.forget(cam, result.ended)
+        t3 = time.perf_counter()
+        self.sessions.observe(
+            FrameTracks(cam, captured_at, result.tracks, result.started, result.ended)
+        )
+        t4 = time.perf_counter()
+        self._tally.crops += crops
+        self._tally.detections += len(detections)
+        return {
+            "detect": (t1 - t0) * 1e3,
+            "track": (t2 - t1) * 1e3,
+            "embed": (t3 - t2) * 1e3,
+            "identity": (t4 - t3) * 1e3,
+        }
+
+    def _record(self, stages: dict[str, float], latency_ms: float) -> None:
+        for name, ms in stages.items():
+            self._tally.stage_ms[name].append(ms)
+        self._tally.latency_ms.append(latency_ms)
+        self._tally.counters = self._tally.counters + CameraCounters(decoded=1, sent=1, processed=1)
+
+    def reset_tally(self) -> None:
+        """Forget what was measured so far (end of warm-up)."""
+        self._tally = _Tally()
+
+    def run_max(self, until: float) -> None:
+        """Round-robin as fast as possible until ``time.monotonic() >= until``."""
+        i = 0
+        while time.monotonic() < until:
+            start = time.perf_counter()
+            frame = self.readers[i].read()
+            decoded = time.perf_counter()
+            stages = self.process(i, frame, time.time())
+            stages["decode"] = (decoded - start) * 1e3
+            self._record(stages, (time.perf_counter() - start) * 1e3)
+            i = (i + 1) % len(self.readers)
+
+    def run_paced(
+        self, fps: float, until: float, next_due: list[float] | None = None
+    ) -> list[float]:
+        """Round-robin, each camera due every ``1/fps`` s; returns the due times to go on from."""
+        period = 1.0 / fps
+        n = len(self.readers)
+        now = time.monotonic()
+        due = next_due or [now + k * period / n for k in range(n)]
+        i = 0
+        while time.monotonic() < until:
+            now = time.monotonic()
+            if now < due[i]:
+                time.sleep(due[i] - now)
+            missed = int((time.monotonic() - due[i]) // period)
+            if missed > 0:  # the camera moved on while we were busy elsewhere
+                self.readers[i].skip(missed)
+                due[i] += missed * period
+                self._tally.counters = self._tally.counters + CameraCounters(
+                    decoded=missed, skipped=missed
+                )
+            start = time.perf_counter()
+            frame = self.readers[i].read()
+            decoded = time.perf_counter()
+            stages = self.process(i, frame, time.time())
+            stages["decode"] = (decoded - start) * 1e3
+            self._record(stages, (time.monotonic() - due[i]) * 1e3)
+            due[i] += period
+            i = (i + 1) % n
+        return due
+
+    def summary(self, seconds: float) -> dict[str, Any]:
+        """Contract figures of the measured window."""
+        t = self._tally
+        c = t.counters
+        processed = max(c.processed, 1)
+        return {
+            "fps_processed": round(rate(c.processed, seconds), 2),
+            "fps_processed_per_camera": round(rate(c.processed, seconds) / len(self.readers), 2),
+            "processed_fraction": c.processed_fraction,
+            "skip_rate": c.skip_rate,
+            "latency_ms": percentiles(t.latency_ms),
+            "stages_ms": {s: percentiles(v, (50,))["p50"] for s, v in t.stage_ms.items()},
+            "stages_mean_ms": {
+                s: round(float(np.mean(v)), 2) if v else None for s, v in t.stage_ms.items()
+            },
+            "counters": {"offered": c.offered, "processed": c.processed, "skipped": c.skipped},
+            "crops_per_frame": round(t.crops / processed, 2),
+            "detections_per_frame": round(t.detections / processed, 2),
+        }
+
+
+@dataclass(frozen=True)
+class BaselineParams:
+    """What one baseline run does (JSON-serialisable: it crosses into a child process)."""
+
+    source: str
+    cameras: int
+    fps: float
+    warmup_s: float
+    seconds: float
+    config: dict[str, Any]
+    ceiling_s: float = 0.0
+    assets_dir: str | None = None
+    loop: bool = True
+
+
+def run_baseline(
+    params: BaselineParams, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Build the loop, warm up, measure; the contract figures plus this process's CPU and memory."""
+    from pictag.config import parse_config
+
+    config = parse_config(params.config, "bench")
+    out: dict[str, Any] = {
+        "cameras": params.cameras,
+        "scenario": "live" if params.fps > 0 else "max",
+        "fps_target": params.fps or None,
+    }
+    if params.ceiling_s > 0:
+        from pictag.bench.micro import detector_ceiling
+
+        reader = LoopingReader(params.source)
+        frame = reader.read()
+        reader.close()
+        out["ceiling"] = detector_ceiling(
+            config.detector, params.assets_dir, frame, params.ceiling_s
+        )
+    if not params.loop:
+        return out
+    loop = BaselineLoop(config, [params.source] * params.cameras, params.assets_dir)
+    try:
+        warm_until = time.monotonic() + params.warmup_s
+        due = None
+        if params.fps > 0:
+            due = loop.run_paced(params.fps, warm_until)
+        else:
+            loop.run_max(warm_until)
+        loop.reset_tally()
+        me = psutil.Process()
+        cpu0 = sum(me.cpu_times()[:2])
+        start = time.monotonic()
+        if progress:
+            progress(f"baseline: {params.cameras} camera(s), measuring {params.seconds:.0f} s")
+        if params.fps > 0:
+            loop.run_paced(params.fps, start + params.seconds, due)
+        else:
+            loop.run_max(start + params.seconds)
+        wall = time.monotonic() - start
+        cpu = sum(me.cpu_times()[:2]) - cpu0
+        mem = me.memory_full_info()
+        out.update(loop.summary(wall))
+        out.update(
+            {
+                "seconds": round(wall, 2),
+                "cpu_percent": cpu_percent(cpu, wall),
+                "rss_mb": round(mem.rss / MIB, 1),
+                "pss_mb": round(getattr(mem, "pss", mem.rss) / MIB, 1),
+            }
+        )
+    finally:
+        loop.close()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Child entry: ``python -m pictag.bench.baseline PARAMS.json`` → one JSON line on stdout."""
+    parser = argparse.ArgumentParser(description="Run the single-process baseline loop once.")
+    parser.add_argument("params", type=Path, help="JSON file with BaselineParams fields.")
+    args = parser.parse_args(argv)
+    params = BaselineParams(**json.loads(args.params.read_text(encoding="utf-8")))
+    result = run_baseline(params, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,337 @@
+"""`pictag bench`: the runtime's throughput, latency and memory against a baseline; microbenchmarks.
+
+``pictag bench`` runs the whole actor runtime on N looping copies of a video and the
+single-process baseline loop on the same video, per camera count, and prints
+markdown tables (JSON with ``--json``). ``pictag bench detector|reid|tracker``
+measure one component against OpenVINO's own ceiling. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REID_MODELS = (
+    "intel/person-reidentification-retail-0287",
+    "intel/person-reidentification-retail-0288",
+    "intel/person-reidentification-retail-0277",
+    "osnet/osnet_x0_25_msmt17.onnx",
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``bench`` command and its ``detector``, ``reid`` and ``tracker`` sub-commands."""
+    parser = sub.add_parser(
+        "bench",
+        help="Measure frames/s, latency, CPU and memory against a single-process baseline.",
+        description=(
+            "Run the PicTag runtime (all Ray actors) on N looping copies of a video and, in the "
+            "same invocation, a plain single-process loop with the same models on the same video; "
+            "print per camera count frames/s, skipped frames, capture-to-event latency, CPU and "
+            "RSS/PSS of "
+            "every Ray process, per-stage times and the ratios. Scenarios: 'live' (cameras deliver "
+            "--fps frames/s each) and 'max' (as fast as the system takes frames)."
+        ),
+    )
+    parser.add_argument(
+        "--cameras",
+        type=int,
+        nargs="+",
+        default=[1, 2, 4],
+        metavar="N",
+        help="Camera counts to measure (default 1 2 4).",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="Measured window per run (default 20)."
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="Warm-up before each window (default 5)."
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=10.0,
+        help="Analysis frames/s per camera, live scenario (default 10).",
+    )
+    parser.add_argument(
+        "--source", default="videos/vtest.avi", help="Video file or asset name (default vtest.avi)."
+    )
+    parser.add_argument(
+        "--rtsp",
+        action="store_true",
+        help="Serve the cameras through the RTSP simulator (live scenario).",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=("live", "max"),
+        help="Scenario(s) to run (repeatable; default both).",
+    )
+    parser.add_argument(
+        "--no-reid", action="store_true", help="Turn re-identification off in both systems."
+    )
+    parser.add_argument(
+        "--no-serve", action="store_true", help="Do not start the Ray Serve app (less memory)."
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="Skip the baseline loop.")
+    parser.add_argument("--baseline-only", action="store_true", help="Run only the baseline loop.")
+    parser.add_argument(
+        "--ceiling-seconds",
+        type=float,
+        default=5.0,
+        help="Measure the detector's async ceiling for this long (0: skip; default 5).",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        help="YAML config whose detector/tracking/reid settings to use.",
+    )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="OUT", help="Also write the markdown tables here."
+    )
+    parser.set_defaults(func=_suite)
+    group = parser.add_subparsers(dest="bench_command", metavar="COMPONENT")
+    _register_detector(group)
+    _register_reid(group)
+    _register_tracker(group)
+
+
+def _register_detector(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    det = group.add_parser(
+        "detector",
+        help="Detector latency and async throughput vs OpenVINO's ceiling.",
+        description="Per model, precision and input size: sync latency (letterbox, inference, "
+        "decode+NMS), frames/s through the async submit() path, and the inference-only ceiling "
+        "(AsyncInferQueue at the THROUGHPUT hint, and OpenVINO's benchmark_app).",
+    )
+    det.add_argument(
+        "--model", action="append", help="Detector model (repeatable; default the config default)."
+    )
+    det.add_argument(
+        "--precision",
+        action="append",
+        choices=("f32", "bf16", "int8"),
+        help="Precision(s) (repeatable; default int8 bf16).",
+    )
+    det.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[320, 416, 640],
+        help="Input sizes (default 320 416 640).",
+    )
+    det.add_argument(
+        "--seconds", type=float, default=4.0, help="Seconds per throughput measurement (default 4)."
+    )
+    det.add_argument(
+        "--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi)."
+    )
+    det.add_argument(
+        "--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app."
+    )
+    det.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    det.set_defaults(func=_detector)
+
+
+def _register_reid(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    reid = group.add_parser(
+        "reid",
+        help="Re-id ms per crop at batch 1/8/16, FP32 vs INT8, vs OpenVINO's ceiling.",
+        description="Per re-id model and precision: milliseconds per crop of the crop embedder "
+        "at several batch sizes, and the model's inference-only ceiling in crops/s.",
+    )
+    reid.add_argument(
+        "--model",
+        action="append",
+        help=f"Re-id model (repeatable; default {', '.join(DEFAULT_REID_MODELS)}).",
+    )
+    reid.add_argument(
+        "--precision",
+        action="append",
+        choices=("f32", "bf16", "int8"),
+        help="Precision(s) (repeatable; default f32 int8; missing IRs are skipped).",
+    )
+    reid.add_argument(
+        "--batches",
+        type=int,
+        nargs="+",
+        default=[1, 8, 16],
+        help="Crops per call (default 1 8 16).",
+    )
+    reid.add_argument(
+        "--seconds", type=float, default=4.0, help="Seconds per ceiling measurement (default 4)."
+    )
+    reid.add_argument(
+        "--source", default="videos/vtest.avi", help="Video for the crops (default vtest.avi)."
+    )
+    reid.add_argument(
+        "--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app."
+    )
+    reid.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    reid.set_defaults(func=_reid)
+
+
+def _register_tracker(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    trk = group.add_parser(
+        "tracker",
+        help="ByteTracker cost per frame for N people (synthetic shop scene).",
+        description="Time ByteTracker.update on pictag.tracking.bench's synthetic scene.",
+    )
+    trk.add_argument(
+        "--people",
+        type=int,
+        nargs="+",
+        default=[1, 5, 20, 50],
+        help="Crowd sizes (default 1 5 20 50).",
+    )
+    trk.add_argument("--frames", type=int, default=600, help="Frames per crowd size (default 600).")
+    trk.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    trk.set_defaults(func=_tracker)
+
+
+def _base_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    from pictag.config import load_config
+
+    data = load_config(path).model_dump(mode="json")
+    return {
+        k: data[k] for k in ("detector", "tracking", "reid", "runtime", "assets_dir") if k in data
+    }
+
+
+def _write(path: Path | None, doc: Any) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _suite(args: argparse.Namespace) -> int:
+    from pictag.bench.report import markdown
+    from pictag.bench.suite import SCENARIOS, SuiteParams, cameras_arg, run_suite
+
+    config = _base_config(args.config)
+    config.pop("runtime", None)
+    params = SuiteParams(
+        cameras=cameras_arg(args.cameras),
+        scenarios=tuple(args.scenario or SCENARIOS),
+        seconds=args.seconds,
+        warmup_s=args.warmup,
+        fps=args.fps,
+        source=args.source,
+        rtsp=args.rtsp,
+        reid=not args.no_reid,
+        serve=not args.no_serve,
+        baseline=not args.no_baseline,
+        runtime=not args.baseline_only,
+        ceiling_s=args.ceiling_seconds,
+        config=config,
+    )
+    doc = run_suite(params)
+    text = markdown(doc)
+    print(text)
+    _write(args.json, doc)
+    if args.markdown is not None:
+        args.markdown.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _frames(source: str, count: int) -> list[Any]:
+    from pictag import assets
+    from pictag.bench.micro import sample_frames
+
+    path = Path(source) if Path(source).is_file() else assets.resolve(source)
+    return sample_frames(path, count)
+
+
+def _detector(args: argparse.Namespace) -> int:
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.bench.micro import bench_detector
+    from pictag.bench.report import detector_table
+    from pictag.config.detector import DetectorConfig
+    from pictag.errors import PictagError
+
+    frames = _frames(args.source, 24)
+    rows = []
+    for model in args.model or [DetectorConfig().model]:
+        for precision in args.precision or ["int8", "bf16"]:
+            for size in args.sizes:
+                print(f"detector {model} {precision} {size}px ...", file=sys.stderr, flush=True)
+                try:
+                    rows.append(
+                        bench_detector(
+                            model,
+                            precision,
+                            size,
+                            frames,
+                            seconds=args.seconds,
+                            with_benchmark_app=not args.no_benchmark_app,
+                        )
+                    )
+                except PictagError as err:
+                    rows.append(
+                        {
+                            "model": model,
+                            "precision": precision,
+                            "input_size": size,
+                            "error": str(err),
+                        }
+                    )
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n\n{detector_table(rows)}")
+    _write(args.json, {"machine": machine, "detector": rows})
+    return 0
+
+
+def _reid(args: argparse.Namespace) -> int:
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.bench.micro import bench_reid, model_available, person_boxes
+    from pictag.bench.report import reid_table
+    from pictag.config.detector import DetectorConfig
+    from pictag.errors import PictagError
+
+    frame = _frames(args.source, 1)[0]
+    boxes = person_boxes(frame, DetectorConfig())
+    rows = []
+    for model in args.model or list(DEFAULT_REID_MODELS):
+        for precision in args.precision or ["f32", "int8"]:
+            if model_available(model, precision) is None:
+                print(f"re-id {model} {precision}: no such IR, skipped", file=sys.stderr)
+                continue
+            print(f"re-id {model} {precision} ...", file=sys.stderr, flush=True)
+            try:
+                rows.append(
+                    bench_reid(
+                        model,
+                        precision,
+                        frame,
+                        boxes,
+                        batches=args.batches,
+                        seconds=args.seconds,
+                        with_benchmark_app=not args.no_benchmark_app,
+                    )
+                )
+            except PictagError as err:
+                rows.append({"model": model, "precision": precision, "error": str(err)})
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n\n{reid_table(rows)}")
+    _write(args.json, {"machine": machine, "reid": rows})
+    return 0
+
+
+def _tracker(args: argparse.Namespace) -> int:
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.bench.micro import bench_tracker
+    from pictag.bench.report import tracker_table
+
+    rows = bench_tracker(args.people, args.frames)
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n\n{tracker_table(rows)}")
+    _write(args.json, {"machine": machine, "tracker": rows})
+    return 0
