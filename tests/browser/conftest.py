@@ -48,9 +48,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (Playwright ``Browser``) shared by the session's browser tests."""
+    """A headless Chromium (Playwright ``Browser``) shared by the browser tests.
+
+    Package scope, not session: Playwright's sync API keeps an asyncio loop running
+    in this thread while it is open, which would break ``asyncio.run`` in tests
+    collected after these.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
