@@ -24,6 +24,7 @@ from pictag.actors.tracker import TrackerActor
 from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
 from pictag.config.loader import format_validation_error
+from pictag.config.root import MAX_CAMERAS
 from pictag.events import CAMERA_STATUS, make_event
 from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
 
@@ -327,6 +328,8 @@ class ControllerActor:
             return _validation_error(err)
         if config.id in self._cameras:
             return _error(409, "conflict", f"camera {config.id!r} already exists", "id")
+        if len(self._cameras) >= MAX_CAMERAS:
+            return _error(409, "too_many_cameras", f"{MAX_CAMERAS} cameras at most; remove one first")
         cam = self._cameras[config.id] = _Camera(config)
         await self._store.save_camera.remote(config, self._file_origin.get(config.id))
         if config.enabled:
