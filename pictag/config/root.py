@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pictag.config.base import ConfigModel
 from pictag.config.cameras import CameraConfig
 from pictag.config.detector import DetectorConfig
+from pictag.config.identity import IdentityConfig
 from pictag.config.privacy import PrivacyConfig
 from pictag.config.reid import ReidConfig
 from pictag.config.runtime import RuntimeConfig
@@ -69,6 +70,7 @@ class PictagConfig(ConfigModel):
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     reid: ReidConfig = Field(default_factory=ReidConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)

@@ -1,10 +1,12 @@
 """Track sessions: turn per-frame tracking results into events and sighting rows.
 
-A *session* is one confirmed track on one camera. It gets a person id when it
-starts (from an `IdentityAssigner`: a fresh random id, or a gallery match once
-re-identification is on), emits ``track.started``, throttled ``track.updated``
-and ``track.ended`` events, and produces one sighting row that is upserted as
-the track lives.
+A *session* is one confirmed track on one camera. It is *pending* until it gets a person
+id — at once (`observe` with an `IdentityAssigner`: a fresh random id when re-identification
+is off), or when the identity stage has decided (`confirm`, after a gallery match on the
+track's appearance). Only then does it emit ``track.started``; afterwards throttled
+``track.updated`` and finally ``track.ended`` events, and one sighting row that is upserted
+as the track lives. A pending session is followed silently (box, frames, times) so nothing
+is lost while the decision waits.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from pictag import events as ev
 from pictag.detections import Detections
+from pictag.identity.appearance import TrackAppearance
 
 #: Chooses the person id of a newly confirmed track: (camera_id, track_id) -> person id.
 IdentityAssigner = Callable[[str, int], str]
@@ -33,7 +34,7 @@ class Sighting:
 
     camera_id: str
     track_id: int
-    person_id: str
+    person_id: str | None
     started_at: float
     last_seen_at: float
     ended_at: float | None = None
@@ -51,16 +52,29 @@ class Sighting:
         """Average detector score over the matched frames."""
         return self.confidence_sum / self.frames if self.frames else 0.0
 
+    @property
+    def decided(self) -> bool:
+        """True once the session has its person id (events flow)."""
+        return self.person_id is not None
+
 
 @dataclass
 class FrameTracks:
-    """What the tracking stage reports for one frame of one camera."""
+    """What the tracking stage reports for one frame of one camera.
+
+    Attributes:
+        tracks: confirmed tracks matched in this frame (detection boxes, track ids).
+        started, ended: track ids the tracker confirmed / gave up in this frame.
+        appearance: tracks whose aggregated appearance changed in this frame (set by the
+            embedder stage; empty when re-identification is off).
+    """
 
     camera_id: str
     captured_at: float
     tracks: Detections
     started: tuple[int, ...] = ()
     ended: tuple[int, ...] = ()
+    appearance: dict[int, TrackAppearance] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +84,11 @@ class SessionOutput:
     events: list[ev.Event] = field(default_factory=list)
     sightings: list[Sighting] = field(default_factory=list)
 
+    def extend(self, other: SessionOutput) -> None:
+        """Append another output's events and sightings."""
+        self.events.extend(other.events)
+        self.sightings.extend(other.sightings)
+
 
 class TrackSessions:
     """Live sessions of every camera, keyed by (camera_id, track_id).
@@ -77,66 +96,107 @@ class TrackSessions:
     All state is on the instance: one identity actor serves every camera.
     """
 
-    def __init__(self, update_interval_s: float = 1.0, assign: IdentityAssigner | None = None) -> None:
+    def __init__(
+        self, update_interval_s: float = 1.0, assign: IdentityAssigner | None = None
+    ) -> None:
         self.update_interval_s = update_interval_s
         self._assign = assign or (lambda camera_id, track_id: new_person_id())
         self._live: dict[tuple[str, int], Sighting] = {}
         self._last_update: dict[tuple[str, int], float] = {}
 
-    def _start(self, camera_id: str, track_id: int, ts: float) -> Sighting:
-        person = self._assign(camera_id, track_id)
-        sighting = Sighting(camera_id, track_id, person, started_at=ts, last_seen_at=ts)
-        self._live[(camera_id, track_id)] = sighting
-        self._last_update[(camera_id, track_id)] = ts
-        return sighting
-
     def observe(self, frame: FrameTracks) -> SessionOutput:
-        """Fold one frame's tracks into the sessions; return events and changed sightings."""
+        """Fold one frame in, giving every new track its id at once (re-identification off)."""
+        out = self.update(frame)
+        for sighting in self.pending(frame.camera_id):
+            out.extend(
+                self.confirm(
+                    frame.camera_id,
+                    sighting.track_id,
+                    self._assign(frame.camera_id, sighting.track_id),
+                    frame.captured_at,
+                )
+            )
+        out.extend(self.end(frame.camera_id, frame.ended, frame.captured_at))
+        return out
+
+    def update(self, frame: FrameTracks) -> SessionOutput:
+        """Fold one frame's tracks into the sessions (new tracks start pending).
+
+        Returns throttled ``track.updated`` events and changed sightings of decided sessions.
+        """
         out = SessionOutput()
         cam, ts = frame.camera_id, frame.captured_at
         tracks = frame.tracks
-        for i, tid in enumerate(tracks.track_id.tolist()):
+        boxes = tracks.xyxy.tolist()
+        scores = tracks.confidence.tolist()
+        for tid, box, score in zip(tracks.track_id.tolist(), boxes, scores, strict=True):
             key = (cam, tid)
             sighting = self._live.get(key)
-            is_new = sighting is None
             if sighting is None:
-                sighting = self._start(cam, tid, ts)
-            box = tuple(float(v) for v in tracks.xyxy[i])
-            sighting.box = box  # type: ignore[assignment]
+                sighting = self._live[key] = Sighting(
+                    cam, tid, None, started_at=ts, last_seen_at=ts
+                )
+                self._last_update[key] = ts
+            sighting.box = (box[0], box[1], box[2], box[3])
             sighting.last_seen_at = ts
             sighting.frames += 1
-            sighting.confidence_sum += float(tracks.confidence[i])
-            common = {
-                "camera_id": cam,
-                "track_id": tid,
-                "person_id": sighting.person_id,
-                "box": ev.box_list(box),
-                "confidence": round(float(tracks.confidence[i]), 3),
-                "captured_at": ev.iso(ts),
-            }
-            if is_new:
-                out.events.append(ev.make_event(ev.TRACK_STARTED, **common))
-                out.sightings.append(sighting)
-            elif ts - self._last_update[key] >= self.update_interval_s:
+            sighting.confidence_sum += score
+            if sighting.decided and ts - self._last_update[key] >= self.update_interval_s:
                 self._last_update[key] = ts
-                out.events.append(ev.make_event(ev.TRACK_UPDATED, **common))
+                out.events.append(self._event(ev.TRACK_UPDATED, sighting, score, ts))
                 out.sightings.append(sighting)
-        out.events.extend(self._end(cam, frame.ended, ts, out))
         return out
 
-    def _end(self, cam: str, ended: Iterable[int], ts: float, out: SessionOutput) -> list[ev.Event]:
-        events = []
-        for tid in ended:
-            sighting = self._live.pop((cam, tid), None)
-            self._last_update.pop((cam, tid), None)
-            if sighting is None:
+    def _event(self, kind: str, s: Sighting, score: float, ts: float) -> ev.Event:
+        return ev.make_event(
+            kind,
+            camera_id=s.camera_id,
+            track_id=s.track_id,
+            person_id=s.person_id,
+            box=ev.box_list(s.box),
+            confidence=round(score, 3),
+            captured_at=ev.iso(ts),
+        )
+
+    def pending(self, camera_id: str) -> list[Sighting]:
+        """Sessions of a camera still waiting for their person id."""
+        return [s for (cam, _), s in self._live.items() if cam == camera_id and not s.decided]
+
+    def session(self, camera_id: str, track_id: int) -> Sighting | None:
+        """The live session of a track, if any."""
+        return self._live.get((camera_id, track_id))
+
+    def confirm(self, camera_id: str, track_id: int, person_id: str, ts: float) -> SessionOutput:
+        """Give a pending session its person id: ``track.started`` and its first sighting row."""
+        out = SessionOutput()
+        sighting = self._live.get((camera_id, track_id))
+        if sighting is None or sighting.decided:
+            return out
+        sighting.person_id = person_id
+        self._last_update[(camera_id, track_id)] = ts
+        event = self._event(ev.TRACK_STARTED, sighting, sighting.mean_confidence, ts)
+        event["started_at"] = ev.iso(sighting.started_at)
+        out.events.append(event)
+        out.sightings.append(sighting)
+        return out
+
+    def end(self, camera_id: str, track_ids: Iterable[int], ts: float) -> SessionOutput:
+        """Close sessions: ``track.ended`` and the final sighting row of each decided one.
+
+        A session still pending is dropped without events (decide it first to keep it).
+        """
+        out = SessionOutput()
+        for tid in track_ids:
+            sighting = self._live.pop((camera_id, tid), None)
+            self._last_update.pop((camera_id, tid), None)
+            if sighting is None or not sighting.decided:
                 continue
             sighting.ended_at = sighting.last_seen_at
             out.sightings.append(sighting)
-            events.append(
+            out.events.append(
                 ev.make_event(
                     ev.TRACK_ENDED,
-                    camera_id=cam,
+                    camera_id=camera_id,
                     track_id=tid,
                     person_id=sighting.person_id,
                     box=ev.box_list(sighting.box),
@@ -145,21 +205,38 @@ class TrackSessions:
                     frames=sighting.frames,
                 )
             )
-        return events
+        return out
 
     def end_camera(self, camera_id: str, ts: float) -> SessionOutput:
         """Close every live session of a camera (camera removed, stopped or offline)."""
-        out = SessionOutput()
-        tids = [tid for (cam, tid) in self._live if cam == camera_id]
-        out.events.extend(self._end(camera_id, tids, ts, out))
-        return out
+        return self.end(camera_id, self.track_ids(camera_id), ts)
+
+    def cameras(self) -> set[str]:
+        """Cameras with live sessions."""
+        return {cam for cam, _ in self._live}
+
+    def track_ids(self, camera_id: str) -> list[int]:
+        """Track ids of the live sessions (pending included) of a camera."""
+        return [tid for (cam, tid) in self._live if cam == camera_id]
+
+    def drop_person(self, person_id: str) -> list[tuple[str, int]]:
+        """Forget every live session of a person without events (erasure); returns their keys."""
+        keys = [k for k, s in self._live.items() if s.person_id == person_id]
+        for key in keys:
+            self._live.pop(key, None)
+            self._last_update.pop(key, None)
+        return keys
 
     def live_count(self, camera_id: str | None = None) -> int:
-        """Open sessions (people currently tracked), optionally for one camera."""
+        """Open sessions (people tracked now, pending ones included), optionally of one camera."""
         if camera_id is None:
             return len(self._live)
         return sum(1 for cam, _ in self._live if cam == camera_id)
 
-    def live_person_ids(self, camera_id: str) -> np.ndarray:
-        """Person ids of the open sessions of a camera."""
-        return np.array([s.person_id for (cam, _), s in self._live.items() if cam == camera_id])
+    def live_person_ids(self, camera_id: str | None = None) -> set[str]:
+        """Person ids of the decided open sessions (of one camera, or all)."""
+        return {
+            s.person_id
+            for (cam, _), s in self._live.items()
+            if s.person_id is not None and (camera_id is None or cam == camera_id)
+        }

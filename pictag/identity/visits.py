@@ -1,0 +1,136 @@
+"""Visits: an identity's continuous presence in the shop.
+
+A visit opens at the first sighting of an identity that has no open visit and closes once the
+identity has not been seen for ``gap_s`` (default 10 min) and no live track holds it; it ends
+at the last sighting, so its dwell time is last sighting - first sighting. Cameras seen during
+the visit are collected. An identity with an earlier closed visit is a *returning* visitor.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def new_visit_id() -> str:
+    """A random visit id."""
+    return "v_" + secrets.token_hex(6)
+
+
+@dataclass
+class Visit:
+    """One visit (the row stored in ``visits``)."""
+
+    id: str
+    identity_id: str
+    started_at: float
+    last_seen_at: float
+    cameras: set[str] = field(default_factory=set)
+    ended_at: float | None = None
+
+    @property
+    def closed(self) -> bool:
+        """True once the visit ended."""
+        return self.ended_at is not None
+
+    @property
+    def dwell_s(self) -> float:
+        """Seconds from the first to the last sighting."""
+        return max(0.0, (self.ended_at or self.last_seen_at) - self.started_at)
+
+    def row(self) -> dict[str, Any]:
+        """The ``visits`` upsert row for the store."""
+        return {
+            "id": self.id,
+            "identity_id": self.identity_id,
+            "started_at": self.started_at,
+            "last_seen_at": self.last_seen_at,
+            "ended_at": self.ended_at,
+            "cameras": sorted(self.cameras),
+            "dwell_s": self.dwell_s,
+            "closed": self.closed,
+        }
+
+
+class VisitBook:
+    """Open visits of every identity, and how many visits each has closed."""
+
+    def __init__(self, gap_s: float) -> None:
+        if gap_s <= 0:
+            raise ValueError(f"gap_s must be > 0, got {gap_s}")
+        self.gap_s = gap_s
+        self._open: dict[str, Visit] = {}
+        self._closed: dict[str, int] = {}
+
+    def touch(
+        self, identity_id: str, camera_id: str, ts: float
+    ) -> tuple[Visit, bool, Visit | None]:
+        """Record a sighting.
+
+        Returns:
+            ``(visit, started, closed)``: the identity's open visit, whether it just started,
+            and the previous visit when this sighting came more than ``gap_s`` after its last
+            one (the closing check had not run yet: it is closed here, before the new one).
+        """
+        visit = self._open.get(identity_id)
+        closed = None
+        if visit is not None and ts - visit.last_seen_at > self.gap_s:
+            self._close(visit)
+            closed, visit = visit, None
+        if visit is None:
+            visit = Visit(new_visit_id(), identity_id, ts, ts, {camera_id})
+            self._open[identity_id] = visit
+            return visit, True, closed
+        visit.last_seen_at = max(visit.last_seen_at, ts)
+        visit.cameras.add(camera_id)
+        return visit, False, None
+
+    def _close(self, visit: Visit) -> None:
+        visit.ended_at = visit.last_seen_at
+        self._open.pop(visit.identity_id, None)
+        self._closed[visit.identity_id] = self._closed.get(visit.identity_id, 0) + 1
+
+    def close_due(self, now: float, live: set[str] | frozenset[str] = frozenset()) -> list[Visit]:
+        """Close the visits unseen for more than ``gap_s`` whose identity no live track holds."""
+        due = [
+            v
+            for v in self._open.values()
+            if now - v.last_seen_at > self.gap_s and v.identity_id not in live
+        ]
+        for visit in due:
+            self._close(visit)
+        return due
+
+    def close_all(self) -> list[Visit]:
+        """Close every open visit now (end of an evaluation run)."""
+        visits = list(self._open.values())
+        for visit in visits:
+            self._close(visit)
+        return visits
+
+    def open_visit(self, identity_id: str) -> Visit | None:
+        """The identity's open visit, if any."""
+        return self._open.get(identity_id)
+
+    def open_visits(self) -> list[Visit]:
+        """Every open visit."""
+        return list(self._open.values())
+
+    def closed_visits(self, identity_id: str) -> int:
+        """How many visits of this identity have closed (> 0: a returning visitor)."""
+        return self._closed.get(identity_id, 0)
+
+    def resume(self, visit: Visit) -> None:
+        """Reload a stored visit at start-up (open ones continue, closed ones are counted)."""
+        if visit.closed:
+            self._closed[visit.identity_id] = self._closed.get(visit.identity_id, 0) + 1
+            return
+        current = self._open.get(visit.identity_id)
+        if current is None or current.started_at < visit.started_at:
+            self._open[visit.identity_id] = visit
+
+    def drop(self, identity_id: str) -> None:
+        """Forget an identity's visits (erasure)."""
+        self._open.pop(identity_id, None)
+        self._closed.pop(identity_id, None)
