@@ -1,4 +1,8 @@
-"""Schemathesis against the OpenAPI document of a REAL runtime (vtest.avi camera, token auth).
+"""The API of a REAL runtime (vtest.avi camera, token auth): auth, export, then schemathesis.
+
+First, over the real Serve proxy: the token is required (header or login
+cookie, WebSockets included), pages redirect to the login page, the export
+holds aggregates only. Then schemathesis against our OpenAPI document.
 
 Every operation gets a bounded number of generated requests, valid and invalid.
 Checks: no 5xx, status codes and bodies as documented (every error is
@@ -11,13 +15,17 @@ Login is fuzzed last: random tokens trip the lockout (429) for this client.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+import duckdb
 import httpx
 import pytest
 import schemathesis
@@ -28,6 +36,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from pictag.config import parse_config
 from tests.helpers import free_port, wait_for
@@ -115,6 +125,63 @@ def test_served_document_is_the_fuzzed_one(live_api: str) -> None:
 
 #: Status codes seen per operation, for the coverage check and the summary line.
 SEEN: dict[str, Counter[int]] = defaultdict(Counter)
+
+
+# ---- auth and export over the real Serve proxy, before the fuzzing ------------------------
+
+
+def test_token_is_required_over_the_real_server(live_api: str) -> None:
+    assert httpx.get(f"{live_api}/api/v1/cameras", timeout=10).status_code == 401
+    assert httpx.get(f"{live_api}/api/v1/cameras", headers=AUTH, timeout=10).status_code == 200
+    page = httpx.get(f"{live_api}/settings", timeout=10)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=%2Fsettings"
+    assert httpx.get(f"{live_api}/api/v1/health", timeout=10).status_code == 200
+
+
+def test_websockets_need_the_token_or_the_login_cookie(live_api: str) -> None:
+    url = f"{live_api.replace('http', 'ws')}/ws/events"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, open_timeout=30).close()
+    assert refused.value.response.status_code == 403
+    with connect(url, open_timeout=30, additional_headers=AUTH) as ws:
+        assert json.loads(ws.recv(timeout=60))["type"]
+    login = httpx.post(f"{live_api}/api/v1/login", json={"token": TOKEN}, timeout=10)
+    cookie = f"pictag_token={login.cookies['pictag_token']}"
+    with connect(url, open_timeout=30, additional_headers={"Cookie": cookie}) as ws:
+        assert json.loads(ws.recv(timeout=60))["type"]
+    evil = {"Cookie": cookie, "Origin": "https://evil.example"}
+    with pytest.raises(InvalidStatus):
+        connect(url, open_timeout=30, additional_headers=evil).close()
+
+
+def test_export_holds_aggregates_only(live_api: str) -> None:
+    tracks = f"{live_api}/api/v1/tracks"
+    wait_for(lambda: httpx.get(tracks, headers=AUTH, timeout=10).json()["items"], 60,
+             message="stored tracks")
+    res = httpx.get(f"{live_api}/api/v1/export", params={"format": "csv"}, headers=AUTH, timeout=30)
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
+    assert "attachment" in res.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(res.text)))
+    assert rows and set(rows[0]) == {"hour_start_utc", "camera_id", "tracks", "visitors",
+                                     "dwell_total_s", "dwell_mean_s", "dwell_median_s"}
+    assert "p_" not in res.text  # no person ids
+    parquet = httpx.get(f"{live_api}/api/v1/export", params={"format": "parquet"}, headers=AUTH,
+                        timeout=30)
+    assert parquet.content[:4] == b"PAR1"
+    with tempfile.NamedTemporaryFile(suffix=".parquet") as f:
+        f.write(parquet.content)
+        f.flush()
+        count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{f.name}')").fetchone()
+    assert count is not None and count[0] >= len(rows)  # rows may have grown in between
+    empty = httpx.get(f"{live_api}/api/v1/export", headers=AUTH, timeout=30,
+                      params={"from": "2001-01-01T00:00:00Z", "to": "2001-01-02T00:00:00Z"})
+    assert empty.status_code == 200 and len(empty.text.strip().splitlines()) == 1  # header only
+    backwards = httpx.get(f"{live_api}/api/v1/export", headers=AUTH, timeout=30,
+                          params={"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"})
+    assert backwards.status_code == 422 and backwards.json()["field"] == "to"
+
+
+# ---- fuzzing ------------------------------------------------------------------------------
 
 
 def _call(case: Any, base_url: str) -> None:
