@@ -1,10 +1,12 @@
 """IdentityActor: the global stage on the head node.
 
-It turns per-frame track summaries from every node into person ids, live
-events and sighting rows, and is the end of the frame path: end-to-end
-latency (capture → event) and processed-frame counts are measured here.
-Events and rows are batched for a short interval so the event hub and the
-store see a few calls a second, not one per frame.
+It turns per-frame track summaries (with appearances from the embedders) of every node
+into identities, visits, live events and rows — a thin shell around
+`pictag.identity.engine.IdentityEngine`. It is the end of the frame path: end-to-end latency
+(capture → event) and processed-frame counts are measured here. Events and rows are batched
+for a short interval so the event hub and the store see a few calls a second, not one per
+frame. At start-up the gallery and today's visits are reloaded from the store, so identities
+survive a restart.
 """
 
 from __future__ import annotations
@@ -14,16 +16,22 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 import ray
 
-from pictag.config import TrackingConfig
+from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
+from pictag.config.identity import IdentityConfig
 from pictag.events import Event
-from pictag.identity.sessions import FrameTracks, Sighting, TrackSessions
+from pictag.identity.engine import EngineSettings, IdentityEngine, IdentityOutput, day_start
+from pictag.identity.sessions import FrameTracks, Sighting
 from pictag.stats import RollingPercentiles
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 0.05
+TICK_INTERVAL_S = 1.0
+#: Page size when reloading visits (the store's largest page).
+VISIT_PAGE = 10_000
 
 
 class _CameraCounters:
@@ -37,70 +45,193 @@ class _CameraCounters:
         self.stage_ms.setdefault(name, RollingPercentiles()).add(ms)
 
 
+_STAMPS = (
+    ("queue_ms", "captured_at", "detect_start"),
+    ("detect_ms", "detect_start", "detect_end"),
+    ("track_ms", "detect_end", "track_end"),
+    ("embed_ms", "track_end", "embed_end"),
+)
+
+
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
 class IdentityActor:
-    """Async actor: sessions → events (to hub and store) and sightings (to store)."""
+    """Async actor: tracks → identities, visits, events (to hub and store) and rows (to store)."""
 
-    def __init__(self, tracking: TrackingConfig, store: Any, hub: Any) -> None:
-        self._sessions = TrackSessions(update_interval_s=tracking.update_interval_s)
+    def __init__(
+        self,
+        tracking: TrackingConfig,
+        store: Any,
+        hub: Any,
+        *,
+        reid: ReidConfig | None = None,
+        privacy: PrivacyConfig | None = None,
+        identity: IdentityConfig | None = None,
+    ) -> None:
+        self._privacy = privacy or PrivacyConfig()
+        self._engine = IdentityEngine(
+            EngineSettings.from_config(reid or ReidConfig(), identity, tracking, self._privacy)
+        )
         self._store = store
         self._hub = hub
-        self._events: list[Event] = []
+        self._out = IdentityOutput()
         self._sightings: dict[str, Sighting] = {}
         self._counters: dict[str, _CameraCounters] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._loader: asyncio.Task[None] | None = None
+        self._last_tick = 0.0
 
     def _counter(self, camera_id: str) -> _CameraCounters:
         return self._counters.setdefault(camera_id, _CameraCounters())
 
-    async def process(self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], frame: FrameTracks) -> None:
-        """Stage interface (same as the embedder's): re-id off, tracks come straight here."""
-        await self.observe(frame, meta)
+    # ---- start-up ----------------------------------------------------------------------
+    async def ready(self) -> dict[str, Any]:
+        """Wait until the gallery is reloaded; returns `gallery_stats`."""
+        await self._ensure_started()
+        return self._engine.stats()
 
-    async def observe(self, frame: FrameTracks, meta: dict[str, Any]) -> None:
-        """Fold one frame of one camera into the sessions."""
+    def _start_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
-        out = self._sessions.observe(frame)
-        self._queue(out.events, out.sightings)
+
+    async def _ensure_started(self) -> None:
+        self._start_flusher()
+        if self._loader is None:
+            self._loader = asyncio.get_running_loop().create_task(self._load())
+        await asyncio.shield(self._loader)
+
+    async def _load(self) -> None:
+        """Reload identities and their visits; erase embeddings of identities that expired."""
+        now = time.time()
+        try:
+            gallery = await self._store.load_gallery.remote()
+            since = (
+                now - self._privacy.retention_days * 86400.0
+                if self._privacy.cross_day_reid
+                else day_start(now, self._engine.settings.day_start_hour)
+            )
+            visits: list[Any] = []
+            while True:
+                page = await self._store.query.remote(
+                    "list_visits", since=since, limit=VISIT_PAGE, offset=len(visits)
+                )
+                visits.extend(page)
+                if len(page) < VISIT_PAGE:
+                    break
+            expired = self._engine.load_stored(gallery, visits, now)
+        except Exception:
+            log.exception("gallery reload failed: starting with an empty gallery")
+            return
+        dim = gallery.embeddings.shape[1] if gallery.embeddings.ndim == 2 else 0
+        for identity in expired:
+            self._out.prototypes[identity] = np.zeros((0, dim), np.float32)
+        log.info(
+            "gallery reloaded: %d identities, %d visits (%d expired)",
+            len(self._engine.gallery),
+            len(visits),
+            len(expired),
+        )
+
+    # ---- frames ------------------------------------------------------------------------
+    async def process(
+        self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], frame: FrameTracks
+    ) -> None:
+        """Stage interface (same as the embedder's): re-id off, tracks come straight here."""
+        await self._observe(frame, meta, expect_appearance=False)
+
+    async def observe(self, frame: FrameTracks, meta: dict[str, Any]) -> None:
+        """Fold one frame of one camera (with appearances from its embedder) into the engine."""
+        await self._observe(frame, meta, expect_appearance=True)
+
+    async def _observe(
+        self, frame: FrameTracks, meta: dict[str, Any], *, expect_appearance: bool
+    ) -> None:
+        await self._ensure_started()
+        self._queue(self._engine.observe(frame, expect_appearance=expect_appearance))
         now = time.time()
         counters = self._counter(frame.camera_id)
         counters.processed += 1
         counters.last_processed_at = now
         counters.latency_ms.add((now - frame.captured_at) * 1000.0)
-        stamps = [("queue_ms", "captured_at", "detect_start"), ("detect_ms", "detect_start", "detect_end"),
-                  ("track_ms", "detect_end", "track_end")]
-        for name, a, b in stamps:
+        for name, a, b in _STAMPS:
             if a in meta and b in meta:
                 counters.add_stage(name, (meta[b] - meta[a]) * 1000.0)
 
-    def _queue(self, events: list[Event], sightings: list[Sighting]) -> None:
-        self._events.extend(events)
+    def _queue(self, out: IdentityOutput) -> None:
+        sightings, out.sightings = out.sightings, []
         for s in sightings:
             self._sightings[s.key] = s
+        self._out.extend(out)
 
     async def publish(self, events: list[Event]) -> None:
         """Publish events that did not come from tracking (camera status) through the same path."""
-        self._queue(events, [])
+        self._start_flusher()
+        self._out.events.extend(events)
 
     async def end_camera(self, camera_id: str) -> None:
         """Close the live tracks of a camera that stopped or went offline."""
-        out = self._sessions.end_camera(camera_id, time.time())
-        self._queue(out.events, out.sightings)
+        await self._ensure_started()
+        self._queue(self._engine.end_camera(camera_id, time.time()))
 
+    # ---- settings and erasure -------------------------------------------------------------
+    async def set_threshold(self, threshold: float) -> None:
+        """Use a new match threshold from now on (live settings)."""
+        self._engine.set_threshold(threshold)
+
+    async def erase(self, identity_id: str) -> dict[str, Any]:
+        """Erase an identity: out of the gallery and the pending rows first, then every stored row.
+
+        Returns:
+            ``{"found": bool, "removed": {table: rows}}``.
+        """
+        await self._ensure_started()
+        known = self._engine.erase(identity_id)
+        self._drop_pending(identity_id)
+        removed: dict[str, int] = await self._store.delete_identity.remote(identity_id)
+        return {"found": known or any(removed.values()), "removed": removed}
+
+    def _drop_pending(self, identity_id: str) -> None:
+        out = self._out
+        out.events = [
+            e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))
+        ]
+        out.identities.pop(identity_id, None)
+        out.prototypes.pop(identity_id, None)
+        out.visits = {k: v for k, v in out.visits.items() if v["identity_id"] != identity_id}
+        self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != identity_id}
+
+    # ---- output --------------------------------------------------------------------------
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL_S)
-            await self.flush()
+            try:
+                now = time.time()
+                if (
+                    now - self._last_tick >= TICK_INTERVAL_S
+                    and self._loader is not None
+                    and self._loader.done()
+                ):
+                    self._last_tick = now
+                    self._queue(self._engine.tick(now))
+                await self.flush()
+            except Exception:
+                log.exception("identity flush failed")
 
     async def flush(self) -> None:
-        """Send buffered events and sightings on (hub: live; store: persisted)."""
-        events, self._events = self._events, []
+        """Send buffered events and rows on (hub: live; store: persisted)."""
+        out, self._out = self._out, IdentityOutput()
         sightings, self._sightings = list(self._sightings.values()), {}
-        if events:
-            self._hub.publish.remote(events)
-        if events or sightings:
-            self._store.write.remote(events=events, sightings=[_sighting_row(s) for s in sightings])
+        if out.events:
+            self._hub.publish.remote(out.events)
+        if out.events or sightings:
+            self._store.write.remote(
+                events=out.events, sightings=[_sighting_row(s) for s in sightings]
+            )
+        if out.identities or out.visits or out.prototypes:
+            self._store.write_identity.remote(
+                list(out.identities.values()),
+                list(out.visits.values()),
+                list(out.prototypes.items()),
+            )
 
     async def stats(self) -> dict[str, Any]:
         """Per-camera processed counts, latency percentiles, live tracks."""
@@ -110,10 +241,14 @@ class IdentityActor:
                 "last_processed_at": c.last_processed_at,
                 "latency_ms": c.latency_ms.percentiles((50, 95, 99)),
                 "stages_ms": {k: v.percentiles((50, 95)) for k, v in c.stage_ms.items()},
-                "occupancy": self._sessions.live_count(cam),
+                "occupancy": self._engine.sessions.live_count(cam),
             }
             for cam, c in self._counters.items()
         }
+
+    async def gallery_stats(self) -> dict[str, Any]:
+        """Gallery size, open visits, live tracks, threshold and decision counters."""
+        return self._engine.stats()
 
 
 def _sighting_row(s: Sighting) -> dict[str, Any]:
