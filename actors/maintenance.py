@@ -16,6 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 import ray
+from pictag.actors import names
 
 from pictag.config import PrivacyConfig
 from pictag.privacy.retention import PurgeReport, PurgeSchedule, retention_cutoff, should_compact
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 #: Named so the controller can forward settings changes and `pictag` tools can ask its status.
 MAINTENANCE_NAME = "pictag-maintenance"
+#: How often the live settings are read from the controller (a shorter retention set on
+#: the settings page is then enforced without a restart).
+SETTINGS_POLL_S = 60.0
 #: Store calls may wait behind a long flush or compaction; never forever.
 STORE_TIMEOUT_S = 600.0
 HISTORY = 10
@@ -33,9 +37,12 @@ HISTORY = 10
 class MaintenanceActor:
     """Async actor owning the purge loop: a purge at once when created, then on schedule."""
 
-    def __init__(self, privacy: PrivacyConfig, store: Any) -> None:
+    def __init__(
+        self, privacy: PrivacyConfig, store: Any, settings_poll_s: float = SETTINGS_POLL_S
+    ) -> None:
         self._privacy = privacy
         self._store = store
+        self._settings_poll_s = settings_poll_s
         self._schedule = PurgeSchedule(interval_s=privacy.purge_interval_h * 3600.0)
         self._history: list[PurgeReport] = []
         self._loop: asyncio.Task[None] | None = None
@@ -63,8 +70,24 @@ class MaintenanceActor:
                                 report.error, self._schedule.seconds_until_due(time.time()))
             self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
-                sleep_s = self._schedule.seconds_until_due(time.time())
+                sleep_s = min(self._schedule.seconds_until_due(time.time()), self._settings_poll_s)
                 await asyncio.wait_for(self._wake.wait(), sleep_s)
+            await self.follow_live_settings()
+
+    async def follow_live_settings(self) -> None:
+        """Adopt ``privacy.retention_days`` changed on the settings page (asks the controller).
+
+        The loop calls this every `SETTINGS_POLL_S`; a shorter retention is enforced at once.
+        """
+        try:
+            controller = await asyncio.to_thread(ray.get_actor, names.CONTROLLER, names.NAMESPACE)
+            view = await asyncio.wait_for(controller.get_settings.remote(), 10.0)
+            days = float(view["privacy"]["retention_days"])
+        except Exception as err:  # no controller yet (start-up) or it is restarting
+            log.debug("live settings not available: %s", type(err).__name__)
+            return
+        if days != self._privacy.retention_days:
+            await self.set_privacy(self._privacy.model_copy(update={"retention_days": days}))
 
     async def run_now(self) -> PurgeReport:
         """Purge (and compact when rows went away) now; returns what happened."""

@@ -85,6 +85,8 @@ class Runtime:
     serve_started: bool
     started_at: float
     owns_ray: bool
+    #: The retention job; held here because Ray ends an actor whose last handle is dropped.
+    maintenance: Any = None
 
     @property
     def url(self) -> str:
@@ -188,7 +190,8 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         else:
             _kill_named()
         raise
-    return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray)
+    return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray,
+                   maintenance)
 
 
 def _cameras_to_run(config: PictagConfig, stored: list[Any]) -> list[CameraConfig]:

@@ -89,3 +89,35 @@ def test_purge_runs_at_start_and_when_retention_shrinks(ray_session, tmp_path: P
     rows = _rows(db)
     assert rows == {"identities": {"p_today"}, "prototypes": {"p_today"}, "sightings": {"p_today"},
                     "visits": {"p_today"}, "events": {"p_today"}}
+
+
+def test_runtime_purges_at_start_and_follows_the_settings_page(ray_session, tmp_path: Path) -> None:
+    """In the real runtime: the start-up purge ran, and a retention changed through the
+    controller (what PATCH /api/v1/config does) reaches the retention job."""
+    import ray
+    from pictag.actors.maintenance import MAINTENANCE_NAME
+    from pictag.actors.names import NAMESPACE
+    from pictag.actors.runtime import start_runtime
+
+    from pictag.config import parse_config
+
+    config = parse_config({"storage": {"path": str(tmp_path / "pictag.duckdb")}})
+    runtime = start_runtime(config, with_serve=False)
+    try:
+        maintenance = ray.get_actor(MAINTENANCE_NAME, namespace=NAMESPACE)
+        wait_for(lambda: ray.get(maintenance.status.remote(), timeout=10)["runs"], 60,
+                 message="the start-up purge of the runtime")
+        result = ray.get(runtime.controller.update_settings.remote(
+            {"privacy": {"retention_days": 2.5}}), timeout=30)
+        assert "settings" in result, result
+        ray.get(maintenance.follow_live_settings.remote(), timeout=30)
+        status = wait_for(lambda: (s := ray.get(maintenance.status.remote(), timeout=10))
+                          and len(s["runs"]) >= 2 and s, 60, message="purge after shortening")
+        assert status["retention_days"] == 2.5
+        assert status["runs"][-1]["ok"]
+        assert status["runs"][-1]["cutoff"] == pytest.approx(status["runs"][-1]["started_at"]
+                                                            - 2.5 * DAY)
+    finally:
+        runtime.stop()
+    with pytest.raises(ValueError):  # stopped with the runtime, not left behind
+        ray.get_actor(MAINTENANCE_NAME, namespace=NAMESPACE)
