@@ -90,8 +90,7 @@ class CaptureActor:
             self._skipped += 1
             return
         ref = ray.put(frame.image)
-        meta = {"seq": frame.seq, "captured_at": frame.captured_at, "sent_at": time.time(),
-                "shape": frame.image.shape}
+        meta = {"seq": frame.seq, "captured_at": frame.captured_at, "sent_at": time.time(), "shape": frame.image.shape}
         self._window.add(self._detector.process.remote(self._camera.id, [ref], meta))
         self._sent += 1
 

@@ -14,13 +14,13 @@ import time
 from typing import Any
 
 import ray
-from pydantic import ValidationError
-
 from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
 from pictag.actors.tracker import TrackerActor
+from pydantic import ValidationError
+
 from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
 from pictag.config.loader import format_validation_error
@@ -99,8 +99,16 @@ def _error(status: int, error: str, detail: str, field: str | None = None) -> di
 class ControllerActor:
     """Async actor: camera lifecycle, supervision and the merged camera view."""
 
-    def __init__(self, config: PictagConfig, store: Any, identity: Any, hub: Any, placement: Placement,
-                 file_config: PictagConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: PictagConfig,
+        store: Any,
+        identity: Any,
+        hub: Any,
+        placement: Placement,
+        *,
+        file_config: PictagConfig | None = None,
+    ) -> None:
         self._config = config
         self._file_config = file_config or config
         self._store = store
@@ -141,10 +149,9 @@ class ControllerActor:
             tracker = TrackerActor.options(**options).remote(
                 self._config.tracking, downstream, self._config.privacy, self._hub
             )
+
             def new_detector() -> Any:
-                return DetectorActor.options(**options).remote(
-                    self._config.detector, self._config.assets_dir, tracker
-                )
+                return DetectorActor.options(**options).remote(self._config.detector, self._config.assets_dir, tracker)
 
             stage = self._stages[key] = _Stage(key, tracker, embedder, new_detector)
         return stage
@@ -153,8 +160,10 @@ class ControllerActor:
         stage = self._stage(cam.config.node)
         options = self._placement.capture_options(cam.config)
         cam.actor = CaptureActor.options(**options).remote(
-            cam.config, stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector),
-            self._self_handle, self._config.runtime.in_flight
+            cam.config,
+            stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector),
+            self._self_handle,
+            self._config.runtime.in_flight,
         )
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
@@ -194,8 +203,9 @@ class ControllerActor:
         if cam.status.get("status") == status and cam.status.get("reason") == reason:
             return
         cam.status = {"status": status, "reason": reason, "since": time.time()}
-        event = make_event(CAMERA_STATUS, camera_id=camera_id, name=cam.config.display_name,
-                           status=status, reason=reason)
+        event = make_event(
+            CAMERA_STATUS, camera_id=camera_id, name=cam.config.display_name, status=status, reason=reason
+        )
         self._identity.publish.remote([event])
 
     async def report_status(self, camera_id: str, event: dict[str, Any]) -> None:
@@ -203,8 +213,12 @@ class ControllerActor:
         cam = self._cameras.get(camera_id)
         if cam is None or cam.actor is None:
             return
-        cam.status = {"status": event["status"], "reason": event.get("reason"),
-                      "reason_code": event.get("reason_code"), "since": event["ts_unix"]}
+        cam.status = {
+            "status": event["status"],
+            "reason": event.get("reason"),
+            "reason_code": event.get("reason_code"),
+            "since": event["ts_unix"],
+        }
         self._identity.publish.remote([event])
 
     async def _supervise(self) -> None:
@@ -241,8 +255,9 @@ class ControllerActor:
     async def list_cameras(self) -> list[dict[str, Any]]:
         """Every camera merged with the counters of its capture actor and stages."""
         captures = {cid: c.actor.stats.remote() for cid, c in self._cameras.items() if c.actor is not None}
-        stage_refs = {k: ([d.stats.remote() for d in s.detectors], s.tracker.stats.remote())
-                      for k, s in self._stages.items()}
+        stage_refs = {
+            k: ([d.stats.remote() for d in s.detectors], s.tracker.stats.remote()) for k, s in self._stages.items()
+        }
         identity_ref = self._identity.stats.remote()
 
         async def get(ref: Any, default: Any) -> Any:
@@ -261,8 +276,8 @@ class ControllerActor:
             get(identity_ref, {}),
         )
         capture_stats = dict(zip(capture_ids, results[: len(capture_ids)], strict=True))
-        det_results = results[len(capture_ids): len(capture_ids) + len(detector_refs)]
-        trk_results = results[len(capture_ids) + len(detector_refs): -1]
+        det_results = results[len(capture_ids) : len(capture_ids) + len(detector_refs)]
+        trk_results = results[len(capture_ids) + len(detector_refs) : -1]
         det_by_stage: dict[str, dict[str, Any]] = {k: {"cameras": {}} for k in stage_keys}
         for (k, _), det in zip(detector_refs, det_results, strict=True):
             det_by_stage[k]["cameras"].update(det.get("cameras", {}))
@@ -274,8 +289,14 @@ class ControllerActor:
             if stats is not None:
                 cam.last_stats = stats
             det, trk = stage_stats.get(cam.config.node or "", ({}, {}))
-            out.append(_camera_view(cam, det.get("cameras", {}).get(cid, {}),
-                                    trk.get("cameras", {}).get(cid, {}), identity_stats.get(cid, {})))
+            out.append(
+                _camera_view(
+                    cam,
+                    det.get("cameras", {}).get(cid, {}),
+                    trk.get("cameras", {}).get(cid, {}),
+                    identity_stats.get(cid, {}),
+                )
+            )
         return out
 
     async def stages(self) -> dict[str, Any]:

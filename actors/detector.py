@@ -100,8 +100,13 @@ class DetectorActor:
             meta["detect_start"] = start
             self._counter(camera_id).frame_age_ms.add((start - meta["captured_at"]) * 1000.0)
 
-            def on_done(result: Detections | BaseException, cam: str = camera_id, r: Any = ref,
-                        m: dict[str, Any] = meta, f: asyncio.Future[str] = fut) -> None:
+            def on_done(
+                result: Detections | BaseException,
+                cam: str = camera_id,
+                r: Any = ref,
+                m: dict[str, Any] = meta,
+                f: asyncio.Future[str] = fut,
+            ) -> None:
                 loop.call_soon_threadsafe(self._finish, cam, r, m, f, result)
 
             try:
@@ -109,8 +114,14 @@ class DetectorActor:
             except Exception as err:
                 self._finish(camera_id, ref, meta, fut, err)
 
-    def _finish(self, camera_id: str, ref: Any, meta: dict[str, Any], fut: asyncio.Future[str],
-                result: Detections | BaseException) -> None:
+    def _finish(
+        self,
+        camera_id: str,
+        ref: Any,
+        meta: dict[str, Any],
+        fut: asyncio.Future[str],
+        result: Detections | BaseException,
+    ) -> None:
         assert self._slots is not None
         self._slots.release()
         counters = self._counter(camera_id)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import ray
-
 from pictag.actors import names
 from pictag.actors.controller import ControllerActor
 from pictag.actors.event_hub import EventHub
@@ -17,6 +16,7 @@ from pictag.actors.identity import IdentityActor
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
 from pictag.actors.store import StoreActor
+
 from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
 from pictag.live_settings import with_overrides
@@ -174,7 +174,7 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
         identity = IdentityActor.options(name=names.IDENTITY, **head).remote(config.tracking, store, hub)
         controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
-            config, store, identity, hub, placement, file_config
+            config, store, identity, hub, placement, file_config=file_config
         )
         cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
         ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)

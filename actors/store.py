@@ -23,9 +23,17 @@ from pictag.storage import Store, resolve_key
 log = logging.getLogger(__name__)
 
 #: Store queries the API may call through `StoreActor.query`.
-READ_METHODS = frozenset({
-    "list_tracks", "list_events", "list_identities", "get_identity", "list_visits", "stats", "counters",
-})
+READ_METHODS = frozenset(
+    {
+        "list_tracks",
+        "list_events",
+        "list_identities",
+        "get_identity",
+        "list_visits",
+        "stats",
+        "counters",
+    }
+)
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -61,8 +69,9 @@ class StoreActor:
         if sightings:
             self._store.upsert_sightings(sightings)
 
-    def write_identity(self, identities: list[dict[str, Any]], visits: list[dict[str, Any]],
-                       prototypes: list[tuple[str, Any]]) -> None:
+    def write_identity(
+        self, identities: list[dict[str, Any]], visits: list[dict[str, Any]], prototypes: list[tuple[str, Any]]
+    ) -> None:
         """Buffer identity, visit and prototype changes from the identity stage."""
         if identities:
             self._store.upsert_identities(identities)
@@ -120,20 +129,40 @@ class StoreActor:
     def load_cameras(self) -> list[SavedCamera]:
         """Cameras saved at run time (secrets restored) and tombstones of removed config cameras."""
         out = [
-            saved_camera(s.record.id, s.record.name, s.url, s.record.enabled, s.record.analysis_fps, s.record.settings)
+            saved_camera(
+                s.record.id,
+                name=s.record.name,
+                url=s.url,
+                enabled=s.record.enabled,
+                analysis_fps=s.record.analysis_fps,
+                settings=s.record.settings,
+            )
             for s in self._store.load_cameras()
         ]
         for record in self._store.list_cameras(include_deleted=True):
             if record.deleted_at is not None and record.settings.get("origin"):
-                out.append(saved_camera(record.id, record.name, DELETED_URL, record.enabled,
-                                        record.analysis_fps, record.settings, deleted=True))
+                out.append(
+                    saved_camera(
+                        record.id,
+                        name=record.name,
+                        url=DELETED_URL,
+                        enabled=record.enabled,
+                        analysis_fps=record.analysis_fps,
+                        settings=record.settings,
+                        deleted=True,
+                    )
+                )
         return out
 
     def save_camera(self, camera: CameraConfig, origin: str | None) -> None:
         """Persist a camera added or changed through the API."""
         self._store.upsert_camera(
-            camera.id, url=camera.url, name=camera.name, enabled=camera.enabled,
-            analysis_fps=camera.analysis_fps, settings=camera_settings(camera, origin),
+            camera.id,
+            url=camera.url,
+            name=camera.name,
+            enabled=camera.enabled,
+            analysis_fps=camera.analysis_fps,
+            settings=camera_settings(camera, origin),
         )
 
     def delete_camera(self, camera_id: str, origin: str | None) -> None:

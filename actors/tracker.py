@@ -37,8 +37,9 @@ class TrackerActor:
     embedder stage, or `IdentityForwarder` logic in the identity actor when re-id is off.
     """
 
-    def __init__(self, config: TrackingConfig, downstream: Any, privacy: PrivacyConfig | None = None,
-                 hub: Any | None = None) -> None:
+    def __init__(
+        self, config: TrackingConfig, downstream: Any, privacy: PrivacyConfig | None = None, hub: Any | None = None
+    ) -> None:
         self._config = config
         self._downstream = downstream
         self._privacy = privacy or PrivacyConfig()
@@ -55,7 +56,9 @@ class TrackerActor:
         )
         self._worker: asyncio.Task[None] | None = None
 
-    async def process(self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], detections: Detections) -> None:
+    async def process(
+        self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], detections: Detections
+    ) -> None:
         """Queue one frame's detections for tracking (frame ref forwarded unresolved)."""
         if self._worker is None or self._worker.done():
             self._worker = asyncio.get_running_loop().create_task(self._run())
@@ -115,15 +118,19 @@ class TrackerActor:
         if self._hub is None or time.monotonic() > self._preview_until.get(camera_id, 0.0):
             return
         now = time.monotonic()
-        if camera_id in self._preview_busy or now - self._preview_last.get(camera_id, 0.0) < 1.0 / self._privacy.preview_fps:
+        if (
+            camera_id in self._preview_busy
+            or now - self._preview_last.get(camera_id, 0.0) < 1.0 / self._privacy.preview_fps
+        ):
             return
         self._preview_last[camera_id] = now
         self._preview_busy.add(camera_id)
         labels = dict(self._labels.get(camera_id, {}))
         asyncio.get_running_loop().create_task(self._render(camera_id, refs[0], detections, tracks, labels))
 
-    async def _render(self, camera_id: str, ref: Any, detections: Detections, tracks: Detections,
-                      labels: dict[int, str]) -> None:
+    async def _render(
+        self, camera_id: str, ref: Any, detections: Detections, tracks: Detections, labels: dict[int, str]
+    ) -> None:
         hub = self._hub
         try:
             frame = await ref
@@ -141,7 +148,10 @@ class TrackerActor:
         """Per-camera tracking cost and drops."""
         return {
             "cameras": {
-                cam: {"track_ms": self._track_ms[cam].percentiles((50, 95)), "dropped_at_tracker": self._dropped.get(cam, 0)}
+                cam: {
+                    "track_ms": self._track_ms[cam].percentiles((50, 95)),
+                    "dropped_at_tracker": self._dropped.get(cam, 0),
+                }
                 for cam in self._track_ms
             },
             "queue_depth": self._mailbox.depth(),

@@ -49,10 +49,7 @@ def manifest() -> dict[str, ManifestEntry]:
     """The shipped manifest, keyed by relative path (``models/…/x.xml``)."""
     text = resources.files("pictag").joinpath("assets_manifest.json").read_text(encoding="utf-8")
     raw = json.loads(text)["files"]
-    return {
-        path: ManifestEntry(path, item["sha256"], item.get("url"), item.get("how"))
-        for path, item in raw.items()
-    }
+    return {path: ManifestEntry(path, item["sha256"], item.get("url"), item.get("how")) for path, item in raw.items()}
 
 
 def search_dirs(configured: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -155,7 +152,9 @@ def _tqdm_progress(total: int, label: str) -> Callable[[int], object]:
     return bar.update
 
 
-def download(entry: ManifestEntry, dest_root: Path, progress: ProgressFactory = _tqdm_progress, timeout: float = 30.0) -> Path:
+def download(
+    entry: ManifestEntry, dest_root: Path, progress: ProgressFactory = _tqdm_progress, timeout: float = 30.0
+) -> Path:
     """Download one manifest file into ``dest_root``, checking its sha256 before it is moved in place.
 
     Raises:

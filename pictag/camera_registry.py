@@ -60,7 +60,13 @@ def camera_settings(camera: CameraConfig, origin: str | None) -> dict[str, Any]:
 
 
 def saved_camera(
-    camera_id: str, name: str, url: str, enabled: bool, analysis_fps: float, settings: dict[str, Any],
+    camera_id: str,
+    *,
+    name: str,
+    url: str,
+    enabled: bool,
+    analysis_fps: float,
+    settings: dict[str, Any],
     deleted: bool = False,
 ) -> SavedCamera:
     """Rebuild a stored camera (a tombstone when ``deleted``)."""

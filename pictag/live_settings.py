@@ -46,17 +46,22 @@ def settings_view(config: PictagConfig) -> dict[str, Any]:
 
 def _check_shape(patch: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(patch, dict):
-        raise SettingsError(None, "expected a JSON object of sections, e.g. {\"reid\": {\"threshold\": 0.6}}")
+        raise SettingsError(None, 'expected a JSON object of sections, e.g. {"reid": {"threshold": 0.6}}')
     for section, values in patch.items():
         if section not in LIVE_FIELDS:
-            raise SettingsError(str(section), f"{section!r} cannot be changed at run time "
-                                f"(live sections: {', '.join(sorted(LIVE_FIELDS))})")
+            raise SettingsError(
+                str(section),
+                f"{section!r} cannot be changed at run time (live sections: {', '.join(sorted(LIVE_FIELDS))})",
+            )
         if not isinstance(values, dict):
             raise SettingsError(str(section), f"{section} must be an object of fields")
         for name in values:
             if name not in LIVE_FIELDS[section]:
-                raise SettingsError(f"{section}.{name}", f"{section}.{name} cannot be changed at run time "
-                                    f"(live fields: {', '.join(sorted(LIVE_FIELDS[section]))})")
+                raise SettingsError(
+                    f"{section}.{name}",
+                    f"{section}.{name} cannot be changed at run time "
+                    f"(live fields: {', '.join(sorted(LIVE_FIELDS[section]))})",
+                )
     return patch
 
 
@@ -90,8 +95,10 @@ def _field_of_cross_check(patch: dict[str, dict[str, Any]]) -> str | None:
 
 def overrides(config: PictagConfig) -> dict[str, dict[str, Any]]:
     """The live fields' current values, to persist and re-apply at the next start."""
-    return {section: {name: getattr(getattr(config, section), name) for name in fields}
-            for section, fields in LIVE_FIELDS.items()}
+    return {
+        section: {name: getattr(getattr(config, section), name) for name in fields}
+        for section, fields in LIVE_FIELDS.items()
+    }
 
 
 def saved_form(file_config: PictagConfig, current: PictagConfig) -> dict[str, Any]:

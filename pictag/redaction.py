@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "pass", "token", "key", "auth", "secret", "user", "username"})
+_SECRET_QUERY_KEYS = frozenset(
+    {"password", "passwd", "pwd", "pass", "token", "key", "auth", "secret", "user", "username"}
+)
 # scheme://userinfo@ anywhere in free text (error messages from FFmpeg/OpenCV included).
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^\s/@]+)@")
 _QUERY_SECRET_IN_TEXT = re.compile(
@@ -36,9 +38,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs], safe="*"
-        )
+        query = urlencode([(k, REDACTED if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs], safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

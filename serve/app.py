@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
-from pictag import __version__
-from pictag.config import ServerConfig
 from pictag.serve.errors import install_error_handlers
 from pictag.serve.routes import cameras, dashboard, events_ws, export, health, metrics, preview_ws, settings, tracks
 from pictag.serve.security import install_security
+
+from pictag import __version__
+from pictag.config import ServerConfig
 
 API_PREFIX = "/api/v1"
 

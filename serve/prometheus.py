@@ -42,23 +42,48 @@ def render(cameras: list[dict[str, Any]], extra: dict[str, Any]) -> str:
     """The whole exposition for the camera views and the global gauges in ``extra``."""
     lines: list[str] = []
     for key, help_text in COUNTERS:
-        lines += metric(f"pictag_camera_frames_{key}_total", "counter", help_text,
-                        (({"camera": c["id"]}, c["counters"].get(key, 0)) for c in cameras))
-    lines += metric("pictag_camera_up", "gauge", "1 when the camera is live.",
-                    (({"camera": c["id"], "status": c["status"]}, 1.0 if c["status"] == "live" else 0.0)
-                     for c in cameras))
-    lines += metric("pictag_camera_occupancy", "gauge", "People currently tracked on the camera.",
-                    (({"camera": c["id"]}, c.get("occupancy", 0)) for c in cameras))
+        lines += metric(
+            f"pictag_camera_frames_{key}_total",
+            "counter",
+            help_text,
+            (({"camera": c["id"]}, c["counters"].get(key, 0)) for c in cameras),
+        )
+    lines += metric(
+        "pictag_camera_up",
+        "gauge",
+        "1 when the camera is live.",
+        (({"camera": c["id"], "status": c["status"]}, 1.0 if c["status"] == "live" else 0.0) for c in cameras),
+    )
+    lines += metric(
+        "pictag_camera_occupancy",
+        "gauge",
+        "People currently tracked on the camera.",
+        (({"camera": c["id"]}, c.get("occupancy", 0)) for c in cameras),
+    )
     for field, name, help_text in (
         ("frame_age_ms", "pictag_frame_age_ms", "Age of a frame when detection starts (rolling window)."),
         ("latency_ms", "pictag_latency_ms", "Capture to identity-stage latency (rolling window)."),
     ):
-        lines += metric(name, "gauge", help_text,
-                        (({"camera": c["id"], "quantile": q[1:]}, c.get(field, {}).get(q))
-                         for c in cameras for q in ("p50", "p95")))
-    lines += metric("pictag_stage_ms", "gauge", "Per-stage time in milliseconds (rolling p50).",
-                    (({"camera": c["id"], "stage": stage}, (v or {}).get("p50"))
-                     for c in cameras for stage, v in c.get("stages_ms", {}).items()))
+        lines += metric(
+            name,
+            "gauge",
+            help_text,
+            (
+                ({"camera": c["id"], "quantile": q[1:]}, c.get(field, {}).get(q))
+                for c in cameras
+                for q in ("p50", "p95")
+            ),
+        )
+    lines += metric(
+        "pictag_stage_ms",
+        "gauge",
+        "Per-stage time in milliseconds (rolling p50).",
+        (
+            ({"camera": c["id"], "stage": stage}, (v or {}).get("p50"))
+            for c in cameras
+            for stage, v in c.get("stages_ms", {}).items()
+        ),
+    )
     for key, help_text in (
         ("websocket_clients", "Connected event WebSocket clients on this replica."),
         ("event_hub_queue", "Events in the hub's ring buffer sequence (monotonic)."),

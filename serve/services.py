@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any
 
 import ray
-
 from pictag.actors import names
 from pictag.serve.broadcast import Broadcaster
 
@@ -30,6 +29,7 @@ class Services:
 @cache
 def get_services() -> Services:
     """The services of this replica (actor lookups happen once)."""
+
     def actor(name: str) -> Any:
         return ray.get_actor(name, namespace=names.NAMESPACE)
 

@@ -10,13 +10,27 @@ from pictag import assets
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``assets`` command group."""
-    parser = sub.add_parser("assets", help="Find, check and download models and videos.", description="Find, check and download models and videos.")
+    parser = sub.add_parser(
+        "assets",
+        help="Find, check and download models and videos.",
+        description="Find, check and download models and videos.",
+    )
     group = parser.add_subparsers(dest="assets_command", metavar="ACTION", required=True)
-    fetch = group.add_parser("fetch", help="Download missing assets from their public origins.", description="Download missing assets (sha256-checked) into the first assets directory.")
+    fetch = group.add_parser(
+        "fetch",
+        help="Download missing assets from their public origins.",
+        description="Download missing assets (sha256-checked) into the first assets directory.",
+    )
     fetch.add_argument("names", nargs="*", help="Asset names (default: everything with a public origin).")
-    fetch.add_argument("--dest", type=Path, default=None, help="Target directory (default: $PICTAG_ASSETS or ~/.cache/pictag).")
+    fetch.add_argument(
+        "--dest", type=Path, default=None, help="Target directory (default: $PICTAG_ASSETS or ~/.cache/pictag)."
+    )
     fetch.set_defaults(func=_fetch)
-    check = group.add_parser("check", help="Verify assets against their sha256.", description="Verify every asset found against the manifest's sha256.")
+    check = group.add_parser(
+        "check",
+        help="Verify assets against their sha256.",
+        description="Verify every asset found against the manifest's sha256.",
+    )
     check.set_defaults(func=_check)
 
 

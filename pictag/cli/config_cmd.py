@@ -11,14 +11,28 @@ from pictag.config.example import example_yaml
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``config`` command group."""
-    parser = sub.add_parser("config", help="Check or print a configuration file.", description="Check or print a configuration file.")
+    parser = sub.add_parser(
+        "config", help="Check or print a configuration file.", description="Check or print a configuration file."
+    )
     group = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = group.add_parser("check", help="Validate a YAML file and print every problem.", description="Validate a YAML configuration file; print each problem with its field path and value.")
+    check = group.add_parser(
+        "check",
+        help="Validate a YAML file and print every problem.",
+        description="Validate a YAML configuration file; print each problem with its field path and value.",
+    )
     check.add_argument("file", help="YAML configuration file.")
     check.set_defaults(func=_check)
-    example = group.add_parser("example", help="Print a commented example configuration.", description="Print a commented example configuration to stdout.")
+    example = group.add_parser(
+        "example",
+        help="Print a commented example configuration.",
+        description="Print a commented example configuration to stdout.",
+    )
     example.set_defaults(func=_example)
-    reference = group.add_parser("reference", help="Print the configuration reference (Markdown).", description="Print every configuration field with type, default, meaning and bounds as a Markdown table.")
+    reference = group.add_parser(
+        "reference",
+        help="Print the configuration reference (Markdown).",
+        description="Print every configuration field with type, default, meaning and bounds as a Markdown table.",
+    )
     reference.set_defaults(func=_reference)
 
 

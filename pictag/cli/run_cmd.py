@@ -136,8 +136,11 @@ def run_until_interrupted(config: PictagConfig, address: str | None) -> int:
     runtime = start_runtime(config, address=address)
     try:
         host, port = config.server.host, config.server.port
-        print(f"PicTag is running ({time.time() - t0:.1f} s): dashboard http://{host}:{port}/  "
-              f"events ws://{host}:{port}/ws/events  store {config.storage.path}", flush=True)
+        print(
+            f"PicTag is running ({time.time() - t0:.1f} s): dashboard http://{host}:{port}/  "
+            f"events ws://{host}:{port}/ws/events  store {config.storage.path}",
+            flush=True,
+        )
         print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
         stop.wait()
     finally:

@@ -24,10 +24,16 @@ class DetectorConfig(ConfigModel):
             "NNCF-quantised (its remaining float ops run in f32)."
         ),
     )
-    input_size: int = Field(default=640, ge=96, le=1920, description="Square network input size in pixels (multiple of 32).")
-    confidence: float = Field(default=0.1, ge=0.0, le=1.0, description="Lowest box score kept (the tracker uses low scores too).")
+    input_size: int = Field(
+        default=640, ge=96, le=1920, description="Square network input size in pixels (multiple of 32)."
+    )
+    confidence: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Lowest box score kept (the tracker uses low scores too)."
+    )
     iou: float = Field(default=0.5, gt=0.0, le=1.0, description="NMS IoU threshold.")
-    classes: list[str | int] = Field(default_factory=lambda: ["person"], min_length=1, description="Class names or indices kept.")
+    classes: list[str | int] = Field(
+        default_factory=lambda: ["person"], min_length=1, description="Class names or indices kept."
+    )
     max_detections: int = Field(default=300, ge=1, le=3000, description="Boxes kept per frame after NMS.")
     device: str = Field(default="CPU", description="OpenVINO device.")
     num_requests: int = Field(default=2, ge=1, le=16, description="Parallel async inference requests.")

@@ -14,7 +14,12 @@ from pydantic import BaseModel, SecretStr
 from pictag.config.root import PictagConfig
 
 EXAMPLE_CAMERAS: list[dict[str, Any]] = [
-    {"id": "entrance", "name": "Entrance", "url": "rtsp://viewer:change-me@192.168.1.20:554/stream1", "analysis_fps": 10},
+    {
+        "id": "entrance",
+        "name": "Entrance",
+        "url": "rtsp://viewer:change-me@192.168.1.20:554/stream1",
+        "analysis_fps": 10,
+    },
     {"id": "till", "name": "Till", "url": "rtsp://192.168.1.21:554/h264", "transport": "udp", "enabled": False},
 ]
 

@@ -55,14 +55,15 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
             continue
         desc = (field.description or "").replace("|", "\\|")
         bounds = _bounds(field)
-        rows.append(f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {desc}{' (' + bounds + ')' if bounds else ''} |")
+        suffix = f" ({bounds})" if bounds else ""
+        rows.append(f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {desc}{suffix} |")
     return rows
 
 
 def markdown_reference() -> str:
     """Every configuration field: path, type, default, meaning and bounds."""
     lines = [START, "", "| field | type | default | meaning |", "|---|---|---|---|"]
-    lines.extend(_rows(CameraConfig, "cameras[].") )
+    lines.extend(_rows(CameraConfig, "cameras[]."))
     lines.extend(r for r in _rows(PictagConfig, "") if not r.startswith("| `cameras`"))
     lines += ["", END]
     return "\n".join(lines)

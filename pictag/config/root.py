@@ -43,8 +43,7 @@ def check_bind_needs_token(server: ServerConfig) -> None:
     """A non-loopback bind without a token would publish the dashboard to the network."""
     if not is_loopback_host(server.host) and server.auth_token is None:
         raise ValueError(
-            f"server.host={server.host} is reachable from the network: set server.auth_token "
-            "or bind 127.0.0.1"
+            f"server.host={server.host} is reachable from the network: set server.auth_token or bind 127.0.0.1"
         )
 
 
@@ -75,7 +74,9 @@ class PictagConfig(ConfigModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
-    assets_dir: str | None = Field(default=None, description="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag).")
+    assets_dir: str | None = Field(
+        default=None, description="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag)."
+    )
 
     @model_validator(mode="after")
     def _cross_field_checks(self) -> PictagConfig:

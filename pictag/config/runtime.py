@@ -10,8 +10,17 @@ from pictag.config.base import ConfigModel
 class RuntimeConfig(ConfigModel):
     """How the Ray runtime is started or joined."""
 
-    address: str | None = Field(default=None, description="Ray cluster to join ('auto' or HOST:PORT); empty: start a local one.")
+    address: str | None = Field(
+        default=None, description="Ray cluster to join ('auto' or HOST:PORT); empty: start a local one."
+    )
     object_store_mb: int = Field(default=512, ge=64, le=65536, description="Object store size of a local Ray runtime.")
-    in_flight: int = Field(default=2, ge=1, le=16, description="Frames per camera in flight before new frames are skipped.")
-    cameras_per_detector: int = Field(default=8, ge=1, le=64, description="Cameras served by one detector actor; a node with more cameras gets more detectors.")
+    in_flight: int = Field(
+        default=2, ge=1, le=16, description="Frames per camera in flight before new frames are skipped."
+    )
+    cameras_per_detector: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Cameras served by one detector actor; a node with more cameras gets more detectors.",
+    )
     temp_dir: str | None = Field(default=None, description="Ray temp dir (short path; default /tmp/pictag-ray).")

@@ -10,8 +10,16 @@ from pictag.config.base import ConfigModel
 class StorageConfig(ConfigModel):
     """Where and how the DuckDB store keeps data."""
 
-    path: str = Field(default="data/pictag.duckdb", min_length=1, description="DuckDB file (relative paths start at the config file's folder).")
+    path: str = Field(
+        default="data/pictag.duckdb",
+        min_length=1,
+        description="DuckDB file (relative paths start at the config file's folder).",
+    )
     batch_size: int = Field(default=256, ge=1, le=100_000, description="Rows buffered before a write.")
-    flush_interval_s: float = Field(default=1.0, gt=0.0, le=60.0, description="Buffered rows are written at least this often.")
-    encryption_key_env: str | None = Field(default=None, description="Environment variable holding the database encryption key.")
+    flush_interval_s: float = Field(
+        default=1.0, gt=0.0, le=60.0, description="Buffered rows are written at least this often."
+    )
+    encryption_key_env: str | None = Field(
+        default=None, description="Environment variable holding the database encryption key."
+    )
     encryption_key_file: str | None = Field(default=None, description="File holding the database encryption key.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Response
-
 from pictag.serve.errors import ApiError
 from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services
@@ -35,15 +34,18 @@ def _raise_result(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/cameras", status_code=201, summary="Add a camera")
-async def add_camera(body: dict[str, Any] = Body(..., examples=[{"id": "door", "url": "rtsp://cam/stream"}]),
-                     services: Services = Depends(get_services)) -> dict[str, Any]:
+async def add_camera(
+    body: dict[str, Any] = Body(..., examples=[{"id": "door", "url": "rtsp://cam/stream"}]),
+    services: Services = Depends(get_services),
+) -> dict[str, Any]:
     """Validate, persist and start a camera without restarting the pipeline."""
     return _raise_result(await services.controller.add_camera.remote(body))
 
 
 @router.patch("/cameras/{camera_id}", summary="Change a camera")
-async def update_camera(camera_id: str, body: dict[str, Any] = Body(...),
-                        services: Services = Depends(get_services)) -> dict[str, Any]:
+async def update_camera(
+    camera_id: str, body: dict[str, Any] = Body(...), services: Services = Depends(get_services)
+) -> dict[str, Any]:
     """Change fields (name, url, analysis_fps, enabled, ...); the camera restarts if needed."""
     return _raise_result(await services.controller.update_camera.remote(camera_id, body))
 

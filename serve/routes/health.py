@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from pictag.serve.services import Services, get_services
 
 from pictag import __version__
-from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["health"])
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
-
 from pictag.serve.prometheus import render
 from pictag.serve.services import Services, get_services
 
