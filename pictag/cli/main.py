@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "pictag.cli.camera_cmd",
     "pictag.cli.bench_cmd",
     "pictag.cli.reid_cmds",
+    "pictag.cli.calibrate_cmd",
 )
 
 
