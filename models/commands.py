@@ -42,7 +42,7 @@ def _detector_xml(name: str, assets_dir: str | None = None) -> Path:
 def _joint_xml(name: str) -> Path:
     """``pictag-lite-joint`` → shipped ``reid-lite-joint.xml``; anything else is a path."""
     if name.startswith("pictag-"):
-        return shipped_dir() / f"{name[len('pictag-') :]}.xml"
+        return shipped_dir() / f"reid-{name[len('pictag-') :]}.xml"
     return Path(name)
 
 
@@ -59,11 +59,12 @@ def eval_reid(
     evalset = ev.build_eval_set(videos, gts, frame_offset)
     results: dict[str, Any] = {}
     embs: dict[str, np.ndarray] = {}
-    for name in models:
+    for spec in models:
+        name, _, path = spec.partition("=")
         if name.endswith(JOINT_SUFFIX):
-            res, emb = eval_joint(name, evalset, videos, detector, assets_dir)
+            res, emb = eval_joint(path or name, evalset, videos, detector, assets_dir)
         else:
-            target = ev.KNOWN_MODELS.get(name, name)
+            target = path or ev.KNOWN_MODELS.get(name, name)
             embedder = OpenVINOCropEmbedder(resolve_model_file(target, "f32", assets_dir))
             res, emb = ev.evaluate_model(name, embedder.embed_crops, evalset)
         results[name] = res

@@ -66,7 +66,8 @@ def register_eval(group: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         help=(
             "Model name (omz-0277, omz-0286, omz-0287, omz-0288, osnet-x0.25, pictag-lite, pictag-lite-joint), "
-            "asset name or IR path; repeatable. Default: all crop models."
+            "asset name or IR path, or LABEL=PATH (a LABEL ending in -joint is a joint-mode IR); "
+            "repeatable. Default: all crop models."
         ),
     )
     p.add_argument(
