@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from pictag.serve.errors import install_error_handlers
 from pictag.serve.routes import cameras, dashboard, events_ws, export, health, metrics, preview_ws, settings, tracks
+from pictag.serve.routes import identities, stats, visits
 from pictag.serve.security import install_security
 
 from pictag import __version__
@@ -25,7 +26,7 @@ def create_app(server: ServerConfig | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for router in (health.router, cameras.router, tracks.router, settings.router, export.router):
+    for router in (health.router, cameras.router, tracks.router, settings.router, export.router, stats.router, visits.router, identities.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (events_ws.router, preview_ws.router, metrics.router, dashboard.router):
         app.include_router(router)

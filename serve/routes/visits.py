@@ -1,0 +1,63 @@
+"""``GET /api/v1/visits``: visits (an identity's continuous presence), newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pictag.serve.schemas import jsonable
+from pictag.serve.services import Services, get_services
+
+from pictag.storage.records import VisitRecord
+
+router = APIRouter(tags=["visits"])
+
+#: Identity ids are random tokens (``p_`` + hex); anything else cannot name one.
+IDENTITY_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+def visit_item(v: VisitRecord) -> dict[str, Any]:
+    """The API form of a visit (``ended_at`` null while it is open)."""
+    return jsonable(
+        {
+            "id": v.id,
+            "identity_id": v.identity_id,
+            "started_at": v.started_at,
+            "last_seen_at": v.last_seen_at,
+            "ended_at": v.ended_at if v.closed else None,
+            "dwell_s": round(v.dwell_s, 1),
+            "cameras": list(v.cameras),
+        }
+    )
+
+
+@router.get("/visits", summary="Visits in a time window")
+async def list_visits(
+    start: datetime | None = Query(
+        default=None, alias="from", description="Visits still going at or after this ISO-8601 time."
+    ),
+    end: datetime | None = Query(
+        default=None, alias="to", description="Visits started before this ISO-8601 time."
+    ),
+    camera: str | None = Query(
+        default=None, max_length=64, description="Only visits through this camera."
+    ),
+    identity: str | None = Query(
+        default=None, pattern=IDENTITY_PATTERN, description="Only this identity's visits."
+    ),
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    services: Services = Depends(get_services),
+) -> dict[str, Any]:
+    """Newest first, paginated with ``limit``/``offset``."""
+    rows = await services.store.query.remote(
+        "list_visits",
+        since=start.timestamp() if start else None,
+        until=end.timestamp() if end else None,
+        camera=camera,
+        identity=identity,
+        limit=limit,
+        offset=offset,
+    )
+    return {"items": [visit_item(v) for v in rows], "limit": limit, "offset": offset}
