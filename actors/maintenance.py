@@ -81,7 +81,7 @@ class MaintenanceActor:
         """
         try:
             controller = await asyncio.to_thread(ray.get_actor, names.CONTROLLER, names.NAMESPACE)
-            view = await asyncio.wait_for(controller.get_settings.remote(), 10.0)
+            view: dict[str, Any] = await asyncio.wait_for(controller.get_settings.remote(), 10.0)
             days = float(view["privacy"]["retention_days"])
         except Exception as err:  # no controller yet (start-up) or it is restarting
             log.debug("live settings not available: %s", type(err).__name__)

@@ -84,6 +84,10 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode("utf-8"), b"pictag-session-v1", hashlib.sha256).hexdigest()
 
 
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).digest()
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     """Request headers, lower-cased names, latin-1 decoded (last one wins)."""
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -197,17 +201,18 @@ class TokenChecker:
     """Constant-time checks of a bearer token or a login cookie against the configured token."""
 
     def __init__(self, token: str) -> None:
-        self._token = token.encode("utf-8")
-        self._cookie = cookie_value(token).encode("ascii")
+        # Digests, so the comparison takes the same time whatever the candidate's length.
+        self._token = _digest(token)
+        self._cookie = _digest(cookie_value(token))
         self.limiter = FailureLimiter()
 
     def token_matches(self, candidate: str) -> bool:
         """The bearer/login token, compared in constant time."""
-        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self._token)
+        return hmac.compare_digest(_digest(candidate), self._token)
 
     def cookie_matches(self, candidate: str) -> bool:
         """The login cookie, compared in constant time."""
-        return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), self._cookie)
+        return hmac.compare_digest(_digest(candidate), self._cookie)
 
     def check(self, headers: dict[str, str]) -> bool | None:
         """True: authenticated; False: a credential was given and is wrong; None: none given."""
