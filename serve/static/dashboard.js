@@ -220,7 +220,8 @@ async function refreshStats() {
   byTestId("visitors-returning").textContent = fmtNumber(s.returning_visitors);
   byTestId("dwell-avg").textContent = fmtDuration(s.avg_dwell_s);
   byTestId("dwell-median").textContent =
-    s.median_dwell_s === null || s.median_dwell_s === undefined ? "" : `median ${fmtDuration(s.median_dwell_s)}`;
+    s.median_dwell_s === null || s.median_dwell_s === undefined
+      ? "no visit has ended yet" : `median ${fmtDuration(s.median_dwell_s)}`;
   lastChart = [s.visitors_per_hour, toMillis(from)];
   drawChart();
 }

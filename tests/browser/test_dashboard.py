@@ -185,8 +185,20 @@ def _dashboard_comes_alive(page: Page, base: str, artifacts: Path) -> dict[str, 
     page.get_by_test_id(f"preview-box-{CAMERA}").screenshot(path=artifacts / "preview-card.png")
     data_url = page.evaluate(PREVIEW_AS_PNG, CAMERA)
     (artifacts / "preview-vtest-full.png").write_bytes(base64.b64decode(data_url.split(",", 1)[1]))
+    _todays_numbers_load(page, base)
     _full_screenshot(page, artifacts / "dashboard-desktop.png")
     return figures
+
+
+def _todays_numbers_load(page: Page, base: str) -> None:
+    """Tiles, hourly chart and visits table are filled from the API, with no load error."""
+    expect(page.get_by_test_id("visitors-unique")).not_to_have_text("—", timeout=LIVE_MS)
+    expect(page.get_by_test_id("visitors-chart").locator("svg rect.bar").first).to_be_attached()
+    expect(page.get_by_test_id("load-error")).to_be_hidden(timeout=LIVE_MS)
+    shown = int(page.get_by_test_id("visitors-unique").inner_text())
+    assert shown <= _api(base, "/api/v1/stats")["unique_visitors"]  # the count only grows
+    rows = page.get_by_test_id("visits-table").locator("tbody tr")
+    assert rows.count() > 0 or page.get_by_test_id("no-visits").is_visible()
 
 
 def _valid_settings_apply(page: Page, base: str, artifacts: Path) -> float:
