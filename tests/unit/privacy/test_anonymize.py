@@ -23,7 +23,7 @@ SAMPLED_FRAMES = list(range(0, 795, 40))  # 20 frames spread over the whole sequ
 GT_HEAD_TOP, GT_HEAD_SIDE = 0.18, 0.2
 # "Differs strongly": mean absolute grey-level change per head, and how much of the
 # original's fine detail (3x3 high-pass) survives, as a correlation. Measured on these
-# 20 frames (111 heads): head/body MAD min 13.5, median 42; correlation median 0.05,
+# 20 frames (111 heads): head/body MAD min 13.5, median 42; correlation median 0.02,
 # max 0.49 (a 12x12 px head whose outline falls on a block edge); silhouette MAD min 23.6.
 # A single head can legitimately change little (blonde hair pixelated to a beige block),
 # so the bound per head is lower than the bound on the median.
