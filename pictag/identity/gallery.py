@@ -1,11 +1,11 @@
 """The in-memory identity gallery: prototypes of every known identity, searched in one matmul.
 
-Layout: a slab ``(capacity, k, d) float32`` of prototypes with a ``(capacity, k)`` validity
-mask; identity ``i`` owns row ``i``. Rows ``[0, len)`` are used and kept dense (removal moves
-the last row into the hole), so a search is ``queries @ slab[:len].reshape(-1, d).T`` followed
-by a masked max over each identity's ``k`` slots — no Python loop over identities. Capacity
-doubles when full. Measured in docs/identity.md: ~1-3 ms for one query against 10 000
-identities x 4 prototypes (256-d) on this 2-core machine.
+Layout: a slab ``(capacity, k, d) float32`` of prototypes; identity ``i`` owns row ``i``. An
+identity with fewer than ``k`` prototypes repeats its first one in the spare slots, so the
+best-prototype similarity is a plain max over the ``k`` slots with no mask. Rows ``[0, len)``
+are used and kept dense (removal moves the last row into the hole), so a search is one
+``queries @ slab[:len].reshape(-1, d).T`` and a max over each identity's ``k`` slots — no
+Python loop over identities. Capacity doubles when full. Measured in docs/identity.md.
 
 Only *active* identities can be matched: an identity with no prototype yet (created from a
 track without a good crop) or one expired at the end of the day is skipped by `similarity`.
@@ -158,7 +158,7 @@ class IdentityGallery:
             self._active[row] = False
             return
         self._ensure_dim(int(protos.shape[1]))
-        self._slab[row] = 0.0
+        self._slab[row] = protos[0]  # spare slots repeat the first prototype: max is unchanged
         self._slab[row, : protos.shape[0]] = protos
         self._valid[row] = False
         self._valid[row, : protos.shape[0]] = True
@@ -211,7 +211,6 @@ class IdentityGallery:
                 "model changed; use a new storage.path"
             )
         flat = self._slab[:rows].reshape(rows * self.k, self.dim)
-        sims = (q @ flat.T).reshape(n, rows, self.k)
-        sims = np.where(self._valid[:rows][None, :, :], sims, -np.inf).max(axis=2)
+        sims = (q @ flat.T).reshape(n, rows, self.k).max(axis=2)
         out: FloatArray = np.where(self._active[:rows][None, :], sims, -np.inf).astype(np.float32)
         return out

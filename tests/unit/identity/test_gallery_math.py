@@ -15,9 +15,7 @@ from tests.unit.identity.conftest import People, frame
 
 
 def test_select_diverse_starts_typical_and_spreads() -> None:
-    e = l2_normalize(
-        np.array([[1, 0.1, 0], [1, 0, 0], [1, -0.1, 0], [0, 1, 0], [0, 0, 1]], np.float32)
-    )
+    e = l2_normalize(np.array([[1, 0.1, 0], [1, 0, 0], [1, -0.1, 0], [0, 1, 0], [0, 0, 1]], np.float32))
     picked = select_diverse(e, 3)
     # The most typical row first (closest to the mean), then the two far-away views.
     np.testing.assert_allclose(picked[0], e[0], atol=1e-6)
@@ -116,3 +114,12 @@ def test_only_good_crops_are_selected(box: list[float], conf: float, ok: bool) -
         np.array([1], np.int64),
     )
     assert agg.select("a", tracks, (480, 640, 3), 0.0).tolist() == [ok]
+
+
+def test_search_among_10k_identities_is_right_and_fast() -> None:
+    from pictag.identity.bench import random_gallery, time_search
+
+    timing = time_search(random_gallery(10_000), queries=2, repeats=5)
+    assert timing.found
+    # ~2-5 ms on an idle 2-core machine (memory-bound: 41 MB per search); generous for CI load.
+    assert timing.best_ms < 250.0, timing
