@@ -47,29 +47,37 @@ def _ops_by_name(model: ov.Model) -> dict[str, ov.Node]:
     return {op.get_friendly_name(): op for op in model.get_ordered_ops()}
 
 
+def _activation_after(node: ov.Node) -> ov.Node | None:
+    """The Swish fed by ``node`` directly or through the bias Add that follows a Convolution."""
+    for target in node.output(0).get_target_inputs():
+        consumer = target.get_node()
+        if consumer.get_type_name() == "Swish":
+            return consumer
+        if consumer.get_type_name() == "Add" and node.get_type_name() == "Convolution":
+            found = _activation_after(consumer)
+            if found is not None:
+                return found
+    return None
+
+
 def layer_output(model: ov.Model, layer: int) -> ov.Output:
     """The activation output of YOLO layer ``layer`` (the SiLU after its last conv).
+
+    The conv's BN-folded bias shows up as ``.../aten::_convolution/Add``; when the bias is zero
+    (a freshly initialised model) OpenVINO drops the Add and the SiLU follows
+    ``.../aten::_convolution/Convolution`` directly: both are handled.
 
     Raises:
         ModelError: the IR has no such layer (not an Ultralytics export, or a different model).
     """
     ops = _ops_by_name(model)
     for sub in ("cv2", "conv"):
-        add = ops.get(f"__module.model.{layer}.{sub}.conv/aten::_convolution/Add") or ops.get(
-            f"__module.model.{layer}.{sub}/aten::_convolution/Add"
-        )
-        if add is None:
-            continue
-        acts = [
-            t.get_node()
-            for t in add.output(0).get_target_inputs()
-            if t.get_node().get_type_name() == "Swish"
-        ]
-        if len(acts) == 1:
-            return acts[0].output(0)
-        raise ModelError(
-            f"model={model.get_friendly_name()} layer={layer} reason=no_activation after {sub}"
-        )
+        for base in (f"__module.model.{layer}.{sub}.conv", f"__module.model.{layer}.{sub}"):
+            for kind in ("Add", "Convolution"):
+                node = ops.get(f"{base}/aten::_convolution/{kind}")
+                act = _activation_after(node) if node is not None else None
+                if act is not None:
+                    return act.output(0)
     known = sorted({int(m.group(1)) for n in ops if (m := _LAYER_RE.match(n))})
     raise ModelError(
         f"model={model.get_friendly_name()} layer={layer} reason=layer_not_found "

@@ -305,9 +305,9 @@ def export_checkpoint(
         model.export(
             format="openvino", imgsz=imgsz, half=False, int8=False, dynamic=False, verbose=False
         )
-    )
-    if out:
-        target = Path(out)
+    ).resolve()
+    if out and Path(out).resolve() != exported:
+        target = Path(out).resolve()
         if target.exists():
             shutil.rmtree(target)
         shutil.move(str(exported), target)
