@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import psutil
 
+from pictag.bench.procs import MachineCpu
 from pictag.bench.stats import CameraCounters, cpu_percent, percentiles, rate
 from pictag.config import PictagConfig
 from pictag.detection import build_detector
@@ -190,6 +191,11 @@ class BaselineLoop:
         self._tally.latency_ms.append(latency_ms)
         self._tally.counters = self._tally.counters + CameraCounters(decoded=1, sent=1, processed=1)
 
+    @property
+    def processed(self) -> int:
+        """Frames processed since the last `reset_tally`."""
+        return self._tally.counters.processed
+
     def reset_tally(self) -> None:
         """Forget what was measured so far (end of warm-up)."""
         self._tally = _Tally()
@@ -306,6 +312,7 @@ def run_baseline(
         loop.reset_tally()
         me = psutil.Process()
         cpu0 = sum(me.cpu_times()[:2])
+        machine = MachineCpu()
         start = time.monotonic()
         if progress:
             progress(f"baseline: {params.cameras} camera(s), measuring {params.seconds:.0f} s")
@@ -321,6 +328,10 @@ def run_baseline(
             {
                 "seconds": round(wall, 2),
                 "cpu_percent": cpu_percent(cpu, wall),
+                "cpu_ms_per_frame_total": round(1000.0 * cpu / max(loop.processed, 1), 2),
+                "others_cpu_percent": round(
+                    max(0.0, machine.busy_percent() - cpu_percent(cpu, wall)), 1
+                ),
                 "rss_mb": round(mem.rss / MIB, 1),
                 "pss_mb": round(getattr(mem, "pss", mem.rss) / MIB, 1),
             }

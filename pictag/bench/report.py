@@ -70,6 +70,9 @@ def compare(
                     (run.get("latency_ms") or {}).get(q), (b.get("latency_ms") or {}).get(q)
                 )
             row["cpu_ratio"] = ratio(run.get("cpu_percent"), b.get("cpu_percent"))
+            row["cpu_per_frame_ratio"] = ratio(
+                run.get("cpu_ms_per_frame_total"), b.get("cpu_ms_per_frame_total")
+            )
             row["pss_ratio"] = ratio(run.get("pss_mb"), b.get("pss_mb"))
         if ceiling and ceiling.get("fps"):
             row["runtime_vs_ceiling"] = ratio(run.get("fps_processed"), ceiling["fps"])
@@ -189,6 +192,7 @@ def runs_table(runs: Sequence[dict[str, Any]], baseline: Sequence[dict[str, Any]
                     _fmt(lat.get("p95"), 0),
                     _fmt(lat.get("p99"), 0),
                     _fmt(e.get("cpu_percent"), 0),
+                    _fmt(e.get("cpu_ms_per_frame_total"), 1),
                     _fmt(e.get("rss_mb"), 0),
                     _fmt(e.get("pss_mb"), 0),
                     _fmt(e.get("others_cpu_percent"), 0),
@@ -207,6 +211,7 @@ def runs_table(runs: Sequence[dict[str, Any]], baseline: Sequence[dict[str, Any]
             "p95 ms",
             "p99 ms",
             "CPU %",
+            "CPU ms/frame",
             "RSS MiB",
             "PSS MiB",
             "others' CPU %",
@@ -244,6 +249,7 @@ def comparison_table(comparison: Sequence[dict[str, Any]]) -> str:
             _fmt(c.get("latency_p50_ratio"), 2),
             _fmt(c.get("latency_p95_ratio"), 2),
             _fmt(c.get("cpu_ratio"), 2),
+            _fmt(c.get("cpu_per_frame_ratio"), 2),
             _fmt(c.get("pss_ratio"), 2),
             _fmt(c.get("runtime_vs_ceiling"), 2),
             _fmt(c.get("baseline_vs_ceiling"), 2),
@@ -258,6 +264,7 @@ def comparison_table(comparison: Sequence[dict[str, Any]]) -> str:
             "p50 latency ×",
             "p95 latency ×",
             "CPU ×",
+            "CPU/frame ×",
             "PSS ×",
             "ours / ceiling",
             "baseline / ceiling",
@@ -278,12 +285,14 @@ def markdown(doc: dict[str, Any]) -> str:
 
     parts = [f"Machine: {machine_line(doc['machine'])}"]
     ceiling = doc.get("ceiling")
+    end = doc.get("ceiling_end")
     if ceiling:
         parts.append(
             f"Detector async ceiling ({ceiling.get('model')}, {ceiling.get('precision')}, "
             f"{ceiling.get('input_size')} px, inference only, THROUGHPUT hint, "
             f"{ceiling.get('requests')} requests / {ceiling.get('streams')} streams): "
             f"{_fmt(ceiling.get('fps'))} frames/s"
+            + (f" at the start, {_fmt(end.get('fps'))} at the end" if end else "")
         )
     parts += [
         "### Runs",

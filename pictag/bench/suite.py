@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,16 +123,18 @@ def _base_config(params: SuiteParams) -> dict[str, Any]:
     return config
 
 
-def saturating_fps(ceiling_fps: float | None, cameras: int, floor: float) -> float:
-    """Frames/s each camera offers in the ``max`` scenario: in total 25 % above the ceiling.
+def saturating_fps(ceiling_fps: float | None, cameras: int, fps: float) -> float:
+    """Frames/s each camera offers in the ``max`` scenario.
 
-    Offering more only burns CPU on decoding frames that will be skipped (file sources are
-    decoded on demand, one frame per frame offered); offering less would not saturate.
-    Without a ceiling, the configuration's maximum (60 per camera).
+    In total 1.5x the detector's ceiling, and at least twice the live rate per camera (a
+    ceiling measured while neighbours were busy must not leave the pipeline unsaturated),
+    at most 60. Offering far more would only burn CPU on decoding frames that are then
+    skipped (file sources are decoded on demand, one frame per frame offered).
     """
     if not ceiling_fps:
         return MAX_ANALYSIS_FPS
-    return float(min(MAX_ANALYSIS_FPS, max(floor, math.ceil(1.25 * ceiling_fps / cameras))))
+    wanted = max(2.0 * fps, math.ceil(1.5 * ceiling_fps / cameras))
+    return float(min(MAX_ANALYSIS_FPS, wanted))
 
 
 def _ceiling_fps(ceiling: dict[str, Any] | None) -> float | None:
@@ -139,55 +142,133 @@ def _ceiling_fps(ceiling: dict[str, Any] | None) -> float | None:
     return float(fps) if fps else None
 
 
-def run_suite(params: SuiteParams, progress: Progress = _progress_stderr) -> dict[str, Any]:
-    """The ceiling, then per (camera count, scenario) a baseline and a runtime run → JSON."""
+def run_suite(
+    params: SuiteParams,
+    progress: Progress = _progress_stderr,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """The ceiling, then per (camera count, scenario) a baseline and a runtime run → JSON.
+
+    A run that fails (Ray not starting on an overloaded machine, a model error) is
+    recorded under ``errors`` and the suite goes on; ``checkpoint`` receives the document
+    so far after every run, so an interrupted suite still leaves its numbers.
+    """
     machine = machine_info()
     clip, clip_note = prepare_source(params.source, params.fps, progress)
     config = _base_config(params)
+    run_params = {**asdict(params), "clip": clip_note}
     runs: list[dict[str, Any]] = []
     baseline: list[dict[str, Any]] = []
-    ceiling: dict[str, Any] | None = None
-    if params.ceiling_s > 0:
-        progress(f"detector async ceiling ({params.ceiling_s:.0f} s, inference only)")
-        ceiling = run_baseline_child(
-            BaselineParams(
-                source=str(clip),
-                cameras=1,
-                fps=0.0,
-                warmup_s=0.0,
-                seconds=0.0,
-                config=config,
-                ceiling_s=params.ceiling_s,
-                loop=False,
-            ),
-            progress,
-        ).get("ceiling")
-        progress(f"  => ceiling {ceiling and ceiling.get('fps')} frames/s")
+    errors: list[dict[str, Any]] = []
+    ceiling = measure_ceiling(clip, config, params.ceiling_s, progress)
+
+    def snapshot() -> dict[str, Any]:
+        doc = document(machine, run_params, runs, baseline, ceiling)
+        doc["errors"] = errors
+        return doc
+
     for n in params.cameras:
         for scenario in params.scenarios:
-            live = scenario == "live"
+            steps: list[tuple[str, list[dict[str, Any]], Callable[[], dict[str, Any]]]] = []
             if params.baseline:
-                progress(f"[{n} camera(s), {scenario}] baseline loop")
-                entry = run_baseline_child(
-                    BaselineParams(
-                        source=str(clip),
-                        cameras=n,
-                        fps=params.fps if live else 0.0,
-                        warmup_s=params.warmup_s,
-                        seconds=params.seconds,
-                        config=config,
-                    ),
-                    progress,
+                steps.append(
+                    (
+                        "baseline",
+                        baseline,
+                        partial(
+                            _baseline_entry, params, config, clip, n, scenario, progress=progress
+                        ),
+                    )
                 )
-                baseline.append(entry)
-                progress(_summary_line("baseline", entry))
             if params.runtime:
-                fps = params.fps if live else saturating_fps(_ceiling_fps(ceiling), n, params.fps)
-                runs.append(
-                    _runtime_entry(params, config, clip, n, scenario, fps=fps, progress=progress)
+                fps = (
+                    params.fps
+                    if scenario == "live"
+                    else saturating_fps(_ceiling_fps(ceiling), n, params.fps)
                 )
-    run_params = {**asdict(params), "clip": clip_note}
-    return document(machine, run_params, runs, baseline, ceiling)
+                steps.append(
+                    (
+                        "runtime",
+                        runs,
+                        partial(
+                            _runtime_entry,
+                            params,
+                            config,
+                            clip,
+                            n,
+                            scenario,
+                            fps=fps,
+                            progress=progress,
+                        ),
+                    )
+                )
+            for system, into, step in steps:
+                try:
+                    into.append(step())
+                except Exception as err:  # one failed run must not lose the others
+                    log.debug("run failed", exc_info=True)
+                    progress(f"  !! {system} run failed: {type(err).__name__}: {err}")
+                    errors.append(
+                        {
+                            "system": system,
+                            "cameras": n,
+                            "scenario": scenario,
+                            "error": f"{type(err).__name__}: {err}"[:500],
+                        }
+                    )
+                if checkpoint is not None:
+                    checkpoint(snapshot())
+    doc = snapshot()
+    # Measured again at the end: how much the neighbours' load moved during the runs.
+    doc["ceiling_end"] = measure_ceiling(clip, config, params.ceiling_s, progress)
+    return doc
+
+
+def _baseline_entry(
+    params: SuiteParams,
+    config: dict[str, Any],
+    clip: Path,
+    n: int,
+    scenario: str,
+    *,
+    progress: Progress,
+) -> dict[str, Any]:
+    progress(f"[{n} camera(s), {scenario}] baseline loop")
+    entry = run_baseline_child(
+        BaselineParams(
+            source=str(clip),
+            cameras=n,
+            fps=params.fps if scenario == "live" else 0.0,
+            warmup_s=params.warmup_s,
+            seconds=params.seconds,
+            config=config,
+        ),
+        progress,
+    )
+    progress(_summary_line("baseline", entry))
+    return entry
+
+
+def measure_ceiling(
+    clip: Path, config: dict[str, Any], seconds: float, progress: Progress
+) -> dict[str, Any] | None:
+    """The detector's inference-only async throughput, in a child process (None if seconds is 0)."""
+    if seconds <= 0:
+        return None
+    progress(f"detector async ceiling ({seconds:.0f} s, inference only)")
+    params = BaselineParams(
+        source=str(clip),
+        cameras=1,
+        fps=0.0,
+        warmup_s=0.0,
+        seconds=0.0,
+        config=config,
+        ceiling_s=seconds,
+        loop=False,
+    )
+    ceiling: dict[str, Any] | None = run_baseline_child(params, progress).get("ceiling")
+    progress(f"  => ceiling {ceiling and ceiling.get('fps')} frames/s")
+    return ceiling
 
 
 def _runtime_entry(

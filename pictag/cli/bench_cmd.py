@@ -99,6 +99,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_detector(group)
     _register_reid(group)
     _register_tracker(group)
+    _register_demo(group)
 
 
 def _register_detector(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -194,6 +195,20 @@ def _register_tracker(group: argparse._SubParsersAction[argparse.ArgumentParser]
     trk.set_defaults(func=_tracker)
 
 
+def _register_demo(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = group.add_parser(
+        "demo",
+        help="Time `pictag demo` to its first event, its frames/s, memory and clean Ctrl-C.",
+        description="Run `pictag demo` as a user does; measure the time to the first track.started "
+        "(stored and on /ws/events), frames/s and latency of the demo camera, RSS/PSS of every "
+        "process, then send Ctrl-C and check that nothing is left behind. Needs `websockets`.",
+    )
+    demo.add_argument("--port", type=int, default=0, help="HTTP port (default: a free one).")
+    demo.add_argument("--seconds", type=float, default=20.0, help="Measured window (default 20).")
+    demo.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    demo.set_defaults(func=_demo)
+
+
 def _base_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
@@ -205,11 +220,14 @@ def _base_config(path: Path | None) -> dict[str, Any]:
     }
 
 
-def _write(path: Path | None, doc: Any) -> None:
+def _write(path: Path | None, doc: Any, quiet: bool = False) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path}", file=sys.stderr)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        if not quiet:
+            print(f"wrote {path}", file=sys.stderr)
 
 
 def _suite(args: argparse.Namespace) -> int:
@@ -233,7 +251,9 @@ def _suite(args: argparse.Namespace) -> int:
         ceiling_s=args.ceiling_seconds,
         config=config,
     )
-    doc = run_suite(params)
+    doc = run_suite(
+        params, checkpoint=(lambda d: _write(args.json, d, quiet=True)) if args.json else None
+    )
     text = markdown(doc)
     print(text)
     _write(args.json, doc)
@@ -335,3 +355,20 @@ def _tracker(args: argparse.Namespace) -> int:
     print(f"Machine: {machine_line(machine)}\n\n{tracker_table(rows)}")
     _write(args.json, {"machine": machine, "tracker": rows})
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pictag.bench.demo import measure_demo
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.simulate.server import free_port
+
+    result = measure_demo(args.port or free_port(), args.seconds, _progress)
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n")
+    print(json.dumps(result, indent=2))
+    _write(args.json, {"machine": machine, "demo": result})
+    return 0 if result.get("leftover_processes") == 0 else 1
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

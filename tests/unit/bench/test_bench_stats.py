@@ -98,9 +98,9 @@ def test_transit_is_latency_minus_the_timed_stages_of_the_same_frame() -> None:
 
 @pytest.mark.parametrize(
     ("ceiling", "cameras", "expected"),
-    [(40.0, 1, 50.0), (40.0, 4, 13.0), (100.0, 1, 60.0), (None, 2, 60.0), (8.0, 4, 10.0)],
+    [(40.0, 1, 60.0), (40.0, 4, 20.0), (70.0, 4, 27.0), (None, 2, 60.0), (8.0, 4, 20.0)],
 )
-def test_saturating_offer_is_a_quarter_above_the_ceiling(
+def test_saturating_offer_is_half_above_the_ceiling(
     ceiling: float | None, cameras: int, expected: float
 ) -> None:
-    assert saturating_fps(ceiling, cameras, floor=10.0) == expected
+    assert saturating_fps(ceiling, cameras, fps=10.0) == expected
