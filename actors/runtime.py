@@ -59,6 +59,9 @@ def init_ray(config: PictagConfig, address: str | None = None) -> bool:
             address="local",
             object_store_memory=config.runtime.object_store_mb * 1024 * 1024,
             _temp_dir=config.runtime.temp_dir or DEFAULT_TEMP_DIR,
+            # Raw frames must never reach a disk: with spilling off, a full object store
+            # fails a put (a skipped frame) instead of writing frames to the temp folder.
+            _system_config={"automatic_object_spilling_enabled": False},
             **kwargs,
         )
     return True

@@ -84,7 +84,7 @@ class TrackerActor:
         if labels:
             for tid in result.ended:
                 labels.pop(tid, None)
-        self._maybe_preview(camera_id, refs, detections, result.tracks)
+        self._maybe_preview(camera_id, refs, meta["captured_at"], detections, result.tracks)
         frame = FrameTracks(
             camera_id=camera_id,
             captured_at=meta["captured_at"],
@@ -114,7 +114,9 @@ class TrackerActor:
         """Person ids to draw next to track ids (sent by the identity stage)."""
         self._labels.setdefault(camera_id, {}).update(labels)
 
-    def _maybe_preview(self, camera_id: str, refs: list[Any], detections: Detections, tracks: Detections) -> None:
+    def _maybe_preview(
+        self, camera_id: str, refs: list[Any], captured_at: float, detections: Detections, tracks: Detections
+    ) -> None:
         if self._hub is None or time.monotonic() > self._preview_until.get(camera_id, 0.0):
             return
         now = time.monotonic()
@@ -126,10 +128,18 @@ class TrackerActor:
         self._preview_last[camera_id] = now
         self._preview_busy.add(camera_id)
         labels = dict(self._labels.get(camera_id, {}))
-        asyncio.get_running_loop().create_task(self._render(camera_id, refs[0], detections, tracks, labels))
+        asyncio.get_running_loop().create_task(
+            self._render(camera_id, refs[0], captured_at, detections, tracks, labels)
+        )
 
     async def _render(
-        self, camera_id: str, ref: Any, detections: Detections, tracks: Detections, labels: dict[int, str]
+        self,
+        camera_id: str,
+        ref: Any,
+        captured_at: float,
+        detections: Detections,
+        tracks: Detections,
+        labels: dict[int, str],
     ) -> None:
         hub = self._hub
         try:
@@ -138,7 +148,9 @@ class TrackerActor:
                 render_preview, frame, detections, tracks, labels, self._privacy.anonymize, PREVIEW_WIDTH
             )
             if hub is not None:
-                hub.put_latest.remote(f"preview:{camera_id}", {"jpeg": jpeg, "ts": time.time()})
+                hub.put_latest.remote(
+                    f"preview:{camera_id}", {"jpeg": jpeg, "captured_at": captured_at, "rendered_at": time.time()}
+                )
         except Exception:
             log.exception("camera=%s preview failed", camera_id)
         finally:

@@ -63,6 +63,7 @@ def _init_local_ray():
         object_store_memory=512 * 1024 * 1024,
         _temp_dir=TEST_RAY_TEMP,
         log_to_driver=False,
+        _system_config={"automatic_object_spilling_enabled": False},  # as in production: frames never on disk
     )
     return ray
 

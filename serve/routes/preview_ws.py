@@ -1,5 +1,7 @@
 """``/ws/cameras/{id}/preview``: anonymised JPEG previews (≤ 5 fps) as binary messages.
 
+Each JPEG is preceded by a text message ``{"captured_at", "rendered_at"}`` (unix seconds).
+
 Previews are rendered on the camera's node only while somebody watches: this
 route renews the request every few seconds and forwards the newest JPEG from
 the event hub's latest-wins channel.
@@ -39,6 +41,10 @@ async def preview(websocket: WebSocket, camera_id: str, services: Services = Dep
             new_seq, value = await services.hub.get_latest.remote(channel, seq, RENEW_S)
             if new_seq > seq and value is not None:
                 seq = new_seq
+                # A small text message first, so a client can measure capture-to-screen latency.
+                await websocket.send_json(
+                    {"captured_at": value.get("captured_at"), "rendered_at": value.get("rendered_at")}
+                )
                 await websocket.send_bytes(value["jpeg"])
 
     async def receive() -> None:

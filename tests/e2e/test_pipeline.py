@@ -98,7 +98,9 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
 
 def _first_preview(url: str, timeout: float) -> bytes:
     with connect(url, open_timeout=30) as ws:
+        meta = json.loads(ws.recv(timeout=timeout))
         msg = ws.recv(timeout=timeout)
+    assert meta["captured_at"] <= meta["rendered_at"] < meta["captured_at"] + 30
     assert isinstance(msg, bytes) and msg[:2] == b"\xff\xd8", "preview is not a JPEG"
     return msg
 

@@ -38,6 +38,7 @@ def test_example_is_valid_and_documents_every_section() -> None:
         ("detector:\n  input_size: 650\n", "multiple of 32"),
         ("cameras:\n  - {id: a, url: x.mp4}\n  - {id: a, url: y.mp4}\n", "duplicate camera id 'a'"),
         ("server:\n  host: 0.0.0.0\n", "auth_token"),
+        ("server:\n  auth_token: short\n", "at least 16 characters"),
         ("privacy:\n  anonymize: off\n", "allow_unanonymized"),
         ("cameras:\n  - {id: a, url: x.mp4, analysis_fps: 0}\n", "greater than 0"),
     ],
