@@ -144,9 +144,7 @@ class IdentityOutput:
         self.prototypes.update(other.prototypes)
 
     def __bool__(self) -> bool:
-        return bool(
-            self.events or self.sightings or self.identities or self.visits or self.prototypes
-        )
+        return bool(self.events or self.sightings or self.identities or self.visits or self.prototypes)
 
 
 @dataclass
@@ -191,6 +189,8 @@ class IdentityEngine:
         out = IdentityOutput()
         cam, ts = frame.camera_id, frame.captured_at
         frame = self._without_suppressed(frame)
+        if frame.appearance and not self.settings.reid_enabled:  # re-id off: appearance is ignored
+            frame = replace(frame, appearance={})
         for tid, appearance in frame.appearance.items():
             old = self._appearance.get((cam, tid))
             if old is not None and old.generation != appearance.generation:
@@ -199,9 +199,7 @@ class IdentityEngine:
         out.add_sessions(self.sessions.update(frame))
         visible = set(frame.tracks.track_id.tolist())
         ended = set(frame.ended)
-        ready = [
-            s for s in self.sessions.pending(cam) if self._ready(s, ts, ended, expect_appearance)
-        ]
+        ready = [s for s in self.sessions.pending(cam) if self._ready(s, ts, ended, expect_appearance)]
         if ready:
             self._decide(cam, ready, visible, ts, out)
         for tid in visible:
@@ -224,9 +222,7 @@ class IdentityEngine:
         cam = frame.camera_id
         for tid in frame.ended:
             self._suppressed.discard((cam, tid))
-        keep = np.array(
-            [(cam, t) not in self._suppressed for t in frame.tracks.track_id.tolist()], bool
-        )
+        keep = np.array([(cam, t) not in self._suppressed for t in frame.tracks.track_id.tolist()], bool)
         if keep.all():
             return frame
         return FrameTracks(
@@ -260,9 +256,7 @@ class IdentityEngine:
             return True
         return ts - s.started_at >= self.settings.decision_timeout_s
 
-    def _decide(
-        self, cam: str, ready: list[Sighting], visible: set[int], ts: float, out: IdentityOutput
-    ) -> None:
+    def _decide(self, cam: str, ready: list[Sighting], visible: set[int], ts: float, out: IdentityOutput) -> None:
         """Match the ready sessions of one camera jointly; create identities for the rest."""
         n = len(ready)
         columns = np.full(n, -1, dtype=np.int64)
@@ -285,9 +279,7 @@ class IdentityEngine:
             look = looks[i]
             if columns[i] >= 0:
                 identity = self.gallery.id_at(int(columns[i]))
-                self._decisions[(cam, session.track_id)] = _Decision(
-                    identity, float(sims[i]), False
-                )
+                self._decisions[(cam, session.track_id)] = _Decision(identity, float(sims[i]), False)
                 self.counters["matched"] += 1
                 out.events.append(
                     ev.make_event(
@@ -334,24 +326,18 @@ class IdentityEngine:
         while identity in self.gallery:
             identity = new_person_id()
         protos = look.prototypes if (look is not None and self.settings.reid_enabled) else None
-        self.gallery.add(
-            IdentityMeta(identity, created_at=session.started_at, last_seen_at=ts), protos
-        )
+        self.gallery.add(IdentityMeta(identity, created_at=session.started_at, last_seen_at=ts), protos)
         if protos is not None:
             out.prototypes[identity] = self.gallery.prototypes(identity)
         self.counters["created"] += 1
         return identity
 
-    def _take_over(
-        self, cam: str, identity: str, visible: set[int], ts: float, out: IdentityOutput
-    ) -> None:
+    def _take_over(self, cam: str, identity: str, visible: set[int], ts: float, out: IdentityOutput) -> None:
         """End sessions of this camera that hold ``identity`` but are lost (not visible now)."""
         stale = [
             tid
             for tid in self.sessions.track_ids(cam)
-            if tid not in visible
-            and (s := self.sessions.session(cam, tid)) is not None
-            and s.person_id == identity
+            if tid not in visible and (s := self.sessions.session(cam, tid)) is not None and s.person_id == identity
         ]
         if stale:
             for tid in stale:
@@ -362,18 +348,14 @@ class IdentityEngine:
                 # appearance is already known (kept here) and is matched like any other.
                 self._decisions.pop((cam, tid), None)
 
-    def _open_visit(
-        self, identity: str, cam: str, first_seen: float, ts: float, out: IdentityOutput
-    ) -> None:
+    def _open_visit(self, identity: str, cam: str, first_seen: float, ts: float, out: IdentityOutput) -> None:
         """A decided track's identity is here since ``first_seen``: continue or open its visit."""
         self._touch(identity, cam, first_seen, ts, out)
         visit = self._touch(identity, cam, ts, ts, out)
         out.visits[visit.id] = visit.row()
         out.identities[identity] = self.gallery.meta(identity).row()
 
-    def _touch(
-        self, identity: str, cam: str, seen_at: float, ts: float, out: IdentityOutput
-    ) -> Visit:
+    def _touch(self, identity: str, cam: str, seen_at: float, ts: float, out: IdentityOutput) -> Visit:
         """Record a sighting in the visit book; events for a visit closed by the gap or started."""
         returning = self.visits.closed_visits(identity) > 0
         visit, started, closed = self.visits.touch(identity, cam, seen_at)
@@ -419,12 +401,7 @@ class IdentityEngine:
         """At a track's end: a confident match adds the track's prototypes to its identity."""
         decision = self._decisions.get((cam, tid))
         look = self._appearance.get((cam, tid))
-        if (
-            decision is None
-            or look is None
-            or decision.created
-            or decision.identity_id not in self.gallery
-        ):
+        if decision is None or look is None or decision.created or decision.identity_id not in self.gallery:
             return
         if not self.gallery.is_active(decision.identity_id):
             return
@@ -535,13 +512,9 @@ class IdentityEngine:
             Ids of expired identities whose prototypes should be erased.
         """
         now = time.time() if now is None else now
-        cutoff = (
-            None if self.settings.cross_day_reid else day_start(now, self.settings.day_start_hour)
-        )
+        cutoff = None if self.settings.cross_day_reid else day_start(now, self.settings.day_start_hour)
         expired: list[str] = []
-        for identity, seen, count, protos in zip(
-            ids, last_seen_at, n_sightings, prototypes, strict=True
-        ):
+        for identity, seen, count, protos in zip(ids, last_seen_at, n_sightings, prototypes, strict=True):
             if cutoff is not None and seen < cutoff:
                 if len(protos):
                     expired.append(identity)
@@ -557,9 +530,7 @@ class IdentityEngine:
                 self.visits.resume(visit)
         return expired
 
-    def load_stored(
-        self, gallery: Gallery, visits: Iterable[VisitRecord], now: float | None = None
-    ) -> list[str]:
+    def load_stored(self, gallery: Gallery, visits: Iterable[VisitRecord], now: float | None = None) -> list[str]:
         """`load` from the store's `Gallery` and visit records (see `load`)."""
         dim = gallery.embeddings.shape[1] if gallery.embeddings.ndim == 2 else 0
         protos: list[FloatArray] = [np.zeros((0, dim), np.float32) for _ in gallery.ids]
@@ -614,7 +585,5 @@ def visit_from_record(record: VisitRecord) -> Visit:
         started_at=record.started_at,
         last_seen_at=record.last_seen_at,
         cameras=set(record.cameras),
-        ended_at=(record.ended_at if record.ended_at is not None else record.last_seen_at)
-        if record.closed
-        else None,
+        ended_at=(record.ended_at if record.ended_at is not None else record.last_seen_at) if record.closed else None,
     )

@@ -15,9 +15,7 @@ T0 = datetime(2026, 11, 23, 10, 0, 0).timestamp()
 
 
 def _engine(**kw: object) -> IdentityEngine:
-    settings = dict(
-        threshold=0.6, min_crops=3, decision_timeout_s=2.0, visit_gap_s=600.0, update_margin=0.1
-    )
+    settings = dict(threshold=0.6, min_crops=3, decision_timeout_s=2.0, visit_gap_s=600.0, update_margin=0.1)
     settings.update(kw)
     return IdentityEngine(EngineSettings(**settings))  # type: ignore[arg-type]
 
@@ -37,9 +35,7 @@ def test_track_waits_for_crops_then_creates_identity_and_visit(people: People) -
     assert out.identities[person]["n_sightings"] == 1
     assert out.prototypes[person].shape == (3, 32)
     [visit] = out.visits.values()
-    assert (
-        visit["identity_id"] == person and visit["started_at"] == T0 and visit["cameras"] == ["a"]
-    )
+    assert visit["identity_id"] == person and visit["started_at"] == T0 and visit["cameras"] == ["a"]
 
 
 def test_same_person_on_two_cameras_gets_one_identity(people: People) -> None:
@@ -72,11 +68,7 @@ def test_two_people_visible_together_never_share_an_identity(people: People) -> 
 
 def test_joint_assignment_gives_each_track_its_best_identity(people: People) -> None:
     eng = _engine(threshold=0.3)
-    eng.observe(
-        frame(
-            "a", T0, [1, 2], appearance={1: people.appearance("ann"), 2: people.appearance("bob")}
-        )
-    )
+    eng.observe(frame("a", T0, [1, 2], appearance={1: people.appearance("ann"), 2: people.appearance("bob")}))
     ann, bob = eng.sessions.session("a", 1).person_id, eng.sessions.session("a", 2).person_id
     eng.observe(frame("a", T0 + 1, [], ended=(1, 2)))
     out = eng.observe(
@@ -220,3 +212,23 @@ def test_erase_forgets_the_identity_and_ignores_its_live_track(people: People) -
 )
 def test_day_start(hour: int, clock: tuple[int, ...], expected: tuple[int, ...]) -> None:
     assert day_start(datetime(*clock).timestamp(), hour) == datetime(*expected).timestamp()
+
+
+def test_reid_off_ignores_appearance_changes(people: People) -> None:
+    eng = _engine(reid_enabled=False)
+    eng.observe(frame("a", T0, [1], appearance={1: people.appearance("ann")}))
+    switched = people.appearance("bob")
+    switched = type(switched)(switched.mean, switched.prototypes, 2, 0, T0 + 1, generation=1)
+    out = eng.observe(frame("a", T0 + 1, [1], appearance={1: switched}))
+    assert _types(out) == ["track.updated"] and eng.counters["splits"] == 0
+
+
+def test_a_tracker_switch_closes_the_session_and_decides_the_new_person(people: People) -> None:
+    eng = _engine()
+    eng.observe(frame("a", T0, [1], appearance={1: people.appearance("ann")}))
+    ann = eng.sessions.session("a", 1).person_id
+    switched = people.appearance("bob")
+    switched = type(switched)(switched.mean, switched.prototypes, 3, 0, T0 + 1, generation=1)
+    out = eng.observe(frame("a", T0 + 1, [1], appearance={1: switched}))
+    assert _types(out)[:2] == ["track.ended", "identity.created"]
+    assert out.events[0]["person_id"] == ann and eng.sessions.session("a", 1).person_id != ann
