@@ -22,8 +22,15 @@ class MissingExtra(PictagError):
     """A command needs the training extra."""
 
 
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _need(*modules: str) -> None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if not _available(m)]
     if missing:
         raise MissingExtra(
             f"this command needs {', '.join(missing)}: install pictag[train] (pip install 'pictag[train]')"
