@@ -24,9 +24,7 @@ def _hue_shift(img: U8, rng: np.random.Generator, max_shift: int) -> U8:
     if max_shift <= 0:
         return img
     hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
-    hsv[..., 0] = (
-        (hsv[..., 0].astype(np.int16) + rng.integers(-max_shift, max_shift + 1)) % 180
-    ).astype(np.uint8)
+    hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + rng.integers(-max_shift, max_shift + 1)) % 180).astype(np.uint8)
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
 
 

@@ -85,9 +85,7 @@ def layer_output(model: ov.Model, layer: int) -> ov.Output:
     )
 
 
-def cut_prefix(
-    model: ov.Model, layer: int, input_hw: tuple[int, int] | None = (256, 128)
-) -> ov.Model:
+def cut_prefix(model: ov.Model, layer: int, input_hw: tuple[int, int] | None = (256, 128)) -> ov.Model:
     """A new model: the detector's input → the output of ``layer`` (layers 0..layer).
 
     Args:
@@ -114,9 +112,7 @@ def add_feature_outputs(model: ov.Model, layers: tuple[int, ...]) -> ov.Model:
     results = [r.input_value(0) for r in clone.get_results()]
     for k, out in zip(layers, extra, strict=True):
         out.get_tensor().set_names({f"features_l{k}"} | set(out.get_names()))
-    return ov.Model(
-        results + extra, clone.get_parameters(), clone.get_friendly_name() + "_features"
-    )
+    return ov.Model(results + extra, clone.get_parameters(), clone.get_friendly_name() + "_features")
 
 
 def count_ops(model: ov.Model) -> int:

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import openvino as ov
-from pictag.models import evaluate as ev
-from pictag.models.backbone import LAYER_STRIDE, cut_prefix
 
 from pictag import assets
 from pictag.errors import ModelError
+from pictag.models import evaluate as ev
+from pictag.models.backbone import LAYER_STRIDE, cut_prefix
 from pictag.reid.model_files import resolve_model_file, shipped_dir
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 
@@ -93,19 +93,11 @@ def eval_joint(
     roi_model = core.read_model(str(_joint_xml(name)))
     fmap = roi_model.inputs[0].get_partial_shape()
     channels, map_h = fmap[1].get_length(), fmap[2].get_length()
-    layer = (
-        int(str(roi_model.get_rt_info("pictag_layer").astype(str)))
-        if roi_model.has_rt_info("pictag_layer")
-        else 6
-    )
-    det = DetectorWithFeatures(
-        _detector_xml(detector, assets_dir), layer, size=map_h * LAYER_STRIDE[layer], core=core
-    )
+    layer = int(str(roi_model.get_rt_info("pictag_layer").astype(str))) if roi_model.has_rt_info("pictag_layer") else 6
+    det = DetectorWithFeatures(_detector_xml(detector, assets_dir), layer, size=map_h * LAYER_STRIDE[layer], core=core)
     used = np.union1d(evalset.gallery, evalset.query)
     crops = evalset.crops.subset(used)
-    emb_used, ms = joint_outputs(
-        crops, dict(enumerate(videos)), det, roi_model, core, progress=name
-    )
+    emb_used, ms = joint_outputs(crops, dict(enumerate(videos)), det, roi_model, core, progress=name)
     emb = np.zeros((len(evalset.crops), emb_used.shape[1]), np.float32)
     emb[used] = emb_used / np.linalg.norm(emb_used, axis=1, keepdims=True)
     result = ev.score_embeddings(emb, evalset)
@@ -150,6 +142,7 @@ def train_reid(
     ``NAME.json`` (settings, history, metrics).
     """
     import torch
+
     from pictag.models.crops import time_gap_split
     from pictag.models.data import DETECTOR_IR, DataConfig, build_train_data, scene_crops
     from pictag.models.export import cosine_agreement, head_to_ov, save_reid_ir, stitch
@@ -205,9 +198,7 @@ def train_reid(
         np.random.default_rng(seed).choice(len(data.view_crop), 300, replace=False),
         np.random.default_rng(seed),
     ).numpy()
-    head_int8 = quantize_model(
-        head_to_ov(model, (int(channels), int(grid_h), int(grid_w))), [c[None] for c in calib]
-    )
+    head_int8 = quantize_model(head_to_ov(model, (int(channels), int(grid_h), int(grid_w))), [c[None] for c in calib])
     prefix = cut_prefix(core.read_model(str(detector_xml)), layer, (256, 128))
     int8_path = save_reid_ir(stitch(prefix, head_int8), out / f"{name}-int8.xml")
     report: dict[str, Any] = {
@@ -247,6 +238,7 @@ def train_joint(
     import copy
 
     import torch
+
     from pictag.models.data import DETECTOR_IR, SCENES, DataConfig, training_crops
     from pictag.models.export import head_to_ov
     from pictag.models.features import cached, crops_key
@@ -254,9 +246,7 @@ def train_joint(
     from pictag.models.joint_data import joint_outputs, roi_feature_model
     from pictag.models.train import TrainConfig, TrainData, feature_inputs, train_head
 
-    crops, labels, teacher = training_crops(
-        DataConfig(scene=scene, unlabelled=False), work, assets_dir
-    )
+    crops, labels, teacher = training_crops(DataConfig(scene=scene, unlabelled=False), work, assets_dir)
     det_xml = assets.resolve(DETECTOR_IR, assets_dir)
     det = DetectorWithFeatures(det_xml, layer)
     channels = crop_head.channels
@@ -279,9 +269,7 @@ def train_joint(
     head = copy.deepcopy(crop_head)
     train_head(head, data, TrainConfig(steps=300, seed=seed, lr=1e-3, unlabelled_batch=0))
     size = det.size // det.stride
-    model = roi_head_model(
-        head_to_ov(head, (channels, *grid), batch=-1), channels, grid, det.stride, (size, size)
-    )
+    model = roi_head_model(head_to_ov(head, (channels, *grid), batch=-1), channels, grid, det.stride, (size, size))
     model.set_rt_info(str(layer), "pictag_layer")
     path = out / f"{name}-joint.xml"
     ov.save_model(model, str(path), compress_to_fp16=False)
@@ -302,9 +290,7 @@ def export_checkpoint(
 
     model = YOLO(checkpoint)
     exported = Path(
-        model.export(
-            format="openvino", imgsz=imgsz, half=False, int8=False, dynamic=False, verbose=False
-        )
+        model.export(format="openvino", imgsz=imgsz, half=False, int8=False, dynamic=False, verbose=False)
     ).resolve()
     if out and Path(out).resolve() != exported:
         target = Path(out).resolve()
@@ -326,9 +312,7 @@ def export_checkpoint(
     }
 
 
-def quantize_detector(
-    model_dir: str, video: str, out: str, frames: int = 300, holdout: int = 50
-) -> dict[str, Any]:
+def quantize_detector(model_dir: str, video: str, out: str, frames: int = 300, holdout: int = 50) -> dict[str, Any]:
     """NNCF INT8 of a detector IR calibrated on the user's own video; reports detection agreement.
 
     Calibration frames and held-out frames are disjoint (every other sampled frame).

@@ -51,9 +51,7 @@ class CropSet:
     def subset(self, index: npt.ArrayLike) -> CropSet:
         """The crops selected by a boolean mask or an index array."""
         idx = np.asarray(index)
-        return CropSet(
-            self.crops[idx], self.ids[idx], self.frames[idx], self.seq[idx], self.boxes[idx]
-        )
+        return CropSet(self.crops[idx], self.ids[idx], self.frames[idx], self.seq[idx], self.boxes[idx])
 
     @staticmethod
     def concat(parts: list[CropSet]) -> CropSet:
@@ -76,13 +74,9 @@ def load_gt(path: str | Path) -> npt.NDArray[np.float64]:
     try:
         gt = np.loadtxt(path, delimiter=",", ndmin=2)
     except (OSError, ValueError) as err:
-        raise EvaluationError(
-            f"gt={path} reason=unreadable ({err}): give a MOTChallenge gt.txt"
-        ) from None
+        raise EvaluationError(f"gt={path} reason=unreadable ({err}): give a MOTChallenge gt.txt") from None
     if gt.shape[1] < 6:
-        raise EvaluationError(
-            f"gt={path} reason=bad_layout expected >= 6 columns, got {gt.shape[1]}"
-        )
+        raise EvaluationError(f"gt={path} reason=bad_layout expected >= 6 columns, got {gt.shape[1]}")
     keep = np.ones(len(gt), dtype=bool)
     if gt.shape[1] == 9:
         keep &= np.isin(gt[:, 7], PERSON_CLASSES) & (gt[:, 6] != 0)
@@ -166,9 +160,7 @@ def crops_from_video(
         ids=rows[:, 1].astype(np.int64) + id_base,
         frames=np.concatenate([np.full(len(p[1]), p[2], np.int64) for p in parts]),
         seq=np.full(len(rows), seq_index, np.int64),
-        boxes=np.concatenate([rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6]], axis=1).astype(
-            np.float32
-        ),
+        boxes=np.concatenate([rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6]], axis=1).astype(np.float32),
     )
 
 

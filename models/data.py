@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from pictag import assets
 from pictag.models import augment as aug
 from pictag.models.crops import CropSet, crops_from_video
 from pictag.models.features import cached, crops_key, prefix_runner, teacher_runner
 from pictag.models.train import TrainData, feature_inputs
 from pictag.models.unlabelled import DETECTOR, PersonDetector, detector_crops
-
-from pictag import assets
 from pictag.reid.crops import CropQuality
 from pictag.reid.model_files import resolve_model_file
 
@@ -34,9 +34,7 @@ SCENES: dict[str, tuple[str, str, int]] = {
 UNLABELLED_VIDEOS: tuple[tuple[str, int], ...] = (("one-by-one-person-detection.mp4", 1),)
 #: MOT17-mini sequences: their gt boxes (visible >= 50 %) are used as unlabelled crops (4-8
 #: frames each: too short for identity labels to mean much, but 1920x1080 crowds).
-MOT17_MINI = tuple(
-    f"mot/MOT17-mini/train/MOT17-{s}-FRCNN" for s in ("02", "04", "05", "09", "10", "11", "13")
-)
+MOT17_MINI = tuple(f"mot/MOT17-mini/train/MOT17-{s}-FRCNN" for s in ("02", "04", "05", "09", "10", "11", "13"))
 DETECTOR_IR = "yolo11n_int8_openvino_model/yolo11n.xml"
 TEACHER = "intel/person-reidentification-retail-0277"
 
@@ -80,12 +78,8 @@ def unlabelled_crops(work: Path, assets_dir: str | None = None) -> CropSet:
     parts = [detector_crops(sources, detector, quality)]
     for i, seq in enumerate(MOT17_MINI):
         root = assets.resolve(seq, assets_dir)
-        part = crops_from_video(
-            root / "img1", root / "gt" / "gt.txt", seq_index=200 + i, min_visibility=0.5
-        )
-        parts.append(
-            CropSet(part.crops, np.full(len(part), -1, np.int64), part.frames, part.seq, part.boxes)
-        )
+        part = crops_from_video(root / "img1", root / "gt" / "gt.txt", seq_index=200 + i, min_visibility=0.5)
+        parts.append(CropSet(part.crops, np.full(len(part), -1, np.int64), part.frames, part.seq, part.boxes))
     crops = CropSet.concat(parts)
     work.mkdir(parents=True, exist_ok=True)
     np.savez(
@@ -126,17 +120,13 @@ def training_crops(
     teacher = cached(
         work,
         f"teacher_{key}",
-        lambda: teacher_runner(resolve_model_file(TEACHER))(
-            crops.crops, np.float32, progress="teacher 0277"
-        ),
+        lambda: teacher_runner(resolve_model_file(TEACHER))(crops.crops, np.float32, progress="teacher 0277"),
     )
     log.info("training crops: %d (%d labelled, %d ids)", len(crops), len(labelled), len(lab_ids))
     return crops, labels, np.asarray(teacher, np.float32)
 
 
-def build_train_data(
-    config: DataConfig, work: Path, assets_dir: str | None = None
-) -> tuple[TrainData, CropSet]:
+def build_train_data(config: DataConfig, work: Path, assets_dir: str | None = None) -> tuple[TrainData, CropSet]:
     """Training crops → augmented views → cached frozen-backbone features (+ labels, teacher)."""
     crops, labels, teacher = training_crops(config, work, assets_dir)
     key = crops_key(crops.crops, config.views, config.seed)
@@ -152,9 +142,7 @@ def build_train_data(
     feats = cached(
         work,
         f"feats_l{config.layer}_{key}",
-        lambda: prefix_runner(detector, config.layer)(
-            get_views(), np.float16, progress=f"backbone l{config.layer}"
-        ),
+        lambda: prefix_runner(detector, config.layer)(get_views(), np.float16, progress=f"backbone l{config.layer}"),
     )
     if config.teacher_views:
         teacher = cached(

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
 from pictag.models.crops import CropSet, crops_from_video, time_gap_split
 from pictag.models.metrics import pair_similarities, retrieval_scores
 
@@ -48,9 +49,7 @@ class EvalSet:
     query: npt.NDArray[np.int64]
 
 
-def build_eval_set(
-    videos: list[str | Path], gts: list[str | Path], frame_offset: int = 1
-) -> EvalSet:
+def build_eval_set(videos: list[str | Path], gts: list[str | Path], frame_offset: int = 1) -> EvalSet:
     """Labelled crops of every (video, gt) pair and their time-gap split."""
     parts = [
         crops_from_video(v, g, frame_offset=frame_offset, seq_index=i, id_base=100_000 * i)
@@ -61,9 +60,7 @@ def build_eval_set(
     return EvalSet(crops, gallery, query)
 
 
-def timed_embed(
-    embed: EmbedFn, crops: npt.NDArray[np.uint8]
-) -> tuple[npt.NDArray[np.float32], float]:
+def timed_embed(embed: EmbedFn, crops: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], float]:
     """Embeddings of ``crops`` in groups of `GROUP`, and the milliseconds per crop."""
     embed(crops[:GROUP])  # warm-up
     out = []
@@ -77,15 +74,11 @@ def timed_embed(
 def score_embeddings(emb: npt.NDArray[np.float32], evalset: EvalSet) -> dict[str, Any]:
     """Retrieval scores of precomputed embeddings of ``evalset.crops`` (all crops, in order)."""
     ids = evalset.crops.ids
-    s = retrieval_scores(
-        emb[evalset.query], ids[evalset.query], emb[evalset.gallery], ids[evalset.gallery]
-    )
+    s = retrieval_scores(emb[evalset.query], ids[evalset.query], emb[evalset.gallery], ids[evalset.gallery])
     return s.as_dict()
 
 
-def evaluate_model(
-    name: str, embed: EmbedFn, evalset: EvalSet
-) -> tuple[dict[str, Any], npt.NDArray[np.float32]]:
+def evaluate_model(name: str, embed: EmbedFn, evalset: EvalSet) -> tuple[dict[str, Any], npt.NDArray[np.float32]]:
     """Scores (+ ``ms_per_crop``) of one model, and its embeddings of every crop in the set."""
     used = np.union1d(evalset.gallery, evalset.query)
     emb_used, ms = timed_embed(embed, evalset.crops.crops[used])
@@ -97,9 +90,7 @@ def evaluate_model(
     return result, emb
 
 
-def plot_histograms(
-    embs: dict[str, npt.NDArray[np.float32]], evalset: EvalSet, path: str | Path
-) -> None:
+def plot_histograms(embs: dict[str, npt.NDArray[np.float32]], evalset: EvalSet, path: str | Path) -> None:
     """PNG with one same-vs-different cosine histogram per model (matplotlib, eval extra)."""
     import matplotlib
 

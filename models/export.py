@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 import torch
-from pictag.models.heads import Normalized
 from torch import nn
 
+from pictag.models.heads import Normalized
 from pictag.reid.openvino_embedder import INPUT_FORMAT_KEY
 
 
@@ -24,18 +24,14 @@ def head_to_ov(head: nn.Module, in_shape: tuple[int, int, int], batch: int = 1) 
     (``batch=-1``: dynamic, for joint mode where a frame has any number of boxes)."""
     module = Normalized(head).eval()
     with torch.no_grad():
-        return ov.convert_model(
-            module, example_input=torch.zeros(2, *in_shape), input=[(batch, *in_shape)]
-        )
+        return ov.convert_model(module, example_input=torch.zeros(2, *in_shape), input=[(batch, *in_shape)])
 
 
 def torch_to_ov(model: nn.Module, input_hw: tuple[int, int] = (256, 128)) -> ov.Model:
     """A whole torch crop model (backbone + head, RGB / 255 input) with L2 normalisation."""
     module = Normalized(model).eval()
     with torch.no_grad():
-        return ov.convert_model(
-            module, example_input=torch.zeros(1, 3, *input_hw), input=[(1, 3, *input_hw)]
-        )
+        return ov.convert_model(module, example_input=torch.zeros(1, 3, *input_hw), input=[(1, 3, *input_hw)])
 
 
 def stitch(prefix: ov.Model, head: ov.Model) -> ov.Model:
@@ -44,14 +40,10 @@ def stitch(prefix: ov.Model, head: ov.Model) -> ov.Model:
     (result,) = prefix.get_results()
     source = result.input_value(0)
     if param.get_partial_shape() != source.get_partial_shape():
-        raise ValueError(
-            f"head input {param.get_partial_shape()} != prefix output {source.get_partial_shape()}"
-        )
+        raise ValueError(f"head input {param.get_partial_shape()} != prefix output {source.get_partial_shape()}")
     for target in list(param.output(0).get_target_inputs()):
         target.replace_source_output(source)
-    model = ov.Model(
-        [r.input_value(0) for r in head.get_results()], prefix.get_parameters(), "pictag_reid"
-    )
+    model = ov.Model([r.input_value(0) for r in head.get_results()], prefix.get_parameters(), "pictag_reid")
     model.outputs[0].get_tensor().set_names({"embedding"})
     return model
 

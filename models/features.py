@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import openvino as ov
-from pictag.models.backbone import cut_prefix
 from tqdm import tqdm
 
+from pictag.models.backbone import cut_prefix
 from pictag.reid.openvino_embedder import _add_preprocessing
 
 log = logging.getLogger(__name__)
@@ -57,9 +57,7 @@ class CropModelRunner:
     def _collect(self, request: ov.InferRequest, index: int) -> None:
         self._out[index] = request.get_output_tensor(0).data[0]
 
-    def __call__(
-        self, crops: U8, dtype: type = np.float16, progress: str | None = None
-    ) -> npt.NDArray[np.generic]:
+    def __call__(self, crops: U8, dtype: type = np.float16, progress: str | None = None) -> npt.NDArray[np.generic]:
         """Outputs for all crops as ``(n, *out_shape)`` in ``dtype``."""
         self._out = np.empty((len(crops), *self.out_shape), dtype)
         it = range(len(crops))
@@ -69,9 +67,7 @@ class CropModelRunner:
         return self._out
 
 
-def prefix_runner(
-    detector_xml: str | Path, layer: int, core: ov.Core | None = None
-) -> CropModelRunner:
+def prefix_runner(detector_xml: str | Path, layer: int, core: ov.Core | None = None) -> CropModelRunner:
     """The YOLO prefix up to ``layer`` on 256x128 crops (RGB/255 input, as the detector)."""
     core = core or ov.Core()
     prefix = cut_prefix(core.read_model(str(detector_xml)), layer, (256, 128))
@@ -92,9 +88,7 @@ def crops_key(crops: U8, *parts: object) -> str:
     return digest.hexdigest()[:16]
 
 
-def cached(
-    work: Path, name: str, compute: Callable[[], npt.NDArray[np.generic]]
-) -> npt.NDArray[np.generic]:
+def cached(work: Path, name: str, compute: Callable[[], npt.NDArray[np.generic]]) -> npt.NDArray[np.generic]:
     """``work/name.npy`` if it exists, else compute, save and return it."""
     path = work / f"{name}.npy"
     if path.exists():

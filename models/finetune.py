@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import torch
-from pictag.models import augment as aug
-from pictag.models.train import InputFn
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
+
+from pictag.models import augment as aug
+from pictag.models.train import InputFn
 
 
 class BackboneHead(nn.Module):
@@ -45,13 +46,8 @@ def crop_inputs(crops: npt.NDArray[np.uint8], augment: bool = True) -> InputFn:
 
 
 @torch.no_grad()
-def embed_crops(
-    model: nn.Module, crops: npt.NDArray[np.uint8], batch: int = 128
-) -> npt.NDArray[np.float32]:
+def embed_crops(model: nn.Module, crops: npt.NDArray[np.uint8], batch: int = 128) -> npt.NDArray[np.float32]:
     """L2-normalised embeddings of crops with a torch backbone+head (eval mode)."""
     model.eval()
-    out = [
-        F.normalize(model(to_tensor(crops[i : i + batch])), dim=1).numpy()
-        for i in range(0, len(crops), batch)
-    ]
+    out = [F.normalize(model(to_tensor(crops[i : i + batch])), dim=1).numpy() for i in range(0, len(crops), batch)]
     return np.concatenate(out) if out else np.zeros((0, 256), np.float32)

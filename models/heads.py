@@ -61,9 +61,7 @@ class EmbeddingHead(nn.Module):
 class LinearHead(EmbeddingHead):
     """Flatten + fully connected."""
 
-    def __init__(
-        self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0
-    ) -> None:
+    def __init__(self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0) -> None:
         super().__init__(channels, hw, dim, adapter)
         self.drop = nn.Dropout(0.2)
         self.fc = nn.Linear(channels * hw[0] * hw[1], dim, bias=False)
@@ -75,9 +73,7 @@ class LinearHead(EmbeddingHead):
 class PoolingHead(EmbeddingHead):
     """Global average pooling + linear."""
 
-    def __init__(
-        self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0
-    ) -> None:
+    def __init__(self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0) -> None:
         super().__init__(channels, hw, dim, adapter)
         self.fc = nn.Linear(channels, dim, bias=False)
 
@@ -88,9 +84,7 @@ class PoolingHead(EmbeddingHead):
 class AttentionHead(EmbeddingHead):
     """Multi-head attention pooling over all positions with a learned position bias."""
 
-    def __init__(
-        self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0, heads: int = 4
-    ) -> None:
+    def __init__(self, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0, heads: int = 4) -> None:
         super().__init__(channels, hw, dim, adapter)
         self.heads = heads
         self.score = nn.Conv2d(channels, heads, 1)
@@ -116,9 +110,7 @@ HEADS: dict[str, type[EmbeddingHead]] = {
 }
 
 
-def build_head(
-    kind: str, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0
-) -> EmbeddingHead:
+def build_head(kind: str, channels: int, hw: tuple[int, int], dim: int = 256, adapter: int = 0) -> EmbeddingHead:
     """A head by name (``linear``, ``pooling``, ``attention``)."""
     try:
         cls = HEADS[kind]

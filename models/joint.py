@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import openvino as ov
 import openvino.opset13 as ops
+
 from pictag.models.backbone import LAYER_STRIDE, add_feature_outputs
 
 PAD_VALUE = 114
@@ -38,9 +39,7 @@ class Letterbox:
         return out
 
 
-def letterbox(
-    frame: npt.NDArray[np.uint8], size: int = 640
-) -> tuple[npt.NDArray[np.float32], Letterbox]:
+def letterbox(frame: npt.NDArray[np.uint8], size: int = 640) -> tuple[npt.NDArray[np.float32], Letterbox]:
     """Ultralytics-style letterbox: keep aspect, pad with grey 114 (centred); NCHW RGB / 255."""
     h, w = frame.shape[:2]
     scale = min(size / h, size / w)
@@ -48,9 +47,7 @@ def letterbox(
     px, py = (size - nw) / 2, (size - nh) / 2
     canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
     top, left = round(py - 0.1), round(px - 0.1)
-    canvas[top : top + nh, left : left + nw] = cv2.resize(
-        frame, (nw, nh), interpolation=cv2.INTER_LINEAR
-    )
+    canvas[top : top + nh, left : left + nw] = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_LINEAR)
     blob = canvas[..., ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
     return blob, Letterbox(scale, float(left), float(top))
 
@@ -123,8 +120,6 @@ def roi_head_model(
     (param,) = head.get_parameters()
     for target in list(param.output(0).get_target_inputs()):
         target.replace_source_output(pooled.output(0))
-    model = ov.Model(
-        [r.input_value(0) for r in head.get_results()], [fmap, boxes], "pictag_joint_reid"
-    )
+    model = ov.Model([r.input_value(0) for r in head.get_results()], [fmap, boxes], "pictag_joint_reid")
     model.outputs[0].get_tensor().set_names({"embedding"})
     return model

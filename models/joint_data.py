@@ -14,9 +14,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import openvino as ov
+from tqdm import tqdm
+
 from pictag.models.crops import CropSet
 from pictag.models.joint import DetectorWithFeatures, roi_head_model
-from tqdm import tqdm
 
 
 def _video_source(video: str | Path) -> str:
@@ -78,9 +79,7 @@ def joint_outputs(
     return result, roi_seconds * 1e3 / max(len(crops), 1)
 
 
-def roi_feature_model(
-    detector: DetectorWithFeatures, channels: int, grid: tuple[int, int]
-) -> ov.Model:
+def roi_feature_model(detector: DetectorWithFeatures, channels: int, grid: tuple[int, int]) -> ov.Model:
     """RoIAlign only (no head): features for training a joint-mode head."""
     size = detector.size // detector.stride
     return roi_head_model(None, channels, grid, detector.stride, (size, size))

@@ -14,9 +14,7 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 
-def batch_hard_triplet(
-    emb: torch.Tensor, labels: torch.Tensor, margin: float = 0.3
-) -> torch.Tensor:
+def batch_hard_triplet(emb: torch.Tensor, labels: torch.Tensor, margin: float = 0.3) -> torch.Tensor:
     """Mean over anchors of ``relu(max d(a, p) - min d(a, n) + margin)`` on normalised ``emb``."""
     emb = F.normalize(emb, dim=1)
     dist = (2 - 2 * emb @ emb.T).clamp_min(1e-12).sqrt()
@@ -29,9 +27,7 @@ def batch_hard_triplet(
     return F.relu(hardest_pos - hardest_neg + margin)[valid].mean()
 
 
-def distillation(
-    student: torch.Tensor, teacher: torch.Tensor, relational: float = 1.0
-) -> torch.Tensor:
+def distillation(student: torch.Tensor, teacher: torch.Tensor, relational: float = 1.0) -> torch.Tensor:
     """``mean(1 - cos(s, t)) + relational * mse(S S^T, T T^T)`` over a batch."""
     s = F.normalize(student, dim=1)
     t = F.normalize(teacher, dim=1)

@@ -79,9 +79,7 @@ def retrieval_scores(
     )
 
 
-def _stat(
-    values: npt.NDArray[np.float32], fn: Callable[[npt.NDArray[np.float32]], np.floating]
-) -> float:
+def _stat(values: npt.NDArray[np.float32], fn: Callable[[npt.NDArray[np.float32]], np.floating]) -> float:
     return float(fn(values)) if values.size else float("nan")
 
 

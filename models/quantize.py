@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import openvino as ov
+
 from pictag.models.joint import letterbox
 
 log = logging.getLogger(__name__)
@@ -43,15 +44,10 @@ def quantize_model(
 
 def crop_samples(crops: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float32]]:
     """Person crops as ``1 x 3 x H x W`` RGB / 255 inputs (our re-id IRs' raw input)."""
-    return [
-        np.ascontiguousarray(c[..., ::-1].transpose(2, 0, 1))[None].astype(np.float32) / 255.0
-        for c in crops
-    ]
+    return [np.ascontiguousarray(c[..., ::-1].transpose(2, 0, 1))[None].astype(np.float32) / 255.0 for c in crops]
 
 
-def frame_samples(
-    video: str | Path, size: int = 640, count: int = 300
-) -> list[npt.NDArray[np.float32]]:
+def frame_samples(video: str | Path, size: int = 640, count: int = 300) -> list[npt.NDArray[np.float32]]:
     """``count`` letterboxed frames spread over a video, as detector inputs."""
     import cv2
 

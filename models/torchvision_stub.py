@@ -69,9 +69,7 @@ def _write_stub(root: Path) -> None:
     (pkg / "ops" / "__init__.py").write_text(_OPS)
     meta = root / f"torchvision-{STUB_VERSION}.dist-info"
     meta.mkdir()
-    (meta / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: torchvision\nVersion: {STUB_VERSION}\n"
-    )
+    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torchvision\nVersion: {STUB_VERSION}\n")
 
 
 def ensure_torchvision() -> bool:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import torch
-from pictag.models.losses import batch_hard_triplet, distillation
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 from tqdm import tqdm
+
+from pictag.models.losses import batch_hard_triplet, distillation
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,7 @@ def _pk_batch(
     rng: np.random.Generator, label_views: dict[int, npt.NDArray[np.int64]], p: int, k: int
 ) -> npt.NDArray[np.int64]:
     ids = rng.choice(list(label_views), size=min(p, len(label_views)), replace=False)
-    return np.concatenate(
-        [rng.choice(label_views[i], size=k, replace=len(label_views[i]) < k) for i in ids]
-    )
+    return np.concatenate([rng.choice(label_views[i], size=k, replace=len(label_views[i]) < k) for i in ids])
 
 
 def feature_inputs(feats: npt.NDArray[np.generic]) -> InputFn:
@@ -123,9 +122,7 @@ def train_head(
     view_label = data.labels[data.view_crop]
     labelled = np.flatnonzero(view_label >= 0)
     unlabelled = np.flatnonzero(view_label < 0)
-    label_views = {
-        int(i): labelled[view_label[labelled] == i] for i in np.unique(view_label[labelled])
-    }
+    label_views = {int(i): labelled[view_label[labelled] == i] for i in np.unique(view_label[labelled])}
     dim = int(data.teacher.shape[1])
     classifier = nn.Linear(dim, max(data.n_ids, 1), bias=False) if data.n_ids else None
     groups = param_groups or [{"params": list(head.parameters()), "lr": config.lr}]
@@ -133,9 +130,7 @@ def train_head(
         groups = [*groups, {"params": list(classifier.parameters()), "lr": config.lr}]
     opt = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
     max_lr = [float(g["lr"]) for g in opt.param_groups]  # type: ignore[arg-type]
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=max_lr, total_steps=config.steps, pct_start=0.1
-    )
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=config.steps, pct_start=0.1)
     teacher = torch.from_numpy(data.teacher.astype(np.float32))
     history = History()
     start = time.perf_counter()
@@ -147,11 +142,7 @@ def train_head(
         if label_views:
             parts.append(_pk_batch(rng, label_views, config.p_ids, config.k_views))
         if unlabelled.size and config.unlabelled_batch:
-            parts.append(
-                rng.choice(
-                    unlabelled, size=min(config.unlabelled_batch, unlabelled.size), replace=False
-                )
-            )
+            parts.append(rng.choice(unlabelled, size=min(config.unlabelled_batch, unlabelled.size), replace=False))
         idx = np.concatenate(parts)
         n_lab = len(parts[0]) if label_views else 0
         emb = head(data.inputs(idx, rng))
@@ -160,9 +151,7 @@ def train_head(
         loss = config.w_distill * distillation(emb, target, config.relational)
         if n_lab and classifier is not None:
             y = torch.from_numpy(data.labels[crop[:n_lab]])
-            loss = loss + config.w_ce * F.cross_entropy(
-                classifier(emb[:n_lab]), y, label_smoothing=0.1
-            )
+            loss = loss + config.w_ce * F.cross_entropy(classifier(emb[:n_lab]), y, label_smoothing=0.1)
             loss = loss + config.w_triplet * batch_hard_triplet(emb[:n_lab], y)
         opt.zero_grad()
         loss.backward()
@@ -172,9 +161,7 @@ def train_head(
         if step % 50 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}")
         last = step == config.steps - 1
-        if evaluate is not None and (
-            (config.eval_every and (step + 1) % config.eval_every == 0) or last
-        ):
+        if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
             head.eval()
             with torch.no_grad():
                 result = evaluate(head)
@@ -189,9 +176,7 @@ def train_head(
 
 
 @torch.no_grad()
-def embed_features(
-    head: nn.Module, feats: npt.NDArray[np.generic], batch: int = 512
-) -> npt.NDArray[np.float32]:
+def embed_features(head: nn.Module, feats: npt.NDArray[np.generic], batch: int = 512) -> npt.NDArray[np.float32]:
     """L2-normalised embeddings of cached features with a torch head (eval mode)."""
     head.eval()
     out = [

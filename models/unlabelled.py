@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import openvino as ov
-from pictag.models.crops import CROP_HW, CropSet
 
+from pictag.models.crops import CROP_HW, CropSet
 from pictag.reid.crops import CropQuality, extract_crops
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,7 @@ class PersonDetector:
         self, frame: npt.NDArray[np.uint8], min_score: float = 0.5
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         h, w = frame.shape[:2]
-        blob = (
-            cv2.resize(frame, (self._hw[1], self._hw[0]))
-            .transpose(2, 0, 1)[None]
-            .astype(np.float32)
-        )
+        blob = cv2.resize(frame, (self._hw[1], self._hw[0])).transpose(2, 0, 1)[None].astype(np.float32)
         det = self._compiled(blob)[0].reshape(-1, 7)
         det = det[(det[:, 2] >= min_score) & (det[:, 1] == 1)]
         boxes = det[:, 3:7] * np.array([w, h, w, h], np.float32)
@@ -51,9 +47,7 @@ class PersonDetector:
 
 def _frames(source: Path, every: int) -> Iterator[tuple[int, npt.NDArray[np.uint8]]]:
     if source.is_dir():
-        for i, path in enumerate(
-            sorted(p for p in source.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-        ):
+        for i, path in enumerate(sorted(p for p in source.iterdir() if p.suffix.lower() in (".jpg", ".png"))):
             if i % every == 0:
                 img = cv2.imread(str(path))
                 if img is not None:

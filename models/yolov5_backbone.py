@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pictag.models.torchvision_stub import import_ultralytics
 from torch import nn
+
+from pictag.models.torchvision_stub import import_ultralytics
 
 #: yolov5n backbone layers and strides: 0 Conv/2, 1 Conv/4, 2 C3, 3 Conv/8, 4 C3 (P3),
 #: 5 Conv/16, 6 C3 (P4), 7 Conv/32, 8 C3, 9 SPPF.
@@ -64,9 +65,7 @@ def _pickle_module() -> types.ModuleType:
 
 def load_yolov5_backbone(path: str | Path, last_layer: int = 6) -> nn.Sequential:
     """Layers ``0..last_layer`` of YOLOv5n as a float32 ``nn.Sequential`` (input RGB / 255)."""
-    ckpt = torch.load(
-        str(path), map_location="cpu", weights_only=False, pickle_module=_pickle_module()
-    )
+    ckpt = torch.load(str(path), map_location="cpu", weights_only=False, pickle_module=_pickle_module())
     model = ckpt.get("ema") or ckpt["model"]
     layers = list(model.model.children())[: last_layer + 1]
     seq = nn.Sequential(*layers).float().requires_grad_(True)

@@ -56,18 +56,14 @@ def register_eval(group: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "query) and scores every model on the same sets."
         ),
     )
-    p.add_argument(
-        "--video", action="append", required=True, help="Video file or asset name (repeatable)."
-    )
+    p.add_argument("--video", action="append", required=True, help="Video file or asset name (repeatable).")
     p.add_argument(
         "--gt",
         action="append",
         required=True,
         help="MOTChallenge gt.txt for each --video, in order.",
     )
-    p.add_argument(
-        "--frame-offset", type=int, default=1, help="gt frame number of video frame 0 (default 1)."
-    )
+    p.add_argument("--frame-offset", type=int, default=1, help="gt frame number of video frame 0 (default 1).")
     p.add_argument(
         "--model",
         action="append",
@@ -89,9 +85,7 @@ def register_eval(group: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _eval_reid(args: argparse.Namespace) -> int:
     if len(args.video) != len(args.gt):
-        raise PictagError(
-            f"got {len(args.video)} --video but {len(args.gt)} --gt: give one gt.txt per video"
-        )
+        raise PictagError(f"got {len(args.video)} --video but {len(args.gt)} --gt: give one gt.txt per video")
     if args.plot:
         _need("matplotlib")
     from pictag import assets
@@ -120,51 +114,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "IRs (and a joint-mode head) and checks the export. Fixed seed: same command, same model."
         ),
     )
-    t.add_argument(
-        "--scene", default="pets", choices=["pets", "tud"], help="Labelled training scene."
-    )
-    t.add_argument(
-        "--eval-scene", default="tud", help="Scene to evaluate on while training ('' for none)."
-    )
-    t.add_argument(
-        "--layer", type=int, default=6, help="Last YOLO layer of the backbone prefix (4, 6, 8, 9)."
-    )
+    t.add_argument("--scene", default="pets", choices=["pets", "tud"], help="Labelled training scene.")
+    t.add_argument("--eval-scene", default="tud", help="Scene to evaluate on while training ('' for none).")
+    t.add_argument("--layer", type=int, default=6, help="Last YOLO layer of the backbone prefix (4, 6, 8, 9).")
     t.add_argument("--head", default="attention", choices=["attention", "pooling", "linear"])
     t.add_argument("--steps", type=int, default=600)
-    t.add_argument(
-        "--views", type=int, default=4, help="Augmented views per crop (cached features)."
-    )
-    t.add_argument(
-        "--every", type=int, default=1, help="Systematic sampling: every k-th frame of each track."
-    )
+    t.add_argument("--views", type=int, default=4, help="Augmented views per crop (cached features).")
+    t.add_argument("--every", type=int, default=1, help="Systematic sampling: every k-th frame of each track.")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-joint", action="store_true", help="Skip the joint-mode head.")
     t.add_argument("--name", default="reid-lite", help="File name stem of the outputs.")
     t.add_argument("--out", default="reid-out", help="Output folder.")
-    t.add_argument(
-        "--work-dir", default=DEFAULT_WORK, help="Cache of crops, features and teacher embeddings."
-    )
+    t.add_argument("--work-dir", default=DEFAULT_WORK, help="Cache of crops, features and teacher embeddings.")
     t.set_defaults(func=_train_reid)
 
-    models = sub.add_parser(
-        "models", help="Export and quantise detector models (needs pictag[train])."
-    )
+    models = sub.add_parser("models", help="Export and quantise detector models (needs pictag[train]).")
     mgroup = models.add_subparsers(dest="models_command", metavar="WHAT", required=True)
     e = mgroup.add_parser(
         "export",
         help="Ultralytics YOLO checkpoint (.pt, or a model .yaml) → OpenVINO IR folder the runtime loads.",
     )
-    e.add_argument(
-        "checkpoint", help="Ultralytics detection checkpoint, e.g. your fine-tuned best.pt."
-    )
-    e.add_argument(
-        "--out", help="Output folder (default: next to the checkpoint, *_openvino_model)."
-    )
+    e.add_argument("checkpoint", help="Ultralytics detection checkpoint, e.g. your fine-tuned best.pt.")
+    e.add_argument("--out", help="Output folder (default: next to the checkpoint, *_openvino_model).")
     e.add_argument("--imgsz", type=int, default=640)
     e.set_defaults(func=_export)
-    q = mgroup.add_parser(
-        "quantize", help="INT8 IR with NNCF, calibrated on frames of your own video."
-    )
+    q = mgroup.add_parser("quantize", help="INT8 IR with NNCF, calibrated on frames of your own video.")
     q.add_argument("model", help="OpenVINO IR folder or .xml (FP32/FP16).")
     q.add_argument("--video", required=True, help="Your camera's footage for calibration.")
     q.add_argument("--out", required=True, help="Output folder for the INT8 IR.")

@@ -45,12 +45,7 @@ def inside_fraction(xyxy: npt.ArrayLike, width: int, height: int) -> FloatArray:
 def touches_edge(xyxy: npt.ArrayLike, width: int, height: int, margin: float) -> BoolArray:
     """True for boxes within ``margin`` pixels of the frame border (likely cut by it), ``(n,)``."""
     b = _as_boxes(xyxy)
-    return (
-        (b[:, 0] < margin)
-        | (b[:, 1] < margin)
-        | (b[:, 2] > width - margin)
-        | (b[:, 3] > height - margin)
-    )
+    return (b[:, 0] < margin) | (b[:, 1] < margin) | (b[:, 2] > width - margin) | (b[:, 3] > height - margin)
 
 
 def occluded_fraction(xyxy: npt.ArrayLike) -> FloatArray:
@@ -63,12 +58,8 @@ def occluded_fraction(xyxy: npt.ArrayLike) -> FloatArray:
     n = b.shape[0]
     if n < 2:
         return np.zeros(n, dtype=np.float32)
-    iw = np.clip(
-        np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]), 0, None
-    )
-    ih = np.clip(
-        np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]), 0, None
-    )
+    iw = np.clip(np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]), 0, None)
+    ih = np.clip(np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]), 0, None)
     inter = iw * ih
     np.fill_diagonal(inter, 0.0)
     area = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
@@ -131,9 +122,7 @@ class CropQuality:
         return ok
 
 
-def extract_crops(
-    frame: npt.NDArray[np.uint8], xyxy: npt.ArrayLike, size_hw: tuple[int, int]
-) -> npt.NDArray[np.uint8]:
+def extract_crops(frame: npt.NDArray[np.uint8], xyxy: npt.ArrayLike, size_hw: tuple[int, int]) -> npt.NDArray[np.uint8]:
     """Cut every box out of ``frame`` and resize it to ``size_hw`` (bilinear).
 
     Boxes are clipped to the frame and rounded outwards to whole pixels first (as OMZ's
@@ -163,7 +152,5 @@ def extract_crops(
     y2 = np.maximum(np.clip(np.ceil(b[:, 3]), 0, fh).astype(np.int64), y1 + 1)
     for i in range(b.shape[0]):
         crop = img[y1[i] : y2[i], x1[i] : x2[i]]
-        out[i] = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_LINEAR).reshape(
-            out_h, out_w, channels
-        )
+        out[i] = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_LINEAR).reshape(out_h, out_w, channels)
     return out

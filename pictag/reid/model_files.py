@@ -37,9 +37,7 @@ def _shipped_file(stem: str, precision: str) -> Path:
     """``weights/STEM.xml`` (float) or ``weights/STEM-int8.xml`` (int8)."""
     path = shipped_dir() / (f"{stem}-int8.xml" if precision == "int8" else f"{stem}.xml")
     if not path.is_file():
-        raise AssetError(
-            f"re-id model pictag/{stem} ({precision}) is not shipped with this PicTag (no {path})"
-        )
+        raise AssetError(f"re-id model pictag/{stem} ({precision}) is not shipped with this PicTag (no {path})")
     return path
 
 

@@ -42,9 +42,7 @@ def detect_input_format(model: ov.Model, path: Path) -> str:
     if model.has_rt_info(INPUT_FORMAT_KEY):
         fmt = str(model.get_rt_info(INPUT_FORMAT_KEY).astype(str))
         if fmt not in FORMATS:
-            raise ModelError(
-                f"model={path} reason=unknown_input_format value={fmt!r} (known: {FORMATS})"
-            )
+            raise ModelError(f"model={path} reason=unknown_input_format value={fmt!r} (known: {FORMATS})")
         return fmt
     return "rgb_imagenet" if path.suffix == ".onnx" else "bgr255"
 
@@ -61,9 +59,7 @@ def _input_hw(model: ov.Model, path: Path) -> tuple[int, int]:
     if shape.rank.get_length() != 4 or not shape[1].is_static or shape[1].get_length() != 3:
         raise ModelError(f"model={path} reason=bad_input expected input N x 3 x H x W, got {shape}")
     if not (shape[2].is_static and shape[3].is_static):
-        raise ModelError(
-            f"model={path} reason=dynamic_input_size expected a fixed H x W, got {shape}"
-        )
+        raise ModelError(f"model={path} reason=dynamic_input_size expected a fixed H x W, got {shape}")
     if out.rank.get_length() != 2 or not out[1].is_static:
         raise ModelError(f"model={path} reason=bad_output expected output N x D, got {out}")
     return shape[2].get_length(), shape[3].get_length()
@@ -115,13 +111,9 @@ class OpenVINOCropEmbedder:
         try:
             model = core.read_model(str(path))
         except RuntimeError as err:
-            raise ModelError(
-                f"model={path} reason=unreadable ({str(err).splitlines()[0]}): check the file"
-            ) from None
+            raise ModelError(f"model={path} reason=unreadable ({str(err).splitlines()[0]}): check the file") from None
         self.size_hw = _input_hw(model, path)
-        self.input_format = (
-            detect_input_format(model, path) if input_format == "auto" else input_format
-        )
+        self.input_format = detect_input_format(model, path) if input_format == "auto" else input_format
         self.dim = int(model.outputs[0].get_partial_shape()[1].get_length())
         self.model_path = path
         model.reshape({model.inputs[0]: ov.PartialShape([1, 3, *self.size_hw])})
@@ -154,14 +146,10 @@ class OpenVINOCropEmbedder:
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         if crops.shape[1:] != (*self.size_hw, 3):
-            raise ValueError(
-                f"crops must be (n, {self.size_hw[0]}, {self.size_hw[1]}, 3), got {crops.shape}"
-            )
+            raise ValueError(f"crops must be (n, {self.size_hw[0]}, {self.size_hw[1]}, 3), got {crops.shape}")
         with self._lock:
             if n == 1:
-                return l2_normalize(
-                    self._single.infer({0: crops}, share_inputs=False)[0].reshape(1, self.dim)
-                )
+                return l2_normalize(self._single.infer({0: crops}, share_inputs=False)[0].reshape(1, self.dim))
             self._out = np.empty((n, self.dim), dtype=np.float32)
             for i in range(n):
                 self._queue.start_async({0: crops[i : i + 1]}, i)

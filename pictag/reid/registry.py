@@ -44,7 +44,5 @@ def build_embedder(config: ReidConfig, assets_dir: str | None = None) -> Embedde
     try:
         factory = EMBEDDERS[config.type]
     except KeyError:
-        raise ConfigError(
-            f"reid.type={config.type!r} has no backend (known: {', '.join(EMBEDDERS)})"
-        ) from None
+        raise ConfigError(f"reid.type={config.type!r} has no backend (known: {', '.join(EMBEDDERS)})") from None
     return factory(config, assets_dir)

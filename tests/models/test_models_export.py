@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 import pytest
-from pictag.models.backbone import add_feature_outputs
 
 from pictag.cli.main import main
+from pictag.models.backbone import add_feature_outputs
 
 pytestmark = pytest.mark.skipif(
     any(importlib.util.find_spec(m) is None for m in ("torch", "ultralytics", "nncf")),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import openvino as ov
 import pytest
-from pictag.models.backbone import add_feature_outputs, cut_prefix, layer_output
 
 from pictag.errors import ModelError
+from pictag.models.backbone import add_feature_outputs, cut_prefix, layer_output
 
 F32 = {"INFERENCE_PRECISION_HINT": "f32"}
 
@@ -17,9 +17,7 @@ def detector(asset) -> ov.Model:
     return ov.Core().read_model(str(asset("yolo11n_int8_openvino_model") / "yolo11n.xml"))
 
 
-@pytest.mark.parametrize(
-    ("layer", "shape"), [(4, (128, 80, 80)), (6, (128, 40, 40)), (8, (256, 20, 20))]
-)
+@pytest.mark.parametrize(("layer", "shape"), [(4, (128, 80, 80)), (6, (128, 40, 40)), (8, (256, 20, 20))])
 def test_prefix_equals_the_detectors_intermediate_output(
     detector: ov.Model, layer: int, shape: tuple[int, ...]
 ) -> None:
@@ -44,10 +42,6 @@ def test_prefix_on_crops_is_small_and_keeps_the_original_model(detector: ov.Mode
 
 
 def test_non_yolo_model_is_refused_with_a_hint(asset) -> None:
-    path = (
-        asset("intel/person-reidentification-retail-0287")
-        / "FP16"
-        / "person-reidentification-retail-0287.xml"
-    )
+    path = asset("intel/person-reidentification-retail-0287") / "FP16" / "person-reidentification-retail-0287.xml"
     with pytest.raises(ModelError, match="layer_not_found"):
         layer_output(ov.Core().read_model(str(path)), 6)

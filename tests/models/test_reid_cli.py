@@ -13,7 +13,7 @@ class _BlockTrainingLibs:
     """A meta-path finder that makes torch/ultralytics/nncf look uninstalled."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name.split(".")[0] in ("torch", "ultralytics", "nncf"):
+        if name.split(".", maxsplit=1)[0] in ("torch", "ultralytics", "nncf"):
             raise ImportError(f"{name} blocked by test")
 
 

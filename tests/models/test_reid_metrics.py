@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pictag.models.crops import time_gap_split
 from pictag.models.metrics import histogram_overlap, retrieval_scores
 

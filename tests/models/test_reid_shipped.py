@@ -52,18 +52,16 @@ def test_eval_reid_cli_meets_the_regression_floor(tud, tmp_path: Path, capsys) -
             assert scores[key] >= floor, (name, key, scores[key])
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("torch") is None, reason="needs torch (pip install 'pictag[train]')"
-)
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch (pip install 'pictag[train]')")
 def test_torch_and_openvino_embeddings_of_the_trained_head_agree(asset) -> None:
     import openvino as ov
     import torch
+    from torch.nn import functional as F  # noqa: N812
+
     from pictag.models.crops import crops_from_video
     from pictag.models.data import SCENES
     from pictag.models.features import prefix_runner
     from pictag.models.heads import build_head
-    from torch.nn import functional as F  # noqa: N812
-
     from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 
     ckpt = torch.load(CHECKPOINT, map_location="cpu")
@@ -73,9 +71,9 @@ def test_torch_and_openvino_embeddings_of_the_trained_head_agree(asset) -> None:
     head.eval()
     video, gt, offset = SCENES["tud"]
     crops = crops_from_video(asset(video), asset(gt), frame_offset=offset).crops[::8]
-    feats = prefix_runner(
-        asset("yolo11n_int8_openvino_model") / "yolo11n.xml", meta["layer"], ov.Core()
-    )(crops, np.float32)
+    feats = prefix_runner(asset("yolo11n_int8_openvino_model") / "yolo11n.xml", meta["layer"], ov.Core())(
+        crops, np.float32
+    )
     with torch.no_grad():
         ref = F.normalize(head(torch.from_numpy(feats)), dim=1).numpy()
     got = OpenVINOCropEmbedder(resolve_model_file("pictag/reid-lite")).embed_crops(crops)
