@@ -6,7 +6,9 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-test lint
+ULTRALYTICS ?= ultralytics==8.4.190
+
+.PHONY: demo test install install-test install-train lint
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +20,15 @@ install: $(PY)
 install-test: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 
+# Training/export extra (torch CPU, nncf) and Ultralytics without its conflicting dependencies.
+install-train: $(PY)
+	$(PY) -m pip install --quiet -e '.[train]'
+	$(PY) -m pip install --quiet --no-deps '$(ULTRALYTICS)'
+
 demo: install
 	$(VENV)/bin/pictag demo
 
-test: install-test
+test: install-test install-train
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test

@@ -143,7 +143,7 @@ class ControllerActor:
             embedder = None
             if self._config.reid.enabled:
                 embedder = EmbedderActor.options(**options).remote(
-                    self._config.reid, self._config.assets_dir, self._identity
+                    self._config.reid, self._config.assets_dir, self._identity, self._config.identity
                 )
                 downstream = embedder
             tracker = TrackerActor.options(**options).remote(
@@ -165,6 +165,7 @@ class ControllerActor:
             self._self_handle,
             self._config.runtime.in_flight,
         )
+        self._identity.set_labeler.remote(cam.config.id, stage.tracker)
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
         # After a loss the status stays "offline" with its reason until the new capture

@@ -21,7 +21,7 @@ import ray
 
 from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.identity import IdentityConfig
-from pictag.events import Event
+from pictag.events import TRACK_STARTED, Event
 from pictag.identity.engine import EngineSettings, IdentityEngine, IdentityOutput, day_start
 from pictag.identity.sessions import FrameTracks, Sighting
 from pictag.stats import RollingPercentiles
@@ -79,6 +79,7 @@ class IdentityActor:
         self._flusher: asyncio.Task[None] | None = None
         self._loader: asyncio.Task[None] | None = None
         self._last_tick = 0.0
+        self._labelers: dict[str, Any] = {}
 
     def _counter(self, camera_id: str) -> _CameraCounters:
         return self._counters.setdefault(camera_id, _CameraCounters())
@@ -157,6 +158,7 @@ class IdentityActor:
                 counters.add_stage(name, (meta[b] - meta[a]) * 1000.0)
 
     def _queue(self, out: IdentityOutput) -> None:
+        self._send_labels(out.events)
         sightings, out.sightings = out.sightings, []
         for s in sightings:
             self._sightings[s.key] = s
@@ -171,6 +173,21 @@ class IdentityActor:
         """Close the live tracks of a camera that stopped or went offline."""
         await self._ensure_started()
         self._queue(self._engine.end_camera(camera_id, time.time()))
+
+    # ---- preview labels ----------------------------------------------------------------
+    async def set_labeler(self, camera_id: str, tracker: Any) -> None:
+        """The tracker actor that draws this camera's previews (it gets person ids per track)."""
+        self._labelers[camera_id] = tracker
+
+    def _send_labels(self, events: list[Event]) -> None:
+        labels: dict[str, dict[int, str]] = {}
+        for e in events:
+            if e.get("type") == TRACK_STARTED and e.get("track_id") is not None and e.get("person_id"):
+                labels.setdefault(e["camera_id"], {})[int(e["track_id"])] = str(e["person_id"])
+        for camera_id, mapping in labels.items():
+            tracker = self._labelers.get(camera_id)
+            if tracker is not None:
+                tracker.set_labels.remote(camera_id, mapping)
 
     # ---- settings and erasure -------------------------------------------------------------
     async def set_threshold(self, threshold: float) -> None:

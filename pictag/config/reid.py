@@ -58,12 +58,12 @@ class ReidConfig(ConfigModel):
         description="Parallel inference streams; the crops of a frame are spread over them.",
     )
     threshold: float = Field(
-        default=0.5,
+        default=0.44,
         ge=-1.0,
         le=1.0,
         description=(
-            "Cosine similarity at or above which two appearances are the same person "
-            "(see `pictag calibrate`)."
+            "Cosine similarity at or above which two appearances are the same person; 0.44 was "
+            "calibrated for OMZ 0287 (docs/identity.md; re-run `pictag calibrate` for another model)."
         ),
     )
     min_box_height: int = Field(
