@@ -118,6 +118,7 @@ class ControllerActor:
         self._stages: dict[str, _Stage] = {}
         self._cameras: dict[str, _Camera] = {}
         self._supervisor: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._self_handle: Any | None = None
         self._file_origin = {c.id: fingerprint(c) for c in self._file_config.cameras}
 
@@ -171,15 +172,16 @@ class ControllerActor:
         # After a loss the status stays "offline" with its reason until the new capture
         # actor reports (it may wait for its node to come back).
 
-    async def _stop_capture(self, cam: _Camera) -> None:
+    async def _stop_capture(self, cam: _Camera, wait: bool = True) -> None:
+        """Stop a camera's capture actor and forget its per-camera state in the stages.
+
+        With ``wait=False`` (run-time changes from the API) the graceful stop and kill
+        finish in the background, so the API answers at once and a replacement capture
+        actor can start immediately.
+        """
         actor, cam.actor = cam.actor, None
         if actor is None:
             return
-        try:
-            await asyncio.wait_for(actor.stop.remote(), 8.0)
-        except Exception as err:
-            log.debug("camera=%s stop: %s", cam.config.id, type(err).__name__)
-        ray.kill(actor, no_restart=True)
         stage = self._stages.get(cam.config.node or "")
         if stage is not None:
             detector = stage.release(cam.config.id)
@@ -188,7 +190,21 @@ class ControllerActor:
             stage.tracker.forget.remote(cam.config.id)
             if stage.embedder is not None:
                 stage.embedder.forget.remote(cam.config.id)
-        await self._identity.end_camera.remote(cam.config.id)
+        ended = self._identity.end_camera.remote(cam.config.id)
+        retire = self._retire(cam.config.id, actor)
+        if wait:
+            await asyncio.gather(retire, ended, return_exceptions=True)
+        else:
+            task = asyncio.get_running_loop().create_task(retire)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _retire(self, camera_id: str, actor: Any) -> None:
+        try:
+            await asyncio.wait_for(actor.stop.remote(), 8.0)
+        except Exception as err:
+            log.debug("camera=%s stop: %s", camera_id, type(err).__name__)
+        ray.kill(actor, no_restart=True)
 
     async def stop(self) -> None:
         """Stop every camera (the runtime then shuts Ray down)."""
@@ -374,7 +390,7 @@ class ControllerActor:
             return _validation_error(err)
         restart = config.model_dump(exclude={"name"}) != cam.config.model_dump(exclude={"name"})
         if restart:
-            await self._stop_capture(cam)
+            await self._stop_capture(cam, wait=False)
         cam.config = config
         await self._store.save_camera.remote(config, self._file_origin.get(config.id))
         if restart and config.enabled:
@@ -388,7 +404,7 @@ class ControllerActor:
         cam = self._cameras.get(camera_id)
         if cam is None:
             return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
-        await self._stop_capture(cam)
+        await self._stop_capture(cam, wait=False)
         del self._cameras[camera_id]
         await self._store.delete_camera.remote(camera_id, self._file_origin.get(camera_id))
         return {"removed": camera_id}

@@ -25,6 +25,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+#: Assertion timeout for `expect(...)`: Playwright's 5 s default is too short for a runtime
+#: sharing two cores with the browser (camera restarts, first frames).
+EXPECT_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _patient_expect() -> None:
+    try:
+        from playwright.sync_api import expect
+    except ImportError:
+        return
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def _in_ci() -> bool:
