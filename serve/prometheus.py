@@ -90,6 +90,7 @@ def render(cameras: list[dict[str, Any]], extra: dict[str, Any]) -> str:
         ("store_pending_rows", "Rows buffered for the next DuckDB write."),
         ("store_dropped_rows_total", "Rows dropped because the write buffer was full."),
         ("identities", "Identities in the gallery."),
+        ("open_visits", "Visits currently open (people in the shop)."),
     ):
         if key in extra:
             kind = "counter" if key.endswith("_total") else "gauge"

@@ -26,10 +26,14 @@ async def metrics(services: Services = Depends(get_services)) -> PlainTextRespon
     cameras = await _safe(services.controller.list_cameras.remote(), [])
     store = await _safe(services.store.counters.remote(), {})
     hub = await _safe(services.hub.stats.remote(), {})
+    gallery = await _safe(services.identity.gallery_stats.remote(), {})
     extra: dict[str, Any] = {"websocket_clients": services.broadcaster.client_count}
     if store:
         extra["store_pending_rows"] = store.get("pending", 0)
         extra["store_dropped_rows_total"] = store.get("dropped", 0)
     if hub:
         extra["event_hub_queue"] = hub.get("seq", 0)
+    if gallery:
+        extra["identities"] = gallery.get("identities", 0)
+        extra["open_visits"] = gallery.get("open_visits", 0)
     return PlainTextResponse(render(cameras, extra), media_type="text/plain; version=0.0.4")

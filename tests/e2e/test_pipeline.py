@@ -74,6 +74,7 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
 
         metrics = httpx.get(f"{base}/metrics", timeout=10).text
         assert 'pictag_camera_frames_processed_total{camera="vtest"}' in metrics
+        assert "pictag_identities " in metrics and "pictag_websocket_clients " in metrics
 
         jpeg = _first_preview(f"ws://127.0.0.1:{port}/ws/cameras/vtest/preview", timeout=60)
         image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
