@@ -2,8 +2,9 @@
 
 For each camera in turn: OpenCV reads a frame → the same OpenVINO YOLO detector,
 synchronously (compiled for latency: one request using every core) → the same
-ByteTrack tracker (one per camera) → the same re-id embedder on the crops due for an
-embedding → the same track sessions that turn tracks into events. No threads of
+ByteTrack tracker (one per camera) → the same re-id embedder on the crops the runtime's
+embedder stage would take (`AppearanceAggregator`: good crops, warm-up, refresh) → the same
+track sessions that turn tracks into events. No threads of
 our own, no queues, no Ray: what a competent engineer writes first.
 
 Two ways to drive it, matching the runtime's two scenarios:
@@ -42,6 +43,7 @@ from pictag.config import PictagConfig
 from pictag.detection import build_detector
 from pictag.detections import Detections
 from pictag.errors import CameraError
+from pictag.identity.appearance import AppearanceAggregator
 from pictag.identity.sessions import FrameTracks, TrackSessions
 from pictag.reid import CropQuality, build_embedder
 from pictag.tracking import ByteTracker
@@ -62,9 +64,7 @@ class LoopingReader:
     def _open(self) -> cv2.VideoCapture:
         cap = cv2.VideoCapture(self._path, cv2.CAP_FFMPEG)
         if not cap.isOpened():
-            raise CameraError(
-                f"cannot open video: path={self._path} (check the file and its codec)"
-            )
+            raise CameraError(f"cannot open video: path={self._path} (check the file and its codec)")
         return cap
 
     def read(self) -> FrameArray:
@@ -90,41 +90,6 @@ class LoopingReader:
         self._cap.release()
 
 
-class EmbedSchedule:
-    """Which tracks of a frame get an embedding: good crops, once per ``refresh_s`` per track.
-
-    The policy a re-id stage needs so the embedder's cost follows the number of people,
-    not the frame rate: a new track is embedded as soon as it shows a good crop, then
-    refreshed every ``refresh_s`` while it lives. State is per camera and per track.
-    """
-
-    def __init__(self, quality: CropQuality, refresh_s: float) -> None:
-        self._quality = quality
-        self._refresh_s = refresh_s
-        self._last: dict[tuple[str, int], float] = {}
-
-    def due(
-        self, camera_id: str, tracks: Detections, frame_shape: tuple[int, ...], now: float
-    ) -> npt.NDArray[np.bool_]:
-        """Boolean ``(n,)`` mask of the tracks to embed in this frame; marks them as embedded."""
-        if len(tracks) == 0:
-            return np.zeros(0, dtype=bool)
-        good = self._quality.mask(tracks.xyxy, tracks.confidence, frame_shape)
-        ids = tracks.track_id.tolist()
-        last = np.fromiter(
-            (self._last.get((camera_id, t), -np.inf) for t in ids), dtype=np.float64, count=len(ids)
-        )
-        due: npt.NDArray[np.bool_] = good & (now - last >= self._refresh_s)
-        for t in np.asarray(ids)[due].tolist():
-            self._last[(camera_id, t)] = now
-        return due
-
-    def forget(self, camera_id: str, track_ids: Sequence[int]) -> None:
-        """Drop ended tracks."""
-        for t in track_ids:
-            self._last.pop((camera_id, t), None)
-
-
 @dataclass
 class _Tally:
     counters: CameraCounters = field(default_factory=CameraCounters)
@@ -137,14 +102,20 @@ class _Tally:
 class BaselineLoop:
     """The single-process loop over ``len(sources)`` cameras (see the module docstring)."""
 
-    def __init__(
-        self, config: PictagConfig, sources: Sequence[str | Path], assets_dir: str | None = None
-    ) -> None:
+    def __init__(self, config: PictagConfig, sources: Sequence[str | Path], assets_dir: str | None = None) -> None:
         # Synchronous use: one request compiled for LATENCY (every core on one frame).
         det_config = config.detector.model_copy(update={"num_requests": 1})
         self.detector = build_detector(det_config, assets_dir)
         self.embedder = build_embedder(config.reid, assets_dir) if config.reid.enabled else None
-        self.schedule = EmbedSchedule(CropQuality.from_config(config.reid), config.reid.refresh_s)
+        # The runtime's embedder stage policy: good crops only, warm-up crops on consecutive
+        # frames, then one refresh per reid.refresh_s per track.
+        self.appearance = AppearanceAggregator(
+            CropQuality.from_config(config.reid),
+            refresh_s=config.reid.refresh_s,
+            warmup_crops=config.identity.min_crops,
+            prototypes=config.reid.prototypes,
+            outlier_similarity=config.reid.threshold,
+        )
         self.cameras = [f"cam{i + 1}" for i in range(len(sources))]
         self.readers = [LoopingReader(s) for s in sources]
         self.trackers = {c: ByteTracker(config.tracking) for c in self.cameras}
@@ -166,15 +137,10 @@ class BaselineLoop:
         t2 = time.perf_counter()
         crops = 0
         if self.embedder is not None:
-            due = self.schedule.due(cam, result.tracks, frame.shape, captured_at)
-            crops = int(due.sum())
-            if crops:
-                self.embedder.embed(frame, result.tracks.xyxy[due])
-            self.schedule.forget(cam, result.ended)
+            crops = self._embed(cam, frame, result.tracks, captured_at)
+            self.appearance.end(cam, result.ended)
         t3 = time.perf_counter()
-        self.sessions.observe(
-            FrameTracks(cam, captured_at, result.tracks, result.started, result.ended)
-        )
+        self.sessions.observe(FrameTracks(cam, captured_at, result.tracks, result.started, result.ended))
         t4 = time.perf_counter()
         self._tally.crops += crops
         self._tally.detections += len(detections)
@@ -184,6 +150,18 @@ class BaselineLoop:
             "embed": (t3 - t2) * 1e3,
             "identity": (t4 - t3) * 1e3,
         }
+
+    def _embed(self, cam: str, frame: FrameArray, tracks: Detections, ts: float) -> int:
+        """Embed the tracks due for an appearance update; returns the number of crops."""
+        assert self.embedder is not None
+        if len(tracks) == 0:
+            return 0
+        rows = self.appearance.select(cam, tracks, frame.shape, ts)
+        if not rows.any():
+            return 0
+        embeddings = self.embedder.embed(frame, tracks.xyxy[rows])
+        self.appearance.add(cam, tracks.track_id[rows], embeddings, ts)
+        return int(np.count_nonzero(rows))
 
     def _record(self, stages: dict[str, float], latency_ms: float) -> None:
         for name, ms in stages.items():
@@ -212,9 +190,7 @@ class BaselineLoop:
             self._record(stages, (time.perf_counter() - start) * 1e3)
             i = (i + 1) % len(self.readers)
 
-    def run_paced(
-        self, fps: float, until: float, next_due: list[float] | None = None
-    ) -> list[float]:
+    def run_paced(self, fps: float, until: float, next_due: list[float] | None = None) -> list[float]:
         """Round-robin, each camera due every ``1/fps`` s; returns the due times to go on from."""
         period = 1.0 / fps
         n = len(self.readers)
@@ -229,9 +205,7 @@ class BaselineLoop:
             if missed > 0:  # the camera moved on while we were busy elsewhere
                 self.readers[i].skip(missed)
                 due[i] += missed * period
-                self._tally.counters = self._tally.counters + CameraCounters(
-                    decoded=missed, skipped=missed
-                )
+                self._tally.counters = self._tally.counters + CameraCounters(decoded=missed, skipped=missed)
             start = time.perf_counter()
             frame = self.readers[i].read()
             decoded = time.perf_counter()
@@ -254,9 +228,7 @@ class BaselineLoop:
             "skip_rate": c.skip_rate,
             "latency_ms": percentiles(t.latency_ms),
             "stages_ms": {s: percentiles(v, (50,))["p50"] for s, v in t.stage_ms.items()},
-            "stages_mean_ms": {
-                s: round(float(np.mean(v)), 2) if v else None for s, v in t.stage_ms.items()
-            },
+            "stages_mean_ms": {s: round(float(np.mean(v)), 2) if v else None for s, v in t.stage_ms.items()},
             "counters": {"offered": c.offered, "processed": c.processed, "skipped": c.skipped},
             "crops_per_frame": round(t.crops / processed, 2),
             "detections_per_frame": round(t.detections / processed, 2),
@@ -278,9 +250,7 @@ class BaselineParams:
     loop: bool = True
 
 
-def run_baseline(
-    params: BaselineParams, progress: Callable[[str], None] | None = None
-) -> dict[str, Any]:
+def run_baseline(params: BaselineParams, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the loop, warm up, measure; the contract figures plus this process's CPU and memory."""
     from pictag.config import parse_config
 
@@ -296,9 +266,7 @@ def run_baseline(
         reader = LoopingReader(params.source)
         frame = reader.read()
         reader.close()
-        out["ceiling"] = detector_ceiling(
-            config.detector, params.assets_dir, frame, params.ceiling_s
-        )
+        out["ceiling"] = detector_ceiling(config.detector, params.assets_dir, frame, params.ceiling_s)
     if not params.loop:
         return out
     loop = BaselineLoop(config, [params.source] * params.cameras, params.assets_dir)
@@ -329,9 +297,7 @@ def run_baseline(
                 "seconds": round(wall, 2),
                 "cpu_percent": cpu_percent(cpu, wall),
                 "cpu_ms_per_frame_total": round(1000.0 * cpu / max(loop.processed, 1), 2),
-                "others_cpu_percent": round(
-                    max(0.0, machine.busy_percent() - cpu_percent(cpu, wall)), 1
-                ),
+                "others_cpu_percent": round(max(0.0, machine.busy_percent() - cpu_percent(cpu, wall)), 1),
                 "rss_mb": round(mem.rss / MIB, 1),
                 "pss_mb": round(getattr(mem, "pss", mem.rss) / MIB, 1),
             }

@@ -321,7 +321,8 @@ def _reid(args: argparse.Namespace) -> int:
     rows = []
     for model in args.model or list(DEFAULT_REID_MODELS):
         for precision in args.precision or ["f32", "int8"]:
-            if model_available(model, precision) is None:
+            path = model_available(model, precision)
+            if path is None or (precision == "int8" and path == model_available(model, "f32")):
                 print(f"re-id {model} {precision}: no such IR, skipped", file=sys.stderr)
                 continue
             print(f"re-id {model} {precision} ...", file=sys.stderr, flush=True)

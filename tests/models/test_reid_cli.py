@@ -9,12 +9,27 @@ import pytest
 from pictag.cli.main import main
 
 
+_TRAINING_LIBS = ("torch", "ultralytics", "nncf")
+
+
 class _BlockTrainingLibs:
     """A meta-path finder that makes torch/ultralytics/nncf look uninstalled."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name.split(".", maxsplit=1)[0] in ("torch", "ultralytics", "nncf"):
+        if name.split(".", maxsplit=1)[0] in _TRAINING_LIBS:
             raise ImportError(f"{name} blocked by test")
+
+
+def _hide_training_libs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the training libraries look uninstalled, even if an earlier test imported them.
+
+    ``importlib.util.find_spec`` answers from ``sys.modules`` without asking the meta path, so
+    modules already imported in this process are taken out for the test (monkeypatch puts them back).
+    """
+    for name in list(sys.modules):
+        if name.split(".", maxsplit=1)[0] in _TRAINING_LIBS:
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_BlockTrainingLibs(), *sys.meta_path])
 
 
 @pytest.mark.parametrize(
@@ -26,7 +41,7 @@ class _BlockTrainingLibs:
     ],
 )
 def test_missing_training_extra_is_a_clear_error(monkeypatch, capsys, argv: list[str], missing: str) -> None:
-    monkeypatch.setattr(sys, "meta_path", [_BlockTrainingLibs(), *sys.meta_path])
+    _hide_training_libs(monkeypatch)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert missing in err and "pictag[train]" in err

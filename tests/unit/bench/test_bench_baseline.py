@@ -1,4 +1,4 @@
-"""The baseline loop: its embedding schedule, and a few real frames through the real models."""
+"""The baseline loop: its looping reader, and a few real frames through the real models."""
 
 from __future__ import annotations
 
@@ -13,14 +13,12 @@ from pictag.bench.baseline import (
     STAGES,
     BaselineLoop,
     BaselineParams,
-    EmbedSchedule,
     LoopingReader,
     run_baseline,
 )
 from pictag.config import parse_config
 from pictag.detections import Detections
 from pictag.errors import CameraError
-from pictag.reid import CropQuality
 
 FRAME_SHAPE = (576, 768, 3)
 
@@ -36,19 +34,6 @@ def _tracks(ids: list[int], heights: list[float], confidence: float = 0.9) -> De
         class_id=np.zeros(n, np.int64),
         track_id=np.asarray(ids, np.int64),
     )
-
-
-def test_schedule_embeds_good_crops_once_per_refresh_interval() -> None:
-    schedule = EmbedSchedule(CropQuality(min_height=60), refresh_s=1.0)
-    tracks = _tracks([1, 2, 3], [150, 40, 150])  # track 2 is too small to embed
-    assert schedule.due("c", tracks, FRAME_SHAPE, now=10.0).tolist() == [True, False, True]
-    assert schedule.due("c", tracks, FRAME_SHAPE, now=10.5).tolist() == [False, False, False]
-    assert schedule.due("c", tracks, FRAME_SHAPE, now=11.0).tolist() == [True, False, True]
-    # Same track ids on another camera are other people.
-    assert schedule.due("other", tracks, FRAME_SHAPE, now=11.0).tolist() == [True, False, True]
-    schedule.forget("c", [1])
-    assert schedule.due("c", tracks, FRAME_SHAPE, now=11.2).tolist() == [True, False, False]
-    assert schedule.due("c", Detections.empty(), FRAME_SHAPE, now=12.0).shape == (0,)
 
 
 def test_reader_loops_the_file_and_rejects_a_missing_one(asset: Any, tmp_path: Path) -> None:
@@ -78,10 +63,7 @@ def test_loop_runs_real_models_on_real_frames_and_reports_the_contract(asset: An
         loop.run_paced(fps=1000.0, until=time.monotonic() + 1.0)  # far more than it can do
         paced = loop.summary(1.0)
         assert paced["skip_rate"] > 0.5, paced["counters"]
-        assert (
-            paced["counters"]["offered"]
-            == paced["counters"]["processed"] + paced["counters"]["skipped"]
-        )
+        assert paced["counters"]["offered"] == paced["counters"]["processed"] + paced["counters"]["skipped"]
     finally:
         loop.close()
 
