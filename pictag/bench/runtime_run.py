@@ -222,9 +222,7 @@ def run_runtime(params: RuntimeParams, progress: Progress) -> dict[str, Any]:
             first_frames_s = time.monotonic() - t0
             time.sleep(params.warmup_s)
             result = _measure(runtime, params, session, progress, object_store_used_bytes)
-            result.update(
-                {"startup_s": round(started_s, 1), "first_frames_s": round(first_frames_s, 1)}
-            )
+            result.update({"startup_s": round(started_s, 1), "first_frames_s": round(first_frames_s, 1)})
         finally:
             runtime.stop()
         # Only a runtime that started Ray is expected to leave nothing behind.
@@ -314,12 +312,9 @@ def _safe(fn: Callable[[], Any]) -> Any:
         return None
 
 
-def _progress_line(
-    before: dict[str, Any], now: dict[str, Any], elapsed: float, total: float
-) -> str:
+def _progress_line(before: dict[str, Any], now: dict[str, Any], elapsed: float, total: float) -> str:
     deltas = [
-        CameraCounters.from_mapping(now[c]["counters"])
-        - CameraCounters.from_mapping(before[c]["counters"])
+        CameraCounters.from_mapping(now[c]["counters"]) - CameraCounters.from_mapping(before[c]["counters"])
         for c in now
         if c in before
     ]
@@ -377,14 +372,14 @@ def summarise(params: RuntimeParams, w: Window) -> dict[str, Any]:
         "latency_ms": lat,
         "latency_source": source,
         "transit_ms": percentiles(transit, (50, 95)),
+        # Frame age when detection starts (capture timestamp → detector start), all cameras.
+        "frame_age_ms": percentiles(stage_samples.get("queue_ms", []), (50, 95)),
         "cpu_percent": cpu_percent(ray_cpu, w.seconds),
         "cpu_percent_with_driver": with_driver,
         "cpu_ms_per_frame_total": round(1000.0 * (ray_cpu + w.driver_cpu_s) / processed, 2),
         "machine_busy_percent": w.machine_busy_percent,
         "others_cpu_percent": round(max(0.0, w.machine_busy_percent - with_driver), 1),
-        "cpu_percent_by_role": {
-            r: cpu_percent(s, w.seconds) for r, s in sorted(w.cpu_by_role.items())
-        },
+        "cpu_percent_by_role": {r: cpu_percent(s, w.seconds) for r, s in sorted(w.cpu_by_role.items())},
         "cpu_ms_per_frame": cpu_ms,
         "rss_mb": round(w.memory.rss_mb + w.driver_rss_mb, 1),
         "pss_mb": round(w.memory.pss_mb + w.driver_pss_mb, 1),
@@ -443,11 +438,7 @@ def _stage_table(
             ms[name[:-3]], basis[name[:-3]] = percentiles(samples[name], (50,))["p50"], "wall_p50"
     reported = {k for cam in extra.values() for k in cam}
     if "embed_ms" in reported:
-        vals = [
-            cam["embed_ms"].get("p50")
-            for cam in extra.values()
-            if isinstance(cam.get("embed_ms"), dict)
-        ]
+        vals = [cam["embed_ms"].get("p50") for cam in extra.values() if isinstance(cam.get("embed_ms"), dict)]
         vals = [v for v in vals if v is not None]
         if vals:
             ms["embed"], basis["embed"] = round(max(vals), 2), "wall_p50_reported"

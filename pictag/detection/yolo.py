@@ -22,7 +22,7 @@ import openvino as ov
 from pictag.config.detector import DetectorConfig
 from pictag.detection.base import DetectionCallback
 from pictag.detection.decode import decode_yolo
-from pictag.detection.letterbox import Letterbox, letterbox
+from pictag.detection.letterbox import Letterbox, letterbox_image
 from pictag.detection.ultralytics_ir import (
     ExportMetadata,
     check_input,
@@ -33,16 +33,14 @@ from pictag.detection.ultralytics_ir import (
 )
 from pictag.detections import Detections
 from pictag.errors import ModelError
-from pictag.ov import PerformanceHint, compile_model, is_quantized, read_ir
+from pictag.ov import PerformanceHint, compile_model, is_quantized, read_ir, with_bgr_uint8_input
 
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 
 
-def resolve_classes(
-    wanted: Sequence[str | int], names: dict[int, str], where: Path
-) -> IntArray | None:
+def resolve_classes(wanted: Sequence[str | int], names: dict[int, str], where: Path) -> IntArray | None:
     """Sorted class indices for names/indices from the config; None when every class is kept.
 
     Raises:
@@ -53,18 +51,13 @@ def resolve_classes(
     for item in wanted:
         if isinstance(item, int):
             if item not in names:
-                raise ModelError(
-                    f"class index {item} not in the model: path={where} classes=0..{len(names) - 1}"
-                )
+                raise ModelError(f"class index {item} not in the model: path={where} classes=0..{len(names) - 1}")
             out.add(item)
         elif item.lower() in by_name:
             out.add(by_name[item.lower()])
         else:
             known = ", ".join(list(names.values())[:12]) + (", ..." if len(names) > 12 else "")
-            raise ModelError(
-                f"class {item!r} not in the model: path={where} known=[{known}] "
-                "(fix detector.classes)"
-            )
+            raise ModelError(f"class {item!r} not in the model: path={where} known=[{known}] (fix detector.classes)")
     if len(out) == len(names):
         return None
     return np.array(sorted(out), dtype=np.int64)
@@ -112,6 +105,7 @@ class YoloOpenVINODetector:
         check_input(model, xml)
         resize_static_export(model, self.input_size, self.metadata.strides, xml)
         check_output(model, len(self.class_names), self.input_size, self.metadata.strides, xml)
+        model = with_bgr_uint8_input(model)
         num_requests = self.config.num_requests
         # With several requests in flight, THROUGHPUT gives each its own CPU stream so they truly
         # run in parallel (~1.8x frames/s on 2 cores); one request wants every thread (LATENCY).
@@ -150,9 +144,13 @@ class YoloOpenVINODetector:
         """CPU streams OpenVINO made: how many requests really run at the same time."""
         return int(self._compiled.get_property("NUM_STREAMS"))
 
-    def preprocess(self, frame: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], Letterbox]:
-        """Letterbox a BGR frame into the ``(1, 3, S, S)`` float RGB tensor and its `Letterbox`."""
-        return letterbox(frame, self.input_size)
+    def preprocess(self, frame: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], Letterbox]:
+        """Letterbox a BGR frame into the model's ``(1, S, S, 3)`` uint8 BGR input and its `Letterbox`.
+
+        The compiled model converts the pixels itself (see `pictag.ov.with_bgr_uint8_input`).
+        """
+        canvas, box = letterbox_image(frame, self.input_size)
+        return canvas[np.newaxis], box
 
     def postprocess(self, raw_output: npt.NDArray[np.float32], box: Letterbox) -> Detections:
         """Decode one raw ``1 x (4+nc) x N`` output into frame-space `Detections`."""
@@ -165,8 +163,8 @@ class YoloOpenVINODetector:
             classes=self.classes,
         )
 
-    def infer(self, tensor: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Run the network synchronously on a preprocessed tensor; returns a copy of output 0."""
+    def infer(self, tensor: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Run the network synchronously on a `preprocess` output; returns a copy of output 0."""
         with self._sync_lock:
             self._sync_request.infer({0: tensor}, share_inputs=True)
             return np.array(self._sync_request.get_tensor(self._output).data, copy=True)
@@ -197,9 +195,7 @@ class YoloOpenVINODetector:
         """Block until every submitted frame has been decoded and its callback has returned."""
         self._queue.wait_all()
 
-    def _on_done(
-        self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, DetectionCallback]
-    ) -> None:
+    def _on_done(self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, DetectionCallback]) -> None:
         _, box, callback = userdata
         result: Detections | BaseException
         try:

@@ -13,9 +13,12 @@ from pictag.config.detector import DetectorConfig
 from pictag.datasets.mot import load_sequence
 from pictag.datasets.video import read_frames, video_info
 from pictag.detection import DETECTORS, Detector, YoloOpenVINODetector, build_detector
+from pictag.detection.letterbox import letterbox
+from pictag.detection.ultralytics_ir import resize_static_export
 from pictag.detections import Detections
 from pictag.errors import ConfigError, ModelError
 from pictag.geometry import box_iou
+from pictag.ov import compile_model, read_ir
 
 # --- synthetic export: not tied to one file -------------------------------------------------
 
@@ -90,12 +93,8 @@ def test_int8_precision_on_a_float_ir_is_refused(bright_dark: Path) -> None:
         YoloOpenVINODetector(bright_dark, _config(precision="int8"))
 
 
-def test_int8_precision_on_a_quantised_ir_is_accepted(
-    tmp_path: Path, build_yolo, write_yolo_export
-) -> None:
-    folder = write_yolo_export(
-        tmp_path / "q", build_yolo(320, quantize=True), {0: "bright"}, imgsz=320
-    )
+def test_int8_precision_on_a_quantised_ir_is_accepted(tmp_path: Path, build_yolo, write_yolo_export) -> None:
+    folder = write_yolo_export(tmp_path / "q", build_yolo(320, quantize=True), {0: "bright"}, imgsz=320)
     det = YoloOpenVINODetector(folder, _config(precision="int8"))
     assert det.quantized and len(det.detect(np.full((240, 320, 3), 255, np.uint8))) == 1
 
@@ -125,9 +124,7 @@ def test_submit_reports_a_bad_frame_through_the_callback(bright_dark: Path) -> N
 
 @pytest.fixture(scope="module")
 def yolo11n(asset) -> YoloOpenVINODetector:
-    return YoloOpenVINODetector(
-        asset("yolo11n_int8_openvino_model"), DetectorConfig(num_requests=2)
-    )
+    return YoloOpenVINODetector(asset("yolo11n_int8_openvino_model"), DetectorConfig(num_requests=2))
 
 
 @pytest.fixture(scope="module")
@@ -164,32 +161,22 @@ def test_recall_on_vtest(yolo11n: YoloOpenVINODetector, vtest_frames, asset) -> 
 
 
 def test_recall_at_416_via_static_resize(asset, vtest_frames) -> None:
-    det = YoloOpenVINODetector(
-        asset("yolo11n_int8_openvino_model"), DetectorConfig(input_size=416, num_requests=1)
-    )
+    det = YoloOpenVINODetector(asset("yolo11n_int8_openvino_model"), DetectorConfig(input_size=416, num_requests=1))
     recall, _ = _recall(det, vtest_frames, asset("PETS09-S2L1"))
     assert recall >= 0.8
 
 
-def test_detections_are_persons_in_frame_coordinates(
-    yolo11n: YoloOpenVINODetector, vtest_frames
-) -> None:
+def test_detections_are_persons_in_frame_coordinates(yolo11n: YoloOpenVINODetector, vtest_frames) -> None:
     frame = vtest_frames[0]
     det = yolo11n.detect(frame)
     h, w = frame.shape[:2]
     assert len(det) >= 3 and set(det.class_id.tolist()) == {0}
-    assert (
-        (det.xyxy[:, [0, 2]] <= w).all()
-        and (det.xyxy[:, [1, 3]] <= h).all()
-        and (det.xyxy >= 0).all()
-    )
+    assert (det.xyxy[:, [0, 2]] <= w).all() and (det.xyxy[:, [1, 3]] <= h).all() and (det.xyxy >= 0).all()
     assert (det.confidence >= yolo11n.config.confidence).all()
     assert np.all(np.diff(det.confidence) <= 0)
 
 
-def test_async_submit_gives_the_same_boxes_as_detect(
-    yolo11n: YoloOpenVINODetector, vtest_frames
-) -> None:
+def test_async_submit_gives_the_same_boxes_as_detect(yolo11n: YoloOpenVINODetector, vtest_frames) -> None:
     frames = list(vtest_frames.items())[:8]
     results: dict[int, Detections | BaseException] = {}
     threads: set[int] = set()
@@ -215,16 +202,27 @@ def test_async_submit_gives_the_same_boxes_as_detect(
         np.testing.assert_allclose(got.confidence, want.confidence, atol=1e-5)
 
 
-def test_preprocess_infer_postprocess_equals_detect(
-    yolo11n: YoloOpenVINODetector, vtest_frames
-) -> None:
+def test_preprocess_infer_postprocess_equals_detect(yolo11n: YoloOpenVINODetector, vtest_frames) -> None:
     frame = vtest_frames[0]
     tensor, box = yolo11n.preprocess(frame)
     raw = yolo11n.infer(tensor)
     assert raw.shape == (1, 84, 8400)
-    np.testing.assert_allclose(
-        yolo11n.postprocess(raw, box).xyxy, yolo11n.detect(frame).xyxy, atol=1e-3
-    )
+    np.testing.assert_allclose(yolo11n.postprocess(raw, box).xyxy, yolo11n.detect(frame).xyxy, atol=1e-3)
+
+
+def test_pixel_conversion_in_the_graph_matches_the_float_export(yolo11n: YoloOpenVINODetector, vtest_frames) -> None:
+    """The runtime feeds uint8 BGR and lets the compiled model convert it: same raw output as
+    the export's own float RGB 0..1 input prepared by OpenCV."""
+    frame = vtest_frames[0]
+    canvas, box = yolo11n.preprocess(frame)
+    assert canvas.dtype == np.uint8 and canvas.shape == (1, 640, 640, 3)
+    model = read_ir(yolo11n.model_path)
+    resize_static_export(model, 640, yolo11n.metadata.strides, yolo11n.model_path)
+    compiled = compile_model(model, precision="f32", hint="LATENCY")
+    tensor, float_box = letterbox(frame, 640)
+    assert float_box == box
+    raw_float = compiled.create_infer_request().infer({0: tensor})[compiled.output(0)]
+    np.testing.assert_allclose(yolo11n.infer(canvas), raw_float, atol=2e-3)
 
 
 def test_build_detector_resolves_the_asset_name(assets_dir: Path) -> None:
