@@ -1,6 +1,6 @@
 """ControllerActor: the control plane. Starts, watches and changes cameras at run time.
 
-It owns the capture actors and the per-node stages (detector + tracker), keeps
+It owns the capture actors and the per-node stages (detectors with tracking, embedder), keeps
 each camera's current status, restarts captures that crash, and answers the
 API's camera questions by merging configuration, status and every stage's
 counters. It never touches frames.
@@ -18,7 +18,6 @@ from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
-from pictag.actors.tracker import TrackerActor
 from pydantic import ValidationError
 
 from pictag.camera_registry import fingerprint
@@ -36,16 +35,15 @@ RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class _Stage:
-    """The detectors, tracker and embedder serving the cameras of one node.
+    """The detectors (with tracking inside) and the embedder serving the cameras of one node.
 
     Detectors scale with the node's cameras: each serves up to
     ``runtime.cameras_per_detector`` of them (one OpenVINO model, async requests
-    shared across its cameras); the tracker and embedder are cheap and stay single.
+    shared across its cameras, and those cameras' trackers); the embedder stays single.
     """
 
-    def __init__(self, key: str, tracker: Any, embedder: Any | None, new_detector: Any) -> None:
+    def __init__(self, key: str, embedder: Any | None, new_detector: Any) -> None:
         self.key = key
-        self.tracker = tracker
         self.embedder = embedder
         self._new_detector = new_detector
         self.detectors: list[Any] = []
@@ -67,6 +65,11 @@ class _Stage:
         self.assignment[camera_id] = index
         return self.detectors[index]
 
+    def serving(self, camera_id: str) -> Any | None:
+        """The detector serving a camera, if it has one."""
+        index = self.assignment.get(camera_id)
+        return None if index is None else self.detectors[index]
+
     def release(self, camera_id: str) -> Any | None:
         """Forget a camera's detector assignment; returns that detector."""
         index = self.assignment.pop(camera_id, None)
@@ -75,7 +78,6 @@ class _Stage:
     def actors(self) -> dict[str, Any]:
         """The stage's actors by role."""
         out: dict[str, Any] = {f"detector{i}": d for i, d in enumerate(self.detectors)}
-        out["tracker"] = self.tracker
         if self.embedder is not None:
             out["embedder"] = self.embedder
         return out
@@ -147,26 +149,31 @@ class ControllerActor:
                     self._config.reid, self._config.assets_dir, self._identity, self._config.identity
                 )
                 downstream = embedder
-            tracker = TrackerActor.options(**options).remote(
-                self._config.tracking, downstream, self._config.privacy, self._hub
-            )
 
             def new_detector() -> Any:
-                return DetectorActor.options(**options).remote(self._config.detector, self._config.assets_dir, tracker)
+                return DetectorActor.options(**options).remote(
+                    self._config.detector,
+                    self._config.assets_dir,
+                    downstream,
+                    tracking=self._config.tracking,
+                    privacy=self._config.privacy,
+                    hub=self._hub,
+                )
 
-            stage = self._stages[key] = _Stage(key, tracker, embedder, new_detector)
+            stage = self._stages[key] = _Stage(key, embedder, new_detector)
         return stage
 
     def _start_capture(self, cam: _Camera) -> None:
         stage = self._stage(cam.config.node)
         options = self._placement.capture_options(cam.config)
+        detector = stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector)
         cam.actor = CaptureActor.options(**options).remote(
             cam.config,
-            stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector),
+            detector,
             self._self_handle,
             self._config.runtime.in_flight,
         )
-        self._identity.set_labeler.remote(cam.config.id, stage.tracker)
+        self._identity.set_labeler.remote(cam.config.id, detector)
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
         # After a loss the status stays "offline" with its reason until the new capture
@@ -187,7 +194,6 @@ class ControllerActor:
             detector = stage.release(cam.config.id)
             if detector is not None:
                 detector.forget.remote(cam.config.id)
-            stage.tracker.forget.remote(cam.config.id)
             if stage.embedder is not None:
                 stage.embedder.forget.remote(cam.config.id)
         ended = self._identity.end_camera.remote(cam.config.id)
@@ -272,9 +278,7 @@ class ControllerActor:
     async def list_cameras(self) -> list[dict[str, Any]]:
         """Every camera merged with the counters of its capture actor and stages."""
         captures = {cid: c.actor.stats.remote() for cid, c in self._cameras.items() if c.actor is not None}
-        stage_refs = {
-            k: ([d.stats.remote() for d in s.detectors], s.tracker.stats.remote()) for k, s in self._stages.items()
-        }
+        detector_refs = [(k, d.stats.remote()) for k, s in self._stages.items() for d in s.detectors]
         identity_ref = self._identity.stats.remote()
 
         async def get(ref: Any, default: Any) -> Any:
@@ -284,36 +288,25 @@ class ControllerActor:
                 return default
 
         # All at once: a camera whose node is down must not delay the others' answers.
-        capture_ids, stage_keys = list(captures), list(stage_refs)
-        detector_refs = [(k, r) for k in stage_keys for r in stage_refs[k][0]]
+        capture_ids = list(captures)
         results = await asyncio.gather(
             *(get(captures[c], None) for c in capture_ids),
             *(get(r, {}) for _, r in detector_refs),
-            *(get(stage_refs[k][1], {}) for k in stage_keys),
             get(identity_ref, {}),
         )
         capture_stats = dict(zip(capture_ids, results[: len(capture_ids)], strict=True))
         det_results = results[len(capture_ids) : len(capture_ids) + len(detector_refs)]
-        trk_results = results[len(capture_ids) + len(detector_refs) : -1]
-        det_by_stage: dict[str, dict[str, Any]] = {k: {"cameras": {}} for k in stage_keys}
+        det_by_stage: dict[str, dict[str, Any]] = {k: {} for k in self._stages}
         for (k, _), det in zip(detector_refs, det_results, strict=True):
-            det_by_stage[k]["cameras"].update(det.get("cameras", {}))
-        stage_stats = {k: (det_by_stage[k], trk) for k, trk in zip(stage_keys, trk_results, strict=True)}
+            det_by_stage[k].update(det.get("cameras", {}))
         identity_stats = results[-1]
         out = []
         for cid, cam in self._cameras.items():
             stats = capture_stats.get(cid)
             if stats is not None:
                 cam.last_stats = stats
-            det, trk = stage_stats.get(cam.config.node or "", ({}, {}))
-            out.append(
-                _camera_view(
-                    cam,
-                    det.get("cameras", {}).get(cid, {}),
-                    trk.get("cameras", {}).get(cid, {}),
-                    identity_stats.get(cid, {}),
-                )
-            )
+            det = det_by_stage.get(cam.config.node or "", {})
+            out.append(_camera_view(cam, det.get(cid, {}), identity_stats.get(cid, {})))
         return out
 
     async def stages(self) -> dict[str, Any]:
@@ -328,7 +321,10 @@ class ControllerActor:
         stage = self._stages.get(cam.config.node or "")
         if stage is None:
             return False
-        await stage.tracker.want_preview.remote(camera_id, seconds)
+        detector = stage.serving(camera_id)
+        if detector is None:
+            return False
+        await detector.want_preview.remote(camera_id, seconds)
         return True
 
     async def capture_actor(self, camera_id: str) -> Any:
@@ -351,7 +347,7 @@ class ControllerActor:
         for stage in self._stages.values():
             for detector in stage.detectors:
                 detector.set_confidence.remote(config.detector.confidence)
-            stage.tracker.set_privacy.remote(config.privacy)
+                detector.set_privacy.remote(config.privacy)
         if hasattr(self._identity, "set_threshold"):
             self._identity.set_threshold.remote(config.reid.threshold)
         await self._store.save_settings.remote(saved_form(self._file_config, config))
@@ -374,7 +370,7 @@ class ControllerActor:
             self._start_capture(cam)
         else:
             self._set_status(config.id, "offline", "disabled")
-        return {"camera": _camera_view(cam, {}, {}, {})}
+        return {"camera": _camera_view(cam, {}, {})}
 
     async def update_camera(self, camera_id: str, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial change; restart the capture if anything but the name changed."""
@@ -397,7 +393,7 @@ class ControllerActor:
             self._start_capture(cam)
         elif not config.enabled:
             self._set_status(camera_id, "offline", "disabled")
-        return {"camera": _camera_view(cam, {}, {}, {})}
+        return {"camera": _camera_view(cam, {}, {})}
 
     async def remove_camera(self, camera_id: str) -> dict[str, Any]:
         """Stop a camera and forget it."""
@@ -434,13 +430,13 @@ def _validation_error(err: ValidationError) -> dict[str, Any]:
     return _error(422, "invalid_camera", "; ".join(format_validation_error(err)), field)
 
 
-def _camera_view(cam: _Camera, det: dict[str, Any], trk: dict[str, Any], ident: dict[str, Any]) -> dict[str, Any]:
+def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> dict[str, Any]:
     """The API's view of one camera: configuration (secret-free), status and counters."""
     cfg = cam.config
     stats = cam.last_stats if cam.actor is not None else {}
     sent = stats.get("sent", 0)
     skipped = stats.get("skipped", 0)
-    dropped = det.get("dropped_at_detector", 0) + trk.get("dropped_at_tracker", 0)
+    dropped = det.get("dropped_at_detector", 0)
     processed = ident.get("processed", 0)
     offered = sent + skipped
     return {

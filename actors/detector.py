@@ -1,10 +1,14 @@
-"""DetectorActor: one per node, runs the person detector for every camera on that node.
+"""DetectorActor: runs the person detector (and tracking) for the cameras of one node.
 
 Frames arrive as ObjectRefs (owned by the capture actors; the array is read
 zero-copy from the node's object store). Each camera has one latest-wins slot:
 a frame still waiting when a newer one arrives is dropped and counted. Up to
 ``num_requests`` frames are in OpenVINO's async queue at once, so inference of
 one camera's frame overlaps with pre/post-processing of another's.
+
+Tracking (`pictag.actors.tracker.TrackingStage`) runs here too, on the actor's event
+loop as each frame's detections arrive: per frame it costs less than one more actor
+hop would (see that module), and the detections never need to be sent anywhere but on.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any
 
 import ray
 
-from pictag.config import DetectorConfig
+from pictag.actors.tracker import TrackingStage
+from pictag.config import DetectorConfig, PrivacyConfig, TrackingConfig
 from pictag.detection import build_detector
 from pictag.detections import Detections
 from pictag.flow import LatestWinsMailbox
@@ -49,12 +54,25 @@ class _CameraCounters:
 
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class DetectorActor:
-    """Async actor: latest-wins per camera in front of an async OpenVINO detector."""
+    """Async actor: latest-wins per camera in front of an async OpenVINO detector, then tracking.
 
-    def __init__(self, config: DetectorConfig, assets_dir: str | None, downstream: Any) -> None:
+    ``downstream`` has ``process(camera_id, frame_refs, meta, FrameTracks)`` (the node's
+    embedder, or the identity actor when re-id is off).
+    """
+
+    def __init__(
+        self,
+        config: DetectorConfig,
+        assets_dir: str | None,
+        downstream: Any,
+        *,
+        tracking: TrackingConfig | None = None,
+        privacy: PrivacyConfig | None = None,
+        hub: Any | None = None,
+    ) -> None:
         self._config = config
         self._detector = build_detector(config, assets_dir)
-        self._downstream = downstream
+        self._tracking = TrackingStage(tracking or TrackingConfig(), downstream, privacy, hub)
         self._counters: dict[str, _CameraCounters] = {}
         self._mailbox: LatestWinsMailbox[str, tuple[Any, dict[str, Any], asyncio.Future[str]]] = LatestWinsMailbox(
             on_replaced=self._on_replaced
@@ -135,9 +153,12 @@ class DetectorActor:
         meta["detect_end"] = now
         counters.processed += 1
         counters.detect_ms.add((now - meta["detect_start"]) * 1000.0)
-        self._downstream.process.remote(camera_id, [ref], meta, result)
         if not fut.done():
             fut.set_result(DONE)
+        try:
+            self._tracking.track(camera_id, [ref], meta, result)
+        except Exception:  # one camera's bad frame must not stop the others
+            log.exception("camera=%s tracking failed", camera_id)
 
     async def set_confidence(self, confidence: float) -> None:
         """Change the lowest kept box score for the next frames (dashboard setting)."""
@@ -146,16 +167,29 @@ class DetectorActor:
             self._detector.config = config.model_copy(update={"confidence": confidence})  # type: ignore[attr-defined]
 
     async def forget(self, camera_id: str) -> None:
-        """Drop the waiting frame and counters of a removed camera."""
+        """Drop the waiting frame, counters and tracking state of a removed camera."""
         item = self._mailbox.discard(camera_id)
         if item is not None and not item[2].done():
             item[2].set_result(DROPPED)
         self._counters.pop(camera_id, None)
+        self._tracking.forget(camera_id)
+
+    async def want_preview(self, camera_id: str, seconds: float) -> None:
+        """Render anonymised previews of a camera for the next ``seconds`` (a viewer is watching)."""
+        self._tracking.want_preview(camera_id, seconds)
+
+    async def set_privacy(self, privacy: PrivacyConfig) -> None:
+        """Apply a changed privacy mode to the next previews."""
+        self._tracking.set_privacy(privacy)
+
+    async def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
+        """Person ids to draw next to track ids in previews (sent by the identity stage)."""
+        self._tracking.set_labels(camera_id, labels)
 
     async def stats(self) -> dict[str, Any]:
-        """Per-camera counters and the mailbox depth."""
+        """Per-camera counters (detection and tracking) and the mailbox depth."""
         return {
-            "cameras": {cam: c.as_dict() for cam, c in self._counters.items()},
+            "cameras": {cam: c.as_dict() | self._tracking.stats(cam) for cam, c in self._counters.items()},
             "queue_depth": self._mailbox.depth(),
             "node_id": ray.get_runtime_context().get_node_id(),
         }

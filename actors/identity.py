@@ -175,9 +175,9 @@ class IdentityActor:
         self._queue(self._engine.end_camera(camera_id, time.time()))
 
     # ---- preview labels ----------------------------------------------------------------
-    async def set_labeler(self, camera_id: str, tracker: Any) -> None:
-        """The tracker actor that draws this camera's previews (it gets person ids per track)."""
-        self._labelers[camera_id] = tracker
+    async def set_labeler(self, camera_id: str, labeler: Any) -> None:
+        """The actor that tracks this camera and draws its previews (it gets person ids per track)."""
+        self._labelers[camera_id] = labeler
 
     def _send_labels(self, events: list[Event]) -> None:
         labels: dict[str, dict[int, str]] = {}
@@ -185,9 +185,9 @@ class IdentityActor:
             if e.get("type") == TRACK_STARTED and e.get("track_id") is not None and e.get("person_id"):
                 labels.setdefault(e["camera_id"], {})[int(e["track_id"])] = str(e["person_id"])
         for camera_id, mapping in labels.items():
-            tracker = self._labelers.get(camera_id)
-            if tracker is not None:
-                tracker.set_labels.remote(camera_id, mapping)
+            labeler = self._labelers.get(camera_id)
+            if labeler is not None:
+                labeler.set_labels.remote(camera_id, mapping)
 
     # ---- settings and erasure -------------------------------------------------------------
     async def set_threshold(self, threshold: float) -> None:

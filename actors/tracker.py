@@ -1,9 +1,14 @@
-"""TrackerActor: per-camera tracking state for the cameras of one node.
+"""TrackingStage: per-camera tracking state, run inside the node's detector actor.
 
-Tracking is cheap next to detection, but its state (Kalman filters, lost
-tracks) belongs to one camera and must see that camera's frames in order; one
-actor per node keeps that state next to the frames and forwards only small
-per-frame track summaries to the head.
+Tracking is cheap next to detection (~0.6 ms per frame here) but its state (Kalman
+filters, lost tracks) belongs to one camera and must see that camera's frames in
+order. It used to be an actor of its own; measured here, each actor hop costs
+~1.8 ms of CPU in the receiving stage and ~0.5 ms in the frame's owner (the capture
+actor) per frame, several times the tracking itself, so it now runs in the detector
+actor right where the detections are produced (`pictag bench`, docs/benchmarks.md).
+It still forwards only small per-frame track summaries (and the frame ref, unresolved).
+
+Previews are rendered here too: anonymised on this node, before any pixel leaves it.
 """
 
 from __future__ import annotations
@@ -13,11 +18,8 @@ import logging
 import time
 from typing import Any
 
-import ray
-
 from pictag.config import PrivacyConfig, TrackingConfig
 from pictag.detections import Detections
-from pictag.flow import LatestWinsMailbox
 from pictag.identity.sessions import FrameTracks
 from pictag.privacy import render_preview
 from pictag.stats import RollingPercentiles
@@ -29,12 +31,11 @@ log = logging.getLogger(__name__)
 PREVIEW_WIDTH = 640
 
 
-@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
-class TrackerActor:
-    """Async actor: latest-wins per camera, one `ByteTracker` per camera.
+class TrackingStage:
+    """One `ByteTracker` per camera, previews on demand; lives in an async actor's event loop.
 
     ``downstream`` has ``process(camera_id, frame_refs, meta, FrameTracks)``: the
-    embedder stage, or `IdentityForwarder` logic in the identity actor when re-id is off.
+    embedder stage, or the identity actor when re-id is off.
     """
 
     def __init__(
@@ -50,29 +51,9 @@ class TrackerActor:
         self._labels: dict[str, dict[int, str]] = {}
         self._trackers: dict[str, ByteTracker] = {}
         self._track_ms: dict[str, RollingPercentiles] = {}
-        self._dropped: dict[str, int] = {}
-        self._mailbox: LatestWinsMailbox[str, tuple[list[Any], dict[str, Any], Detections]] = LatestWinsMailbox(
-            on_replaced=lambda cam, _: self._dropped.__setitem__(cam, self._dropped.get(cam, 0) + 1)
-        )
-        self._worker: asyncio.Task[None] | None = None
 
-    async def process(
-        self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], detections: Detections
-    ) -> None:
-        """Queue one frame's detections for tracking (frame ref forwarded unresolved)."""
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._run())
-        self._mailbox.put(camera_id, (frame_refs, meta, detections))
-
-    async def _run(self) -> None:
-        while True:
-            camera_id, (refs, meta, detections) = await self._mailbox.get()
-            try:
-                self._track(camera_id, refs, meta, detections)
-            except Exception:  # one camera's bad frame must not stop the others
-                log.exception("camera=%s tracking failed", camera_id)
-
-    def _track(self, camera_id: str, refs: list[Any], meta: dict[str, Any], detections: Detections) -> None:
+    def track(self, camera_id: str, refs: list[Any], meta: dict[str, Any], detections: Detections) -> None:
+        """Track one frame's detections and forward the tracks (call on the actor's event loop)."""
         tracker = self._trackers.get(camera_id)
         if tracker is None:
             tracker = self._trackers[camera_id] = ByteTracker(self._config)
@@ -94,25 +75,29 @@ class TrackerActor:
         )
         self._downstream.process.remote(camera_id, refs, meta, frame)
 
-    async def forget(self, camera_id: str) -> None:
+    def forget(self, camera_id: str) -> None:
         """Drop the state of a removed camera."""
-        self._mailbox.discard(camera_id)
         self._trackers.pop(camera_id, None)
+        self._track_ms.pop(camera_id, None)
         self._labels.pop(camera_id, None)
         self._preview_until.pop(camera_id, None)
 
-    # ---- previews: anonymised on this node, before any pixel leaves it --------------
-    async def want_preview(self, camera_id: str, seconds: float) -> None:
+    def want_preview(self, camera_id: str, seconds: float) -> None:
         """Produce previews of a camera for the next ``seconds`` (a viewer is watching)."""
         self._preview_until[camera_id] = time.monotonic() + seconds
 
-    async def set_privacy(self, privacy: PrivacyConfig) -> None:
+    def set_privacy(self, privacy: PrivacyConfig) -> None:
         """Apply a changed privacy mode to the next previews."""
         self._privacy = privacy
 
-    async def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
+    def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
         """Person ids to draw next to track ids (sent by the identity stage)."""
         self._labels.setdefault(camera_id, {}).update(labels)
+
+    def stats(self, camera_id: str) -> dict[str, Any]:
+        """Tracking cost of one camera."""
+        ms = self._track_ms.get(camera_id)
+        return {"track_ms": ms.percentiles((50, 95)) if ms else {"p50": None, "p95": None}}
 
     def _maybe_preview(
         self, camera_id: str, refs: list[Any], captured_at: float, detections: Detections, tracks: Detections
@@ -155,16 +140,3 @@ class TrackerActor:
             log.exception("camera=%s preview failed", camera_id)
         finally:
             self._preview_busy.discard(camera_id)
-
-    async def stats(self) -> dict[str, Any]:
-        """Per-camera tracking cost and drops."""
-        return {
-            "cameras": {
-                cam: {
-                    "track_ms": self._track_ms[cam].percentiles((50, 95)),
-                    "dropped_at_tracker": self._dropped.get(cam, 0),
-                }
-                for cam in self._track_ms
-            },
-            "queue_depth": self._mailbox.depth(),
-        }

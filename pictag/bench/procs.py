@@ -31,7 +31,6 @@ MIB = 1024 * 1024
 ACTOR_ROLES = {
     "CaptureActor": "capture",
     "DetectorActor": "detector",
-    "TrackerActor": "tracker",
     "EmbedderActor": "embedder",
     "IdentityActor": "identity",
     "StoreActor": "store",
@@ -148,9 +147,7 @@ class ProcSample:
     cpu_s: float
 
 
-def cpu_snapshot(
-    procs: Iterable[psutil.Process], roles: dict[int, str] | None = None
-) -> dict[int, ProcSample]:
+def cpu_snapshot(procs: Iterable[psutil.Process], roles: dict[int, str] | None = None) -> dict[int, ProcSample]:
     """User+system CPU seconds of each process, keyed by pid (vanished processes left out)."""
     out: dict[int, ProcSample] = {}
     for proc in procs:
@@ -158,9 +155,7 @@ def cpu_snapshot(
             with proc.oneshot():
                 times = proc.cpu_times()
                 role = (roles or {}).get(proc.pid) or role_of(proc.name(), _cmdline(proc))
-                out[proc.pid] = ProcSample(
-                    proc.pid, proc.create_time(), role, times.user + times.system
-                )
+                out[proc.pid] = ProcSample(proc.pid, proc.create_time(), role, times.user + times.system)
         except (psutil.Error, OSError):
             continue
     return out
@@ -200,9 +195,7 @@ class MemoryTotals:
         }
 
 
-def memory_totals(
-    procs: Iterable[psutil.Process], roles: dict[int, str] | None = None
-) -> MemoryTotals:
+def memory_totals(procs: Iterable[psutil.Process], roles: dict[int, str] | None = None) -> MemoryTotals:
     """Sum RSS and PSS (``/proc/PID/smaps_rollup`` through psutil) over the processes."""
     out = MemoryTotals()
     for proc in procs:
@@ -233,9 +226,7 @@ class MachineCpu:
     def busy_percent(self) -> float:
         """Busy CPU since construction, as a percentage of one core (nproc x 100 = all busy)."""
         end = psutil.cpu_times()
-        idle = (end.idle + getattr(end, "iowait", 0.0)) - (
-            self._start.idle + getattr(self._start, "iowait", 0.0)
-        )
+        idle = (end.idle + getattr(end, "iowait", 0.0)) - (self._start.idle + getattr(self._start, "iowait", 0.0))
         total = sum(end) - sum(self._start)
         cores = psutil.cpu_count() or 1
         if total <= 0:

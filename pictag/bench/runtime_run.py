@@ -190,7 +190,7 @@ def _extra_stage_ms(runtime: Any) -> dict[str, dict[str, Any]]:
         return out
     for actors in stages.values():
         for role, actor in actors.items():
-            if role.startswith(("detector", "tracker")):
+            if role.startswith("detector"):
                 continue  # already in the identity's aligned per-frame samples
             try:
                 stats = _get(actor.stats.remote(), timeout=10)

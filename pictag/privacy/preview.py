@@ -95,7 +95,7 @@ def encode_preview(frame: Frame, max_width: int, quality: int = DEFAULT_JPEG_QUA
     return buf.tobytes()
 
 
-def render_preview(  # noqa: PLR0917 - the tracker actor calls it positionally via to_thread
+def render_preview(  # noqa: PLR0917 - the tracking stage calls it positionally via to_thread
     frame: Frame,
     detections: Detections,
     tracks: Detections,
