@@ -156,9 +156,7 @@ def measure_demo(port: int, seconds: float, progress: Progress) -> dict[str, Any
             progress(f"  demo serving after {out['url_printed_s']} s; waiting for the first event")
             listener.join(max(0.0, START_TIMEOUT_S - (time.monotonic() - launched)))
             if listener.received_at is None:
-                raise PictagError(
-                    f"no track.started on the WebSocket ({listener.error or 'timeout'})"
-                )
+                raise PictagError(f"no track.started on the WebSocket ({listener.error or 'timeout'})")
             out["first_event_ws_s"] = round(listener.received_at - launched_wall, 1)
             out["ws_connected_s"] = round((listener.connected_at or 0.0) - launched_wall, 1)
             out.update(_window(f"http://127.0.0.1:{port}", proc, seconds, progress))
@@ -170,9 +168,7 @@ def measure_demo(port: int, seconds: float, progress: Progress) -> dict[str, Any
     return out
 
 
-def _window(
-    base: str, proc: subprocess.Popen[str], seconds: float, progress: Progress
-) -> dict[str, Any]:
+def _window(base: str, proc: subprocess.Popen[str], seconds: float, progress: Progress) -> dict[str, Any]:
     """Frames/s, latency and memory of the running demo over ``seconds``."""
     root = psutil.Process(proc.pid)
     before = _camera(base)
@@ -180,9 +176,7 @@ def _window(
     time.sleep(seconds)
     after = _camera(base)
     wall = time.monotonic() - start
-    delta = CameraCounters.from_mapping(after["counters"]) - CameraCounters.from_mapping(
-        before["counters"]
-    )
+    delta = CameraCounters.from_mapping(after["counters"]) - CameraCounters.from_mapping(before["counters"])
     memory = procs.memory_totals(_tree(root))
     progress(f"  demo: {rate(delta.processed, wall):.1f} frames/s, PSS {memory.pss_mb:.0f} MiB")
     return {

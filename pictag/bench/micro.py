@@ -65,9 +65,7 @@ def detector_ceiling(
     """Inference-only async throughput of the configured detector IR (THROUGHPUT hint)."""
     model = detector_model(config, assets_dir)
     core = ov.Core()
-    compiled = core.compile_model(
-        model, "CPU", cpu_config("THROUGHPUT", _float_precision(config.precision))
-    )
+    compiled = core.compile_model(model, "CPU", cpu_config("THROUGHPUT", _float_precision(config.precision)))
     tensor, _ = letterbox(frame, config.input_size)
     result = async_ceiling(compiled, tensor, seconds)
     return {
@@ -78,9 +76,7 @@ def detector_ceiling(
     }
 
 
-def _submit_throughput(
-    detector: YoloOpenVINODetector, frames: Sequence[FrameArray], seconds: float
-) -> float:
+def _submit_throughput(detector: YoloOpenVINODetector, frames: Sequence[FrameArray], seconds: float) -> float:
     """Frames/s through `submit` (letterbox + async inference + decode), kept busy ``seconds``."""
     done = 0
     lock = threading.Lock()
@@ -112,9 +108,7 @@ def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float | None]:
     return percentiles(times, (50, 95))
 
 
-def _detector_latency(
-    path: Path, config: DetectorConfig, frame: FrameArray, runs: int
-) -> dict[str, Any]:
+def _detector_latency(path: Path, config: DetectorConfig, frame: FrameArray, runs: int) -> dict[str, Any]:
     """Sync latency of `detect` and of its three parts, on a LATENCY-compiled detector."""
     det = YoloOpenVINODetector(path, config)
     tensor, box = det.preprocess(frame)
@@ -209,14 +203,10 @@ def bench_reid(
     path = resolve_model_file(model, precision, assets_dir)
     row["file"] = f"{path.parent.name}/{path.name}"
     cfg = ReidConfig(model=model, precision=precision)  # defaults the runtime uses
-    emb = OpenVINOCropEmbedder(
-        path, input_format=cfg.input_format, precision=precision, num_requests=cfg.num_requests
-    )
+    emb = OpenVINOCropEmbedder(path, input_format=cfg.input_format, precision=precision, num_requests=cfg.num_requests)
     size_hw = emb.size_hw
     crops = extract_crops(frame, np.resize(boxes, (max(batches), 4)), size_hw)
-    row["extract_ms_16"] = _timed(
-        lambda: extract_crops(frame, np.resize(boxes, (16, 4)), size_hw), runs
-    )["p50"]
+    row["extract_ms_16"] = _timed(lambda: extract_crops(frame, np.resize(boxes, (16, 4)), size_hw), runs)["p50"]
     row["ms_per_crop"] = _embedder_ms_per_crop(emb, crops, batches, runs)
     raw, figures = _raw_model_figures(path, size_hw, precision, runs, seconds)
     row.update(figures)
@@ -274,9 +264,7 @@ def person_boxes(
     frame: FrameArray, config: DetectorConfig, assets_dir: str | None = None, limit: int = 16
 ) -> npt.NDArray[np.float32]:
     """Person boxes of a frame found by the detector (crops for the re-id benchmark)."""
-    det = YoloOpenVINODetector(
-        assets.resolve(config.model, assets_dir), config.model_copy(update={"num_requests": 1})
-    )
+    det = YoloOpenVINODetector(assets.resolve(config.model, assets_dir), config.model_copy(update={"num_requests": 1}))
     found = det.detect(frame)
     if len(found) == 0:
         h, w = frame.shape[:2]

@@ -146,9 +146,7 @@ def run_benchmark_app(
         if precision is not None:
             cmd += ["-infer_precision", precision]
         try:
-            result = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout, check=False
-            )
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return {"error": f"benchmark_app timed out after {timeout:.0f} s"}
     parsed = parse_benchmark_app(result.stdout)

@@ -70,9 +70,7 @@ def compare(
                     (run.get("latency_ms") or {}).get(q), (b.get("latency_ms") or {}).get(q)
                 )
             row["cpu_ratio"] = ratio(run.get("cpu_percent"), b.get("cpu_percent"))
-            row["cpu_per_frame_ratio"] = ratio(
-                run.get("cpu_ms_per_frame_total"), b.get("cpu_ms_per_frame_total")
-            )
+            row["cpu_per_frame_ratio"] = ratio(run.get("cpu_ms_per_frame_total"), b.get("cpu_ms_per_frame_total"))
             row["pss_ratio"] = ratio(run.get("pss_mb"), b.get("pss_mb"))
         if ceiling and ceiling.get("fps"):
             row["runtime_vs_ceiling"] = ratio(run.get("fps_processed"), ceiling["fps"])
@@ -82,14 +80,10 @@ def compare(
     return out
 
 
-def goals(
-    runs: Sequence[dict[str, Any]], comparison: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def goals(runs: Sequence[dict[str, Any]], comparison: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The issue's goals with the measured value and whether it was met (None: not measured)."""
     live = next((r for r in runs if _key(r) == (GOAL_CAMERAS, "live")), None)
-    cmp_max = next(
-        (c for c in comparison if (c["cameras"], c["scenario"]) == (GOAL_CAMERAS, "max")), None
-    )
+    cmp_max = next((c for c in comparison if (c["cameras"], c["scenario"]) == (GOAL_CAMERAS, "max")), None)
     if cmp_max is None:  # fall back to the largest saturated run
         cmp_max = max(
             (c for c in comparison if c["scenario"] == "max"),

@@ -17,9 +17,7 @@ import numpy as np
 LATENCY_QS = (50, 95, 99)
 
 
-def percentiles(
-    values: Sequence[float], qs: Sequence[float] = LATENCY_QS
-) -> dict[str, float | None]:
+def percentiles(values: Sequence[float], qs: Sequence[float] = LATENCY_QS) -> dict[str, float | None]:
     """``{"p50": …, "p95": …}`` of ``values`` rounded to 0.01, all None when there are none.
 
     Linear interpolation between ranks (numpy's default), the same rule the runtime's
@@ -28,9 +26,7 @@ def percentiles(
     if len(values) == 0:
         return {f"p{q:g}": None for q in qs}
     arr = np.asarray(values, dtype=np.float64)
-    return {
-        f"p{q:g}": round(float(v), 2) for q, v in zip(qs, np.percentile(arr, list(qs)), strict=True)
-    }
+    return {f"p{q:g}": round(float(v), 2) for q, v in zip(qs, np.percentile(arr, list(qs)), strict=True)}
 
 
 def window_samples(samples: Sequence[float], count_at_start: int, count_at_end: int) -> list[float]:

@@ -99,9 +99,7 @@ def run_baseline_child(params: BaselineParams, progress: Progress) -> dict[str, 
         log.debug("baseline: %s", line)
     if proc.returncode != 0 or not proc.stdout.strip():
         tail = " / ".join(proc.stderr.strip().splitlines()[-3:])
-        raise PictagError(
-            f"baseline run failed: cameras={params.cameras} exit={proc.returncode} reason={tail}"
-        )
+        raise PictagError(f"baseline run failed: cameras={params.cameras} exit={proc.returncode} reason={tail}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
@@ -175,17 +173,11 @@ def run_suite(
                     (
                         "baseline",
                         baseline,
-                        partial(
-                            _baseline_entry, params, config, clip, n, scenario, progress=progress
-                        ),
+                        partial(_baseline_entry, params, config, clip, n, scenario, progress=progress),
                     )
                 )
             if params.runtime:
-                fps = (
-                    params.fps
-                    if scenario == "live"
-                    else saturating_fps(_ceiling_fps(ceiling), n, params.fps)
-                )
+                fps = params.fps if scenario == "live" else saturating_fps(_ceiling_fps(ceiling), n, params.fps)
                 steps.append(
                     (
                         "runtime",
@@ -249,9 +241,7 @@ def _baseline_entry(
     return entry
 
 
-def measure_ceiling(
-    clip: Path, config: dict[str, Any], seconds: float, progress: Progress
-) -> dict[str, Any] | None:
+def measure_ceiling(clip: Path, config: dict[str, Any], seconds: float, progress: Progress) -> dict[str, Any] | None:
     """The detector's inference-only async throughput, in a child process (None if seconds is 0)."""
     if seconds <= 0:
         return None

@@ -46,9 +46,7 @@ def nms(
     if class_ids is not None:
         cls = np.asarray(class_ids, dtype=np.float64).reshape(-1)
         if cls.shape[0] != b.shape[0]:
-            raise ValueError(
-                f"class_ids ({cls.shape[0]}) and boxes ({b.shape[0]}) differ in length"
-            )
+            raise ValueError(f"class_ids ({cls.shape[0]}) and boxes ({b.shape[0]}) differ in length")
         # Shift each class into its own region, larger than any box extent.
         span = float(np.abs(b).max()) * 2.0 + 1.0
         b = b + (cls * span)[:, None]

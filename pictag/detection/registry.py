@@ -32,7 +32,5 @@ def build_detector(config: DetectorConfig, assets_dir: str | None = None) -> Det
     try:
         factory = DETECTORS[config.type]
     except KeyError:
-        raise ConfigError(
-            f"unknown detector type={config.type!r} (known: {sorted(DETECTORS)})"
-        ) from None
+        raise ConfigError(f"unknown detector type={config.type!r} (known: {sorted(DETECTORS)})") from None
     return factory(config, assets_dir)

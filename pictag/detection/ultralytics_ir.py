@@ -108,9 +108,7 @@ def _names(value: Any, path: Path) -> dict[int, str]:
             pass
     elif isinstance(value, list):
         return {i: str(v) for i, v in enumerate(value)}
-    raise ModelError(
-        f"metadata names must map class index to name: path={path} names={str(value)[:80]!r}"
-    )
+    raise ModelError(f"metadata names must map class index to name: path={path} names={str(value)[:80]!r}")
 
 
 def read_metadata(path: str | Path) -> ExportMetadata:
@@ -131,15 +129,11 @@ def read_metadata(path: str | Path) -> ExportMetadata:
         raise ModelError(f"export metadata lacks {missing}: path={p} (re-export with Ultralytics)")
     task = str(raw.get("task", "detect"))
     if task != "detect":
-        raise ModelError(
-            f"only detection exports are supported: path={p} task={task} (export a detect model)"
-        )
+        raise ModelError(f"only detection exports are supported: path={p} task={task} (export a detect model)")
     stride = raw["stride"]
     if isinstance(stride, list):  # very old exports list per-level strides
         stride = max(stride)
-    return ExportMetadata(
-        names=_names(raw["names"], p), stride=int(stride), imgsz=_imgsz(raw["imgsz"], p), task=task
-    )
+    return ExportMetadata(names=_names(raw["names"], p), stride=int(stride), imgsz=_imgsz(raw["imgsz"], p), task=task)
 
 
 def anchor_count(size: int, strides: Sequence[int]) -> int:
@@ -147,9 +141,7 @@ def anchor_count(size: int, strides: Sequence[int]) -> int:
     return sum((size // s) ** 2 for s in strides)
 
 
-def anchor_grid(
-    size: int, strides: Sequence[int]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def anchor_grid(size: int, strides: Sequence[int]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Ultralytics' anchor points and strides for a square input.
 
     Returns:
@@ -170,18 +162,12 @@ def check_input(model: ov.Model, xml: Path) -> None:
     if len(model.inputs) != 1:
         raise ModelError(f"expected 1 input (image), got {len(model.inputs)}: path={xml}")
     shape = model.input(0).get_partial_shape()
-    ok = (
-        shape.rank.is_static
-        and shape.rank.get_length() == 4
-        and shape[1].compatible(ov.Dimension(3))
-    )
+    ok = shape.rank.is_static and shape.rank.get_length() == 4 and shape[1].compatible(ov.Dimension(3))
     if not ok:
         raise ModelError(f"unexpected input shape: path={xml} expected=[1,3,H,W] actual={shape}")
 
 
-def check_output(
-    model: ov.Model, num_classes: int, size: int, strides: Sequence[int], xml: Path
-) -> None:
+def check_output(model: ov.Model, num_classes: int, size: int, strides: Sequence[int], xml: Path) -> None:
     """Raise `ModelError` unless output 0 is the v8/v11 ``1 x (4+nc) x N`` detection layout."""
     shape = model.output(0).get_partial_shape()
     n = anchor_count(size, strides)
@@ -191,18 +177,14 @@ def check_output(
         "model's classes is required"
     )
     if shape.rank.is_dynamic or shape.rank.get_length() != 3:
-        raise ModelError(
-            f"unexpected output shape: path={xml} expected={expected} actual={shape} ({hint})"
-        )
+        raise ModelError(f"unexpected output shape: path={xml} expected={expected} actual={shape} ({hint})")
     rows, cols = shape[1], shape[2]
     if (
         not rows.compatible(ov.Dimension(BOX_ROWS + num_classes))
         or not cols.compatible(ov.Dimension(n))
         or not shape[0].compatible(ov.Dimension(1))
     ):
-        raise ModelError(
-            f"unexpected output shape: path={xml} expected={expected} actual={shape} ({hint})"
-        )
+        raise ModelError(f"unexpected output shape: path={xml} expected={expected} actual={shape} ({hint})")
 
 
 def _size_map(old: int, new: int, strides: Sequence[int]) -> dict[int, int | None]:
@@ -227,8 +209,7 @@ def _new_dim(value: int, mapping: dict[int, int | None], xml: Path) -> int:
     new = mapping[value]
     if new is None:
         raise ModelError(
-            f"cannot resize this static export: path={xml} ambiguous dimension {value} "
-            "(re-export at the wanted size)"
+            f"cannot resize this static export: path={xml} ambiguous dimension {value} (re-export at the wanted size)"
         )
     return new
 
@@ -240,9 +221,7 @@ def _replace_constant(node: ov.Node, data: npt.NDArray[Any]) -> None:
         target.replace_source_output(new.output(0))
 
 
-def _rewrite_anchor_constant(
-    node: ov.Node, old: int, new: int, strides: Sequence[int], xml: Path
-) -> None:
+def _rewrite_anchor_constant(node: ov.Node, old: int, new: int, strides: Sequence[int], xml: Path) -> None:
     data = node.get_data()
     n_old = anchor_count(old, strides)
     points, stride_row = anchor_grid(old, strides)
@@ -276,10 +255,7 @@ def resize_static_export(model: ov.Model, new_size: int, strides: Sequence[int],
     shape = model.input(0).get_partial_shape()
     target = ov.PartialShape([1, 3, new_size, new_size])
     if new_size % max(strides):
-        raise ModelError(
-            f"input size {new_size} is not a multiple of the model stride {max(strides)}: "
-            f"path={xml}"
-        )
+        raise ModelError(f"input size {new_size} is not a multiple of the model stride {max(strides)}: path={xml}")
     try:
         if shape.is_static and shape != target:
             h, w = int(shape[2].get_length()), int(shape[3].get_length())
@@ -307,9 +283,7 @@ def resize_static_export(model: ov.Model, new_size: int, strides: Sequence[int],
         ) from None
 
 
-def _rewrite_size_constants(
-    model: ov.Model, old: int, new: int, strides: Sequence[int], xml: Path
-) -> None:
+def _rewrite_size_constants(model: ov.Model, old: int, new: int, strides: Sequence[int], xml: Path) -> None:
     mapping = _size_map(old, new, strides)
     n_old = anchor_count(old, strides)
     for node in model.get_ordered_ops():
@@ -319,16 +293,8 @@ def _rewrite_size_constants(
             if src.get_type_name() != "Constant":
                 continue
             dims = src.get_data()
-            new_dims = np.array(
-                [_new_dim(int(d), mapping, xml) if i >= 2 else int(d) for i, d in enumerate(dims)]
-            )
+            new_dims = np.array([_new_dim(int(d), mapping, xml) if i >= 2 else int(d) for i, d in enumerate(dims)])
             if not np.array_equal(new_dims, dims):
-                node.input(1).replace_source_output(
-                    opset.constant(new_dims.astype(dims.dtype)).output(0)
-                )
-        elif (
-            kind == "Constant"
-            and n_old in tuple(node.get_output_shape(0))
-            and node.get_output_shape(0)[-1] == n_old
-        ):
+                node.input(1).replace_source_output(opset.constant(new_dims.astype(dims.dtype)).output(0))
+        elif kind == "Constant" and n_old in tuple(node.get_output_shape(0)) and node.get_output_shape(0)[-1] == n_old:
             _rewrite_anchor_constant(node, old, new, strides, xml)

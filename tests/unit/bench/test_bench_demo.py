@@ -45,8 +45,7 @@ def test_a_child_that_ignores_ctrl_c_is_reported_as_left_behind(
     monkeypatch.setattr(demo, "STOP_TIMEOUT_S", 2.0)
     monkeypatch.setattr(demo, "LEFTOVER_WAIT_S", 1.0)
     stubborn = (
-        "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-        "print('up', flush=True); time.sleep(120)"
+        "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); time.sleep(120)"
     )
     proc = _start(stubborn)
     child = psutil.Process(proc.pid).children()[0]

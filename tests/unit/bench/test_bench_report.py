@@ -135,9 +135,7 @@ def test_component_tables_render_rows_and_errors() -> None:
         "ceiling": {"fps": 70.0},
         "benchmark_app": {"fps": 69.0},
     }
-    text = detector_table(
-        [ok, {"model": "x", "precision": "f32", "input_size": 320, "error": "no model"}]
-    )
+    text = detector_table([ok, {"model": "x", "precision": "f32", "input_size": 320, "error": "no model"}])
     assert "| yolo | int8 | 640 | 20.0 |" in text and "no model" in text
     reid = {
         "model": "intel/person-reidentification-retail-0287",
@@ -181,21 +179,15 @@ def test_role_of_each_ray_process(name: str, cmdline: str, role: str) -> None:
 
 
 def test_machine_description_from_cpuinfo() -> None:
-    cpuinfo = (
-        "processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
-    )
+    cpuinfo = "processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
     assert cpu_model(cpuinfo) == "AMD EPYC 9B14"
     assert cpu_flags(cpuinfo) == ["avx2", "avx512f", "avx512_bf16"]
     assert cpu_model("") != ""
-    assert "2 logical / 2 physical cores" in machine_line(
-        MACHINE
-    ) and "openvino 2026.4.1" in machine_line(MACHINE)
+    assert "2 logical / 2 physical cores" in machine_line(MACHINE) and "openvino 2026.4.1" in machine_line(MACHINE)
 
 
 def test_benchmark_app_report_is_parsed() -> None:
-    out = (
-        "[ INFO ] Latency:\n[ INFO ]    Median:        56.26 ms\n[ INFO ] Throughput:   25.30 FPS\n"
-    )
+    out = "[ INFO ] Latency:\n[ INFO ]    Median:        56.26 ms\n[ INFO ] Throughput:   25.30 FPS\n"
     assert parse_benchmark_app(out) == {"fps": 25.3, "median_ms": 56.26}
     assert parse_benchmark_app("garbage") == {"fps": None, "median_ms": None}
 

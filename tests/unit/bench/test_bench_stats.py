@@ -51,9 +51,7 @@ def test_counter_deltas_and_rates() -> None:
     before = CameraCounters.from_mapping(
         {"decoded": 10, "sent": 8, "skipped": 2, "dropped": 0, "processed": 7, "unknown": 99}
     )
-    after = CameraCounters.from_mapping(
-        {"decoded": 110, "sent": 88, "skipped": 12, "dropped": 3, "processed": 84}
-    )
+    after = CameraCounters.from_mapping({"decoded": 110, "sent": 88, "skipped": 12, "dropped": 3, "processed": 84})
     d = after - before
     assert (d.offered, d.processed, d.skipped, d.dropped) == (90, 77, 10, 3)
     assert d.skip_rate == pytest.approx(13 / 90, abs=1e-4)
@@ -100,7 +98,5 @@ def test_transit_is_latency_minus_the_timed_stages_of_the_same_frame() -> None:
     ("ceiling", "cameras", "expected"),
     [(40.0, 1, 60.0), (40.0, 4, 20.0), (70.0, 4, 27.0), (None, 2, 60.0), (8.0, 4, 20.0)],
 )
-def test_saturating_offer_is_half_above_the_ceiling(
-    ceiling: float | None, cameras: int, expected: float
-) -> None:
+def test_saturating_offer_is_half_above_the_ceiling(ceiling: float | None, cameras: int, expected: float) -> None:
     assert saturating_fps(ceiling, cameras, fps=10.0) == expected
