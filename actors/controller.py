@@ -350,6 +350,9 @@ class ControllerActor:
                 detector.set_privacy.remote(config.privacy)
         if hasattr(self._identity, "set_threshold"):
             self._identity.set_threshold.remote(config.reid.threshold)
+        for stage in self._stages.values():
+            if stage.embedder is not None:
+                stage.embedder.set_threshold.remote(config.reid.threshold)
         await self._store.save_settings.remote(saved_form(self._file_config, config))
         return {"settings": settings_view(config)}
 

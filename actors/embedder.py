@@ -139,9 +139,14 @@ class EmbedderActor:
         self._carry.pop(camera_id, None)
         self._aggregator.forget_camera(camera_id)
 
+    async def set_threshold(self, threshold: float) -> None:
+        """Use a new match threshold (live settings): it is also the crop-outlier cut-off."""
+        self._aggregator.outlier_similarity = threshold
+
     async def stats(self) -> dict[str, Any]:
-        """Per-camera counters (crops embedded, cost, drops) and live track states."""
+        """Per-camera counters (crops embedded, cost, drops), live track states and the outlier cut-off."""
         return {
+            "outlier_similarity": self._aggregator.outlier_similarity,
             "cameras": {cam: c.as_dict() for cam, c in self._counters.items()},
             "queue_depth": self._mailbox.depth(),
             "tracks": self._aggregator.live_tracks(),

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+import ray
 import yaml
 from websockets.sync.client import connect
 
@@ -230,6 +231,24 @@ def test_absurd_live_settings_leave_cameras_unchanged(runtime_with_bad_cameras) 
     assert res.status_code == 422 and res.json()["field"] == "analysis_fps"
     after = _cameras(base)[GOOD]
     assert after["analysis_fps"] == before["analysis_fps"] and after["status"] == before["status"]
+
+
+def test_live_reid_threshold_reaches_identity_and_embedder(runtime_with_bad_cameras) -> None:
+    """A valid threshold change applies at once to the gallery and to the embedder's crop-outlier cut-off."""
+    runtime, base, _ = runtime_with_bad_cameras
+    old = httpx.get(f"{base}/api/v1/config", timeout=30).json()["reid"]["threshold"]
+    new = round(old + 0.05, 3)
+    try:
+        res = httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": new}}, timeout=30)
+        assert res.status_code == 200, res.text
+        embedders = [a for st in ray.get(runtime.controller.stages.remote()).values()
+                     for role, a in st.items() if role == "embedder"]
+        assert embedders, "re-id is on: the node has an embedder"
+        for embedder in embedders:
+            wait_for(lambda e=embedder: ray.get(e.stats.remote())["outlier_similarity"] == new,
+                     timeout=20, message="the embedder's crop-outlier cut-off to follow the new threshold")
+    finally:
+        httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": old}}, timeout=30)
 
 
 def test_camera_count_is_capped_through_the_api(runtime_with_bad_cameras) -> None:
