@@ -390,6 +390,28 @@ def reid_table(rows: Sequence[dict[str, Any]]) -> str:
     )
 
 
+def joint_table(r: dict[str, Any]) -> str:
+    """`pictag bench joint` result: milliseconds per frame, both paths, crop mode beside."""
+    rows = [
+        ["detector alone", _fmt(r["detector_ms"], 2)],
+        [
+            "extra feature-map output (NCHW / channels last), paired median",
+            f"{_fmt(r['extra_output_ms'], 2)} / {_fmt(r['extra_hwc_output_ms'], 2)}",
+        ],
+        [f"joint IR: OpenVINO RoIAlign + head, {r['persons']} boxes", _fmt(r["roi_head_ms"], 2)],
+        [f"numpy RoIAlign, {r['persons']} boxes", _fmt(r["roi_align_numpy_ms"], 2)],
+        ["head, static batch", _fmt(r["head_ms"], 2)],
+        [
+            "**joint mode adds (graph path / numpy path)**",
+            f"{_fmt(r['joint_added_graph_ms'], 2)} / {_fmt(r['joint_added_numpy_ms'], 2)}",
+        ],
+        ["goal", f"≤ {_fmt(r['goal_ms'], 1)} ({'met' if r['goal_met'] else 'not met'})"],
+        ["paths agree (min cosine)", _fmt(r["numpy_path_min_cosine"], 6)],
+    ]
+    rows += [[f"crop mode, {model}, {r['persons']} persons", _fmt(ms, 2)] for model, ms in r["crop_mode_ms"].items()]
+    return _table(["per frame", "ms"], rows)
+
+
 def tracker_table(rows: Sequence[dict[str, Any]]) -> str:
     """`pictag bench tracker` results."""
     return _table(

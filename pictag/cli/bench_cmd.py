@@ -2,7 +2,7 @@
 
 ``pictag bench`` runs the whole actor runtime on N looping copies of a video and the
 single-process baseline loop on the same video, per camera count, and prints
-markdown tables (JSON with ``--json``). ``pictag bench detector|reid|tracker``
+markdown tables (JSON with ``--json``). ``pictag bench detector|reid|tracker|joint``
 measure one component against OpenVINO's own ceiling. See docs/benchmarks.md.
 """
 
@@ -23,7 +23,7 @@ DEFAULT_REID_MODELS = (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``bench`` command and its ``detector``, ``reid`` and ``tracker`` sub-commands."""
+    """Add the ``bench`` command and its ``detector``, ``reid``, ``tracker``, ``joint`` and ``demo`` sub-commands."""
     parser = sub.add_parser(
         "bench",
         help="Measure frames/s, latency, CPU and memory against a single-process baseline.",
@@ -99,6 +99,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_detector(group)
     _register_reid(group)
     _register_tracker(group)
+    _register_joint(group)
     _register_demo(group)
 
 
@@ -193,6 +194,28 @@ def _register_tracker(group: argparse._SubParsersAction[argparse.ArgumentParser]
     trk.add_argument("--frames", type=int, default=600, help="Frames per crowd size (default 600).")
     trk.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
     trk.set_defaults(func=_tracker)
+
+
+def _register_joint(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    joint = group.add_parser(
+        "joint",
+        help="What joint-mode re-id adds per frame (extra detector output + RoIAlign + head).",
+        description="Times, interleaved on real frames: the detector with and without its extra "
+        "feature-map output, the joint IR (OpenVINO RoIAlign + head), the numpy RoIAlign + "
+        "static-batch head path, and crop mode for the same persons. Goal: <= 1 ms per frame "
+        "for 10 persons.",
+    )
+    joint.add_argument("--persons", type=int, default=10, help="Person boxes per frame (default 10).")
+    joint.add_argument("--rounds", type=int, default=20, help="Timed passes over the frames (default 20).")
+    joint.add_argument("--frames", type=int, default=4, help="Frames taken from the video (default 4).")
+    joint.add_argument(
+        "--model", default="pictag-lite-joint", help="Joint-mode IR (default the shipped pictag-lite-joint)."
+    )
+    joint.add_argument(
+        "--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi)."
+    )
+    joint.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    joint.set_defaults(func=_joint)
 
 
 def _register_demo(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -343,6 +366,23 @@ def _reid(args: argparse.Namespace) -> int:
     machine = machine_info()
     print(f"Machine: {machine_line(machine)}\n\n{reid_table(rows)}")
     _write(args.json, {"machine": machine, "reid": rows})
+    return 0
+
+
+def _joint(args: argparse.Namespace) -> int:
+    from pictag.bench.joint import bench_joint
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.bench.report import joint_table
+
+    if args.persons < 1 or args.rounds < 1 or args.frames < 1:
+        print("pictag bench joint: --persons, --rounds and --frames must be at least 1", file=sys.stderr)
+        return 2
+    result = bench_joint(
+        _frames(args.source, args.frames), persons=args.persons, rounds=args.rounds, joint_model=args.model
+    )
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n\n{joint_table(result)}")
+    _write(args.json, {"machine": machine, "joint": result})
     return 0
 
 
