@@ -20,7 +20,7 @@ from pictag import assets
 from pictag.errors import ModelError
 from pictag.models import evaluate as ev
 from pictag.models.backbone import LAYER_STRIDE, cut_prefix
-from pictag.reid.model_files import resolve_model_file, shipped_dir
+from pictag.reid.model_files import JOINT_LAYER_KEY, joint_layer, joint_model_path, resolve_model_file
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,6 @@ def _detector_xml(name: str, assets_dir: str | None = None) -> Path:
             raise ModelError(f"model={path} reason=no_xml: expected an OpenVINO export folder")
         return xmls[0]
     return path
-
-
-def _joint_xml(name: str) -> Path:
-    """``pictag-lite-joint`` → shipped ``reid-lite-joint.xml``; anything else is a path."""
-    if name.startswith("pictag-"):
-        return shipped_dir() / f"reid-{name[len('pictag-') :]}.xml"
-    return Path(name)
 
 
 def eval_reid(
@@ -90,10 +83,10 @@ def eval_joint(
     from pictag.models.joint_data import joint_outputs
 
     core = ov.Core()
-    roi_model = core.read_model(str(_joint_xml(name)))
+    roi_model = core.read_model(str(joint_model_path(name)))
     fmap = roi_model.inputs[0].get_partial_shape()
     channels, map_h = fmap[1].get_length(), fmap[2].get_length()
-    layer = int(str(roi_model.get_rt_info("pictag_layer").astype(str))) if roi_model.has_rt_info("pictag_layer") else 6
+    layer = joint_layer(roi_model)
     det = DetectorWithFeatures(_detector_xml(detector, assets_dir), layer, size=map_h * LAYER_STRIDE[layer], core=core)
     used = np.union1d(evalset.gallery, evalset.query)
     crops = evalset.crops.subset(used)
@@ -270,7 +263,7 @@ def train_joint(
     train_head(head, data, TrainConfig(steps=300, seed=seed, lr=1e-3, unlabelled_batch=0))
     size = det.size // det.stride
     model = roi_head_model(head_to_ov(head, (channels, *grid), batch=-1), channels, grid, det.stride, (size, size))
-    model.set_rt_info(str(layer), "pictag_layer")
+    model.set_rt_info(str(layer), JOINT_LAYER_KEY)
     path = out / f"{name}-joint.xml"
     ov.save_model(model, str(path), compress_to_fp16=False)
     torch.save({"state_dict": head.state_dict()}, out / f"{name}-joint.pt")

@@ -38,24 +38,14 @@ from pictag.config.reid import ReidConfig
 from pictag.detection.letterbox import fit, letterbox
 from pictag.errors import ModelError, PictagError
 from pictag.models.backbone import LAYER_STRIDE, add_feature_outputs
-from pictag.reid.model_files import resolve_model_file, shipped_dir
+from pictag.reid.model_files import joint_layer, joint_model_path, resolve_model_file
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 from pictag.reid.roi_align import roi_align_hwc
 
 #: The issue's budget for joint mode: milliseconds added per frame for 10 persons.
 GOAL_MS = 1.0
-#: Layer whose map the joint head was trained on when the IR does not say.
-DEFAULT_LAYER = 6
 #: Crop-mode models timed beside joint mode (the shipped lite model and the default).
 DEFAULT_CROP_MODELS = ("pictag/reid-lite", "intel/person-reidentification-retail-0287")
-
-
-def joint_model_path(name: str) -> Path:
-    """``pictag-lite-joint`` (or ``pictag/reid-lite-joint``) → the shipped IR; else a path."""
-    for prefix in ("pictag-", "pictag/reid-"):
-        if name.startswith(prefix):
-            return shipped_dir() / f"reid-{name[len(prefix) :]}.xml"
-    return Path(name)
 
 
 def with_channels_last_map(model: ov.Model, layer: int) -> ov.Model:
@@ -64,12 +54,6 @@ def with_channels_last_map(model: ov.Model, layer: int) -> ov.Model:
     detections, fmap = (r.input_value(0) for r in model.get_results())
     hwc = ops.transpose(fmap, ops.constant(np.array([0, 2, 3, 1], np.int64)))
     return ov.Model([detections, hwc.output(0)], model.get_parameters(), "detector_with_hwc_map")
-
-
-def _joint_layer(model: ov.Model) -> int:
-    if model.has_rt_info("pictag_layer"):
-        return int(str(model.get_rt_info("pictag_layer").astype(str)))
-    return DEFAULT_LAYER
 
 
 def _boxes(frame: FrameArray, config: DetectorConfig, persons: int, assets_dir: str | None) -> npt.NDArray[np.float32]:
@@ -169,7 +153,7 @@ class _JointPaths:
     def __init__(self, path: Path, detector: DetectorConfig, assets_dir: str | None) -> None:
         core = ov.Core()
         roi_ir = core.read_model(str(path))
-        self.layer = _joint_layer(roi_ir)
+        self.layer = joint_layer(roi_ir)
         self.size = roi_ir.inputs[0].get_partial_shape()[2].get_length() * LAYER_STRIDE[self.layer]
         self.config = detector.model_copy(update={"input_size": self.size, "num_requests": 1})
         precision = "f32" if self.config.precision == "int8" else self.config.precision

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pictag import assets
 from pictag.errors import AssetError
@@ -31,6 +32,27 @@ MODEL_SUFFIXES = (".xml", ".onnx")
 def shipped_dir() -> Path:
     """Folder of the re-id models committed with PicTag."""
     return Path(str(resources.files("pictag.reid").joinpath("weights")))
+
+
+#: rt_info key of a joint-mode IR naming the detector layer its head was trained on.
+JOINT_LAYER_KEY = "pictag_layer"
+#: Layer assumed when a joint-mode IR does not name one (YOLO11n P4).
+DEFAULT_JOINT_LAYER = 6
+
+
+def joint_model_path(name: str) -> Path:
+    """``pictag-lite-joint`` (or ``pictag/reid-lite-joint``) → the shipped joint IR; else a path."""
+    for prefix in ("pictag-", "pictag/reid-"):
+        if name.startswith(prefix):
+            return shipped_dir() / f"reid-{name[len(prefix) :]}.xml"
+    return Path(name)
+
+
+def joint_layer(model: Any) -> int:
+    """The detector layer a joint-mode IR (``ov.Model``) pools from."""
+    if model.has_rt_info(JOINT_LAYER_KEY):
+        return int(str(model.get_rt_info(JOINT_LAYER_KEY).astype(str)))
+    return DEFAULT_JOINT_LAYER
 
 
 def _shipped_file(stem: str, precision: str) -> Path:
