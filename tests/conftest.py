@@ -46,7 +46,8 @@ def assets_dir() -> Path:
 
 # ---- real Ray runtime -------------------------------------------------------------------
 
-TEST_RAY_TEMP = "/tmp/pictag-test-ray"
+#: Ray temp dir of the test session; two test runs on one machine (worktrees) use different ones.
+TEST_RAY_TEMP = os.environ.get("PICTAG_TEST_RAY_TEMP", "/tmp/pictag-test-ray")
 
 
 def _init_local_ray():
