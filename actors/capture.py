@@ -3,9 +3,13 @@
 The camera source's reader thread keeps only the newest decoded frame. A pump
 thread here takes a frame at most ``analysis_fps`` times a second, puts it in
 the object store (this actor owns it: frames never pass through a driver) and
-hands the ref to the node's detector. At most ``in_flight`` frames may be
+hands the ref to the node's detector as a `FrameRef`. At most ``in_flight`` frames may be
 outstanding: when the window is full the frame is skipped and counted, never
 queued, so a slow detector costs freshness of nothing but the skipped frames.
+
+Motion gating (``runtime.motion_gating``): the detector's answer to each frame says how many
+tracks the camera's tracker holds; while it holds none, a frame that did not move against
+the last one sent is not sent at all and is counted as ``idle`` (`pictag.capture.motion`).
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ import ray
 
 from pictag import events as ev
 from pictag.capture import CameraSource, CameraStatus, Frame
+from pictag.capture.motion import MotionGate, MotionSettings
 from pictag.config import CameraConfig
+from pictag.config.runtime import RuntimeConfig
 from pictag.flow import InFlightWindow
+from pictag.messages import FrameOutcome, FrameRef, StageTimings
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +54,23 @@ def status_event(camera: CameraConfig, status: CameraStatus) -> ev.Event:
 class CaptureActor:
     """Owns one camera source, its sampling clock and its in-flight window."""
 
-    def __init__(self, camera: CameraConfig, detector: Any, controller: Any, in_flight: int = 2) -> None:
+    def __init__(
+        self, camera: CameraConfig, detector: Any, controller: Any, runtime: RuntimeConfig | None = None
+    ) -> None:
+        runtime = runtime or RuntimeConfig()
         self._camera = camera
         self._detector = detector
         self._controller = controller
-        self._window: InFlightWindow[Any] = InFlightWindow(in_flight, _ray_done)
+        self._window: InFlightWindow[Any] = InFlightWindow(runtime.in_flight, self._collect)
+        self._gate = (
+            MotionGate(MotionSettings(runtime.motion_pixel_delta, runtime.motion_fraction, runtime.idle_keyframe_s))
+            if runtime.motion_gating
+            else None
+        )
+        self._live_tracks = 1  # until the detector has answered, assume someone may be there
         self._sent = 0
         self._skipped = 0
+        self._idle = 0
         self._stop = threading.Event()
         self._source = CameraSource(camera, on_status=self._on_status)
         self._pump = threading.Thread(target=self._run, name=f"pump-{camera.id}", daemon=True)
@@ -85,13 +102,34 @@ class CaptureActor:
             next_due = max(next_due + period, time.monotonic() - period)
             self._send(frame)
 
+    def _collect(self, pending: list[Any]) -> list[Any]:
+        """Finished detector calls (for the window); the newest answer's live-track count is kept."""
+        done = _ray_done(pending)
+        for ref in done:
+            try:
+                outcome: FrameOutcome = ray.get(ref, timeout=0)
+            except Exception:  # the detector died or dropped the call: assume someone may be there
+                self._live_tracks = 1
+                continue
+            self._live_tracks = outcome.live_tracks
+        return done
+
     def _send(self, frame: Frame) -> None:
         if not self._window.has_room():
             self._skipped += 1
             return
+        if self._gate is not None and not self._gate.should_detect(frame.image, frame.captured_at, self._live_tracks):
+            self._idle += 1
+            return
         ref = ray.put(frame.image)
-        meta = {"seq": frame.seq, "captured_at": frame.captured_at, "sent_at": time.time(), "shape": frame.image.shape}
-        self._window.add(self._detector.process.remote(self._camera.id, [ref], meta))
+        message = FrameRef(
+            camera_id=self._camera.id,
+            seq=frame.seq,
+            image=ref,
+            shape=tuple(frame.image.shape),
+            timings=StageTimings(captured_at=frame.captured_at, sent_at=time.time()),
+        )
+        self._window.add(self._detector.process.remote(message))
         self._sent += 1
 
     def stats(self) -> dict[str, Any]:
@@ -109,6 +147,7 @@ class CaptureActor:
             "last_frame_at": status.last_frame_at,
             "sent": self._sent,
             "skipped": self._skipped,
+            "idle": self._idle,
             "in_flight": self._window.pending,
             "node_id": ray.get_runtime_context().get_node_id(),
         }

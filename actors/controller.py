@@ -14,16 +14,17 @@ import time
 from typing import Any
 
 import ray
+from pydantic import ValidationError
+
 from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
-from pydantic import ValidationError
-
 from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
 from pictag.config.loader import format_validation_error
 from pictag.config.root import MAX_CAMERAS
+from pictag.errors import PictagError
 from pictag.events import CAMERA_STATUS, make_event
 from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
 
@@ -142,22 +143,22 @@ class ControllerActor:
         stage = self._stages.get(key)
         if stage is None:
             options = self._placement.stage_options(node)
-            downstream = self._identity
+            config = self._config
             embedder = None
-            if self._config.reid.enabled:
-                embedder = EmbedderActor.options(**options).remote(
-                    self._config.reid, self._config.assets_dir, self._identity, self._config.identity
-                )
-                downstream = embedder
+            if config.reid.enabled and config.reid.type != "joint":  # joint re-id runs in the detector
+                embedder = EmbedderActor.options(**options).remote(config.reid, config.assets_dir, config.detector)
 
             def new_detector() -> Any:
                 return DetectorActor.options(**options).remote(
-                    self._config.detector,
-                    self._config.assets_dir,
-                    downstream,
-                    tracking=self._config.tracking,
-                    privacy=self._config.privacy,
+                    config.detector,
+                    config.assets_dir,
+                    self._identity,
+                    tracking=config.tracking,
+                    reid=config.reid,
+                    identity_config=config.identity,
+                    privacy=config.privacy,
                     hub=self._hub,
+                    embedder=embedder,
                 )
 
             stage = self._stages[key] = _Stage(key, embedder, new_detector)
@@ -167,12 +168,8 @@ class ControllerActor:
         stage = self._stage(cam.config.node)
         options = self._placement.capture_options(cam.config)
         detector = stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector)
-        cam.actor = CaptureActor.options(**options).remote(
-            cam.config,
-            detector,
-            self._self_handle,
-            self._config.runtime.in_flight,
-        )
+        runtime = self._config.runtime
+        cam.actor = CaptureActor.options(**options).remote(cam.config, detector, self._self_handle, runtime)
         self._identity.set_labeler.remote(cam.config.id, detector)
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
@@ -194,8 +191,6 @@ class ControllerActor:
             detector = stage.release(cam.config.id)
             if detector is not None:
                 detector.forget.remote(cam.config.id)
-            if stage.embedder is not None:
-                stage.embedder.forget.remote(cam.config.id)
         ended = self._identity.end_camera.remote(cam.config.id)
         retire = self._retire(cam.config.id, actor)
         if wait:
@@ -341,18 +336,23 @@ class ControllerActor:
         """Validate, apply to every stage, persist. Returns the new view or an error."""
         try:
             config = apply_patch(self._config, patch)
+            if isinstance(config.reid.threshold, str):  # "auto": back to the model's own threshold
+                from pictag.actors.runtime import with_resolved_threshold
+
+                config = with_resolved_threshold(config)
         except SettingsError as err:
             return _error(422, "invalid_setting", err.detail, err.field)
+        except PictagError as err:
+            return _error(422, "invalid_setting", str(err), "reid.threshold")
         self._config = config
         for stage in self._stages.values():
             for detector in stage.detectors:
                 detector.set_confidence.remote(config.detector.confidence)
                 detector.set_privacy.remote(config.privacy)
-        if hasattr(self._identity, "set_threshold"):
-            self._identity.set_threshold.remote(config.reid.threshold)
+        self._identity.set_threshold.remote(config.reid.threshold)
         for stage in self._stages.values():
-            if stage.embedder is not None:
-                stage.embedder.set_threshold.remote(config.reid.threshold)
+            for detector in stage.detectors:
+                detector.set_threshold.remote(config.reid.threshold)
         await self._store.save_settings.remote(saved_form(self._file_config, config))
         return {"settings": settings_view(config)}
 
@@ -441,7 +441,7 @@ def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> di
     skipped = stats.get("skipped", 0)
     dropped = det.get("dropped_at_detector", 0)
     processed = ident.get("processed", 0)
-    offered = sent + skipped
+    offered = sent + skipped + stats.get("idle", 0)
     return {
         "id": cfg.id,
         "name": cfg.display_name,
@@ -458,6 +458,7 @@ def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> di
             "decoded": stats.get("decoded", 0),
             "sent": sent,
             "skipped": skipped,
+            "idle": stats.get("idle", 0),
             "dropped": dropped,
             "detected": det.get("detected", 0),
             "processed": processed,

@@ -1,7 +1,7 @@
 """IdentityActor: the global stage on the head node.
 
-It turns per-frame track summaries (with appearances from the embedders) of every node
-into identities, visits, live events and rows — a thin shell around
+It turns per-frame `TrackSummaries` (tracks with refreshed appearances) from every node's
+detector actors into identities, visits, live events and rows — a thin shell around
 `pictag.identity.engine.IdentityEngine`. It is the end of the frame path: end-to-end latency
 (capture → event) and processed-frame counts are measured here. Events and rows are batched
 for a short interval so the event hub and the store see a few calls a second, not one per
@@ -23,7 +23,8 @@ from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.identity import IdentityConfig
 from pictag.events import TRACK_STARTED, Event
 from pictag.identity.engine import EngineSettings, IdentityEngine, IdentityOutput, day_start
-from pictag.identity.sessions import FrameTracks, Sighting
+from pictag.identity.sessions import Sighting
+from pictag.messages import TrackSummaries
 from pictag.stats import RollingPercentiles
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,6 @@ class _CameraCounters:
 
     def add_stage(self, name: str, ms: float) -> None:
         self.stage_ms.setdefault(name, RollingPercentiles()).add(ms)
-
-
-_STAMPS = (
-    ("queue_ms", "captured_at", "detect_start"),
-    ("detect_ms", "detect_start", "detect_end"),
-    ("track_ms", "detect_end", "track_end"),
-    ("embed_ms", "track_end", "embed_end"),
-)
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -133,29 +126,20 @@ class IdentityActor:
         )
 
     # ---- frames ------------------------------------------------------------------------
-    async def process(
-        self, camera_id: str, frame_refs: list[Any], meta: dict[str, Any], frame: FrameTracks
-    ) -> None:
-        """Stage interface (same as the embedder's): re-id off, tracks come straight here."""
-        await self._observe(frame, meta, expect_appearance=False)
-
-    async def observe(self, frame: FrameTracks, meta: dict[str, Any]) -> None:
-        """Fold one frame of one camera (with appearances from its embedder) into the engine."""
-        await self._observe(frame, meta, expect_appearance=True)
-
-    async def _observe(
-        self, frame: FrameTracks, meta: dict[str, Any], *, expect_appearance: bool
-    ) -> None:
+    async def process(self, batch: list[TrackSummaries]) -> None:
+        """Fold a batch of frames (any cameras, each camera's in capture order) into the engine."""
         await self._ensure_started()
-        self._queue(self._engine.observe(frame, expect_appearance=expect_appearance))
-        now = time.time()
-        counters = self._counter(frame.camera_id)
-        counters.processed += 1
-        counters.last_processed_at = now
-        counters.latency_ms.add((now - frame.captured_at) * 1000.0)
-        for name, a, b in _STAMPS:
-            if a in meta and b in meta:
-                counters.add_stage(name, (meta[b] - meta[a]) * 1000.0)
+        expect_appearance = self._engine.settings.reid_enabled
+        for summaries in batch:
+            self._queue(self._engine.observe(summaries, expect_appearance=expect_appearance))
+            now = time.time()
+            counters = self._counter(summaries.camera_id)
+            counters.processed += 1
+            counters.last_processed_at = now
+            counters.latency_ms.add((now - summaries.captured_at) * 1000.0)
+            if summaries.timings is not None:
+                for name, ms in summaries.timings.durations_ms().items():
+                    counters.add_stage(name, ms)
 
     def _queue(self, out: IdentityOutput) -> None:
         self._send_labels(out.events)

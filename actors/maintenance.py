@@ -16,8 +16,8 @@ from dataclasses import asdict
 from typing import Any
 
 import ray
-from pictag.actors import names
 
+from pictag.actors import names
 from pictag.config import PrivacyConfig
 from pictag.privacy.retention import PurgeReport, PurgeSchedule, retention_cutoff, should_compact
 

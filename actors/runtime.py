@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ray
+
 from pictag.actors import names
 from pictag.actors.controller import ControllerActor
 from pictag.actors.event_hub import EventHub
@@ -16,10 +17,10 @@ from pictag.actors.identity import IdentityActor
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
 from pictag.actors.store import StoreActor
-
 from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
 from pictag.live_settings import with_overrides
+from pictag.reid.threshold import resolve_reid
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,17 @@ def init_ray(config: PictagConfig, address: str | None = None) -> bool:
             **kwargs,
         )
     return True
+
+
+def with_resolved_threshold(config: PictagConfig) -> PictagConfig:
+    """The config with ``reid.threshold: auto`` replaced by the model's own threshold.
+
+    Raises:
+        ConfigError: the model carries no calibrated threshold (the message says what to do).
+    """
+    reid, resolved = resolve_reid(config.reid, config.assets_dir)
+    log.info("reid.threshold=%.4f (%s)", resolved.value, resolved.source)
+    return config.model_copy(update={"reid": reid})
 
 
 def head_node_id() -> str:
@@ -171,6 +183,7 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
         file_config = config
         config = with_overrides(config, ray.get(store.load_settings.remote(), timeout=START_TIMEOUT_S))
+        config = with_resolved_threshold(config)
         # Retention purge now (a box off for a month must not keep old data) and on schedule.
         maintenance = MaintenanceActor.options(name=MAINTENANCE_NAME, **head).remote(config.privacy, store)
         maintenance.start.remote()

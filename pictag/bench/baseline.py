@@ -1,11 +1,11 @@
 """The baseline the actor pipeline must beat: one process, one plain loop, round-robin over cameras.
 
 For each camera in turn: OpenCV reads a frame → the same OpenVINO YOLO detector,
-synchronously (compiled for latency: one request using every core) → the same
-ByteTrack tracker (one per camera) → the same re-id embedder on the crops the runtime's
-embedder stage would take (`AppearanceAggregator`: good crops, warm-up, refresh) → the same
-track sessions that turn tracks into events. No threads of
-our own, no queues, no Ray: what a competent engineer writes first.
+synchronously (compiled for latency: one request using every core) → the same tracking and
+appearance schedule (`pictag.pipeline.node.NodeTracker`: good crops, warm-up, refresh) →
+the same re-id embedder (joint mode: from the same inference's feature maps) → the same
+identity engine (gallery, sessions, visits, events). No threads of our own, no queues,
+no Ray, no store: what a competent engineer writes first.
 
 Two ways to drive it, matching the runtime's two scenarios:
 
@@ -41,12 +41,12 @@ from pictag.bench.procs import MachineCpu
 from pictag.bench.stats import CameraCounters, cpu_percent, percentiles, rate
 from pictag.config import PictagConfig
 from pictag.detection import build_detector
-from pictag.detections import Detections
 from pictag.errors import CameraError
-from pictag.identity.appearance import AppearanceAggregator
-from pictag.identity.sessions import FrameTracks, TrackSessions
-from pictag.reid import CropQuality, build_embedder
-from pictag.tracking import ByteTracker
+from pictag.identity.engine import EngineSettings, IdentityEngine
+from pictag.messages import TrackSummaries
+from pictag.pipeline.node import NodeTracker
+from pictag.reid import build_embedder
+from pictag.reid.threshold import resolve_reid
 
 FrameArray = npt.NDArray[np.uint8]
 #: Stages timed per frame, in pipeline order.
@@ -105,21 +105,16 @@ class BaselineLoop:
     def __init__(self, config: PictagConfig, sources: Sequence[str | Path], assets_dir: str | None = None) -> None:
         # Synchronous use: one request compiled for LATENCY (every core on one frame).
         det_config = config.detector.model_copy(update={"num_requests": 1})
-        self.detector = build_detector(det_config, assets_dir)
-        self.embedder = build_embedder(config.reid, assets_dir) if config.reid.enabled else None
-        # The runtime's embedder stage policy: good crops only, warm-up crops on consecutive
-        # frames, then one refresh per reid.refresh_s per track.
-        self.appearance = AppearanceAggregator(
-            CropQuality.from_config(config.reid),
-            refresh_s=config.reid.refresh_s,
-            warmup_crops=config.identity.min_crops,
-            prototypes=config.reid.prototypes,
-            outlier_similarity=config.reid.threshold,
-        )
+        reid, _ = resolve_reid(config.reid, assets_dir)
+        self.embedder = build_embedder(reid, assets_dir, config.detector) if reid.enabled else None
+        layers = self.embedder.feature_layers if self.embedder is not None else ()
+        self.detector = build_detector(det_config, assets_dir, feature_layers=layers)
+        # The runtime's node policy: good crops only, warm-up crops on consecutive frames,
+        # then one refresh per reid.refresh_s per track.
+        self.node = NodeTracker(config.tracking, reid, config.identity)
+        self.engine = IdentityEngine(EngineSettings.from_config(reid, config.identity, config.tracking, config.privacy))
         self.cameras = [f"cam{i + 1}" for i in range(len(sources))]
         self.readers = [LoopingReader(s) for s in sources]
-        self.trackers = {c: ByteTracker(config.tracking) for c in self.cameras}
-        self.sessions = TrackSessions(update_interval_s=config.tracking.update_interval_s)
         self._tally = _Tally()
 
     def close(self) -> None:
@@ -131,37 +126,28 @@ class BaselineLoop:
         """Detect, track, embed and fold one frame of camera ``index``; returns stage times (ms)."""
         cam = self.cameras[index]
         t0 = time.perf_counter()
-        detections = self.detector.detect(frame)
+        output = self.detector.detect_full(frame)
         t1 = time.perf_counter()
-        result = self.trackers[cam].update(detections, captured_at)
+        step = self.node.step(cam, 0, captured_at, output.detections, frame.shape)
         t2 = time.perf_counter()
-        crops = 0
-        if self.embedder is not None:
-            crops = self._embed(cam, frame, result.tracks, captured_at)
-            self.appearance.end(cam, result.ended)
+        appearance = {}
+        crops = int(np.count_nonzero(step.due))
+        if self.embedder is not None and crops:
+            tracks = step.frame.tracks
+            embeddings = self.embedder.embed(frame, tracks.xyxy[step.due], output.features)
+            appearance = self.node.add_embeddings(cam, tracks.track_id[step.due], embeddings, captured_at)
+        self.node.release(cam, step.frame.ended)
         t3 = time.perf_counter()
-        self.sessions.observe(FrameTracks(cam, captured_at, result.tracks, result.started, result.ended))
+        self.engine.observe(TrackSummaries(step.frame, appearance), expect_appearance=self.embedder is not None)
         t4 = time.perf_counter()
         self._tally.crops += crops
-        self._tally.detections += len(detections)
+        self._tally.detections += len(output.detections)
         return {
             "detect": (t1 - t0) * 1e3,
             "track": (t2 - t1) * 1e3,
             "embed": (t3 - t2) * 1e3,
             "identity": (t4 - t3) * 1e3,
         }
-
-    def _embed(self, cam: str, frame: FrameArray, tracks: Detections, ts: float) -> int:
-        """Embed the tracks due for an appearance update; returns the number of crops."""
-        assert self.embedder is not None
-        if len(tracks) == 0:
-            return 0
-        rows = self.appearance.select(cam, tracks, frame.shape, ts)
-        if not rows.any():
-            return 0
-        embeddings = self.embedder.embed(frame, tracks.xyxy[rows])
-        self.appearance.add(cam, tracks.track_id[rows], embeddings, ts)
-        return int(np.count_nonzero(rows))
 
     def _record(self, stages: dict[str, float], latency_ms: float) -> None:
         for name, ms in stages.items():

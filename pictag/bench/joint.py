@@ -35,9 +35,9 @@ from pictag.bench.ovbench import cpu_config
 from pictag.bench.stats import percentiles
 from pictag.config.detector import DetectorConfig
 from pictag.config.reid import ReidConfig
+from pictag.detection.feature_maps import LAYER_STRIDE, add_feature_outputs
 from pictag.detection.letterbox import fit, letterbox
 from pictag.errors import ModelError, PictagError
-from pictag.models.backbone import LAYER_STRIDE, add_feature_outputs
 from pictag.reid.model_files import joint_layer, joint_model_path, resolve_model_file
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 from pictag.reid.roi_align import roi_align_hwc

@@ -29,7 +29,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "track's appearance to the prototypes of the same / a different person, and picks the "
             "threshold "
             "by a stated rule (default: best F1 over all pairs, see --rule). "
-            "With --config, writes it as reid.threshold into that YAML file (the rest is kept)."
+            "With --config, writes it as reid.threshold into that YAML file (the rest is kept); with "
+            "--sidecar, next to the model file as <model>.threshold.json, where reid.threshold: auto "
+            "finds it (the model's own threshold, for every config that uses the model)."
         ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -65,6 +67,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--no-write", action="store_true", help="With --config: only read it, do not write."
+    )
+    p.add_argument(
+        "--sidecar",
+        action="store_true",
+        help="Write the threshold next to the model file (<model file>.threshold.json) for reid.threshold: auto.",
     )
     p.add_argument(
         "--rule",
@@ -153,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     assets_dir = args.assets or config.assets_dir
     reid = config.reid.model_copy(update={"model": args.model}) if args.model else config.reid
-    embedder = build_embedder(reid, assets_dir)
+    embedder = build_embedder(reid, assets_dir, config.detector)
     if args.persons and len(args.persons) != len(args.video):
         raise PictagError(
             f"got {len(args.persons)} --persons for {len(args.video)} --video: give one per video"
@@ -192,18 +199,28 @@ def _run(args: argparse.Namespace) -> int:
         min_gap_s=args.min_gap,
     )
     report = cal.to_json()
-    report["settings"]["model"] = reid.model
+    report["settings"]["model"] = reid.model_name
+    report["settings"]["type"] = reid.type
     report["settings"]["videos"] = [str(v) for v in args.video]
     print_report(report)
     if args.plot:
         calibration.plot(
             cal,
             args.plot,
-            title=f"{reid.model}: threshold {cal.choice.threshold:.3f} ({args.rule})",
+            title=f"{reid.model_name}: threshold {cal.choice.threshold:.3f} ({args.rule})",
         )
         print(f"plot: {args.plot}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if args.sidecar:
+        from pictag.reid.model_files import resolve_model_file
+        from pictag.reid.threshold import write_sidecar
+
+        precision = "f32" if reid.type == "joint" else reid.precision
+        model_file = resolve_model_file(reid.model_name, precision, assets_dir)
+        source = f"pictag calibrate --rule {args.rule} on " + ", ".join(str(v) for v in args.video)
+        path = write_sidecar(model_file, cal.choice.threshold, source, {"rule": args.rule, "model": reid.model_name})
+        print(f"threshold {round(cal.choice.threshold, 4)} written to {path}")
     if args.config and not args.no_write:
         path = write_threshold(args.config, round(cal.choice.threshold, 4))
         print(f"reid.threshold: {round(cal.choice.threshold, 4)} written to {path}")

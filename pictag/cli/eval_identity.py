@@ -120,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     from pictag.eval import identity, track
     from pictag.identity.persons import known_persons, load_persons
     from pictag.reid import build_embedder
+    from pictag.reid.threshold import resolve_reid
 
     config = load_config(args.config) if args.config else PictagConfig()
     if args.threshold is not None:
@@ -127,6 +128,9 @@ def _run(args: argparse.Namespace) -> int:
             update={"reid": config.reid.model_copy(update={"threshold": args.threshold})}
         )
     assets_dir = args.assets or config.assets_dir
+    reid, threshold = resolve_reid(config.reid, assets_dir)
+    print(f"reid: {reid.type} {reid.model_name}, threshold {threshold.value:.4f} ({threshold.source})")
+    config = config.model_copy(update={"reid": reid})
     inputs = track.resolve_inputs(
         assets.resolve(args.video, assets_dir),
         assets.resolve(args.gt, assets_dir),
@@ -142,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
     report = identity.evaluate(
         inputs,
         build_detector(config.detector, assets_dir),
-        build_embedder(config.reid, assets_dir),
+        build_embedder(config.reid, assets_dir, config.detector),
         config,
         persons,
         cut=args.cut,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pictag.config.base import ConfigModel
 
@@ -14,6 +14,12 @@ from pictag.config.base import ConfigModel
 #: ``rgb_imagenet``, everything else as ``bgr255``).
 InputFormat = Literal["auto", "bgr255", "rgb_imagenet", "rgb01"]
 
+#: The model each backend uses when ``reid.model`` is ``auto``.
+DEFAULT_MODELS = {
+    "openvino_crop": "intel/person-reidentification-retail-0287",
+    "joint": "pictag/reid-lite-joint",
+}
+
 
 class ReidConfig(ConfigModel):
     """Appearance embeddings and identity matching."""
@@ -22,16 +28,21 @@ class ReidConfig(ConfigModel):
         default=True,
         description="Compute appearance embeddings and match identities across cameras/time.",
     )
-    type: Literal["openvino_crop"] = Field(
+    type: Literal["openvino_crop", "joint"] = Field(
         default="openvino_crop",
-        description="Embedder backend (registry key); openvino_crop: a model run on each crop.",
+        description=(
+            "Embedder backend (registry key). openvino_crop: a separate model run on each person crop "
+            "(its own actor); joint: a small head on the detector's own feature maps, computed inside the "
+            "detector actor (no second pass over pixels)."
+        ),
     )
     model: str = Field(
-        default="intel/person-reidentification-retail-0287",
+        default="auto",
         description=(
             "Asset name or path of the re-id model: an OMZ folder (the precision sub-folder is "
             "picked from `precision`), an IR .xml, an ONNX file, or a model shipped with PicTag "
-            "(pictag/NAME)."
+            "(pictag/NAME). auto: OMZ person-reidentification-retail-0287 for openvino_crop, "
+            "pictag/reid-lite-joint for joint."
         ),
     )
     precision: Literal["f32", "bf16", "int8"] = Field(
@@ -57,13 +68,13 @@ class ReidConfig(ConfigModel):
         le=16,
         description="Parallel inference streams; the crops of a frame are spread over them.",
     )
-    threshold: float = Field(
-        default=0.44,
-        ge=-1.0,
-        le=1.0,
+    threshold: float | Literal["auto"] = Field(
+        default="auto",
         description=(
-            "Cosine similarity at or above which two appearances are the same person; 0.44 was "
-            "calibrated for OMZ 0287 (docs/identity.md; re-run `pictag calibrate` for another model)."
+            "Cosine similarity at or above which two appearances are the same person. auto: the model's "
+            "own calibrated threshold (a `pictag calibrate` sidecar next to the model file, the IR's "
+            "pictag_threshold, or PicTag's shipped calibration of the model); a model without one is "
+            "refused at start: run `pictag calibrate` or set a number (-1..1)."
         ),
     )
     min_box_height: int = Field(
@@ -96,6 +107,28 @@ class ReidConfig(ConfigModel):
     prototypes: int = Field(
         default=4, ge=1, le=32, description="Diverse embedding prototypes kept per identity."
     )
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_range(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not -1.0 <= value <= 1.0:
+            raise ValueError(f"threshold must be between -1 and 1 (or auto), got {value}")
+        return value
+
+    @property
+    def model_name(self) -> str:
+        """The model to load: ``model``, or the backend's default when it is ``auto``."""
+        return DEFAULT_MODELS[self.type] if self.model == "auto" else self.model
+
+    def numeric_threshold(self) -> float:
+        """The threshold as a number.
+
+        Raises:
+            ValueError: still ``auto`` (resolve it with `pictag.reid.threshold.resolve_reid`).
+        """
+        if isinstance(self.threshold, str):
+            raise ValueError("reid.threshold is 'auto': resolve it against the model first")
+        return self.threshold
+
     visit_gap_s: float = Field(
         default=600.0,
         gt=0.0,

@@ -6,7 +6,6 @@ from pydantic import Field, SecretStr, field_validator
 
 from pictag.config.base import ConfigModel
 
-
 MIN_TOKEN_LENGTH = 16
 
 

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
+from pictag.detection.feature_maps import FeatureMaps
 from pictag.detections import Detections
+
+
+@dataclass(frozen=True)
+class DetectorOutput:
+    """Everything one inference gives: the detections and, for joint re-id, feature maps.
+
+    Attributes:
+        detections: boxes in frame pixels.
+        features: the layers the detector was built to expose (None when it exposes none).
+    """
+
+    detections: Detections
+    features: FeatureMaps | None = None
+
 
 #: Receives the detections of one submitted frame, or the exception that prevented them.
 DetectionCallback = Callable[[Detections | BaseException], None]
+#: Receives the whole output of one submitted frame, or the exception that prevented it.
+OutputCallback = Callable[[DetectorOutput | BaseException], None]
 
 
 @runtime_checkable
@@ -35,6 +53,14 @@ class Detector(Protocol):
 
         Blocks only while every inference request is busy (bounded by one inference).
         """
+        ...
+
+    def detect_full(self, frame: npt.NDArray[np.uint8]) -> DetectorOutput:
+        """`detect`, with the feature maps the detector was built to expose."""
+        ...
+
+    def submit_full(self, frame: npt.NDArray[np.uint8], callback: OutputCallback) -> None:
+        """`submit`, with the feature maps the detector was built to expose."""
         ...
 
     def wait_all(self) -> None:

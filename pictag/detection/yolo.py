@@ -20,8 +20,9 @@ import numpy.typing as npt
 import openvino as ov
 
 from pictag.config.detector import DetectorConfig
-from pictag.detection.base import DetectionCallback
+from pictag.detection.base import DetectionCallback, DetectorOutput, OutputCallback
 from pictag.detection.decode import decode_yolo
+from pictag.detection.feature_maps import LAYER_STRIDE, FeatureMaps, add_feature_outputs
 from pictag.detection.letterbox import Letterbox, letterbox_image
 from pictag.detection.ultralytics_ir import (
     ExportMetadata,
@@ -72,6 +73,8 @@ class YoloOpenVINODetector:
         core: an ``ov.Core`` to use; a private one when None.
         performance_hint: force OpenVINO's LATENCY or THROUGHPUT hint; None picks THROUGHPUT
             when ``num_requests > 1`` (parallel streams), LATENCY otherwise.
+        feature_layers: YOLO layers whose feature maps every inference also returns
+            (`detect_full`, `submit_full`), channels last; joint re-id pools person boxes from them.
 
     Raises:
         ModelError: missing files, a layout other than v8/v11 detection, unknown classes,
@@ -85,8 +88,10 @@ class YoloOpenVINODetector:
         *,
         core: ov.Core | None = None,
         performance_hint: PerformanceHint | None = None,
+        feature_layers: tuple[int, ...] = (),
     ) -> None:
         self.config = config or DetectorConfig()
+        self.feature_layers = tuple(feature_layers)
         xml, meta_path = locate_export(model_path)
         self.model_path = xml
         self.metadata: ExportMetadata = read_metadata(meta_path)
@@ -105,6 +110,9 @@ class YoloOpenVINODetector:
         check_input(model, xml)
         resize_static_export(model, self.input_size, self.metadata.strides, xml)
         check_output(model, len(self.class_names), self.input_size, self.metadata.strides, xml)
+        if self.feature_layers:
+            model = add_feature_outputs(model, self.feature_layers, channels_last=True)
+            self._check_feature_maps(model, xml)
         model = with_bgr_uint8_input(model)
         num_requests = self.config.num_requests
         # With several requests in flight, THROUGHPUT gives each its own CPU stream so they truly
@@ -119,6 +127,7 @@ class YoloOpenVINODetector:
             core=self._core,
         )
         self._output = self._compiled.output(0)
+        self._feature_outputs = [self._compiled.output(i + 1) for i in range(len(self.feature_layers))]
         self._sync_request = self._compiled.create_infer_request()
         self._sync_lock = threading.Lock()
         self._submit_lock = threading.Lock()
@@ -132,6 +141,18 @@ class YoloOpenVINODetector:
             self.config.precision,
             num_requests,
         )
+
+    def _check_feature_maps(self, model: ov.Model, xml: Path) -> None:
+        """Each feature output must be ``1 x H x W x C`` at the input size divided by the layer's stride."""
+        for index, layer in enumerate(self.feature_layers, start=1):
+            shape = model.outputs[index].get_partial_shape()
+            stride = LAYER_STRIDE.get(layer)
+            want = None if stride is None else self.input_size // stride
+            if shape.is_dynamic or stride is None or [shape[1].get_length(), shape[2].get_length()] != [want, want]:
+                raise ModelError(
+                    f"feature map of layer {layer} has shape {shape}, expected 1 x {want} x {want} x C "
+                    f"at input {self.input_size}: path={xml}"
+                )
 
     @property
     def kept_class_names(self) -> list[str]:
@@ -176,12 +197,35 @@ class YoloOpenVINODetector:
             self._sync_request.infer({0: tensor}, share_inputs=True)
             return self.postprocess(self._sync_request.get_tensor(self._output).data, box)
 
+    def detect_full(self, frame: npt.NDArray[np.uint8]) -> DetectorOutput:
+        """`detect`, with copies of the feature maps of ``feature_layers`` (thread-safe)."""
+        tensor, box = self.preprocess(frame)
+        with self._sync_lock:
+            self._sync_request.infer({0: tensor}, share_inputs=True)
+            return self._output_of(self._sync_request, box)
+
+    def _output_of(self, request: ov.InferRequest, box: Letterbox) -> DetectorOutput:
+        """Decode a finished request; feature maps are copied out (the request is reused)."""
+        detections = self.postprocess(request.get_tensor(self._output).data, box)
+        if not self._feature_outputs:
+            return DetectorOutput(detections)
+        maps = tuple(np.array(request.get_tensor(out).data[0], copy=True) for out in self._feature_outputs)
+        return DetectorOutput(detections, FeatureMaps(self.feature_layers, maps, box))
+
     def submit(self, frame: npt.NDArray[np.uint8], callback: DetectionCallback) -> None:
         """Queue a frame; ``callback(Detections | exception)`` runs on an OpenVINO thread.
 
         Returns as soon as an inference request is free (at once unless ``num_requests``
         frames are already in flight). Keep callbacks short and never call `wait_all` from one.
         """
+
+        def detections_only(result: DetectorOutput | BaseException) -> None:
+            callback(result if isinstance(result, BaseException) else result.detections)
+
+        self.submit_full(frame, detections_only)
+
+    def submit_full(self, frame: npt.NDArray[np.uint8], callback: OutputCallback) -> None:
+        """`submit`, the callback getting the whole `DetectorOutput` (feature maps included)."""
         try:
             tensor, box = self.preprocess(frame)
         except Exception as err:  # bad frame: report through the same channel as a failed inference
@@ -195,11 +239,11 @@ class YoloOpenVINODetector:
         """Block until every submitted frame has been decoded and its callback has returned."""
         self._queue.wait_all()
 
-    def _on_done(self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, DetectionCallback]) -> None:
+    def _on_done(self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, OutputCallback]) -> None:
         _, box, callback = userdata
-        result: Detections | BaseException
+        result: DetectorOutput | BaseException
         try:
-            result = self.postprocess(request.get_tensor(self._output).data, box)
+            result = self._output_of(request, box)
         except Exception as err:
             result = err
         try:

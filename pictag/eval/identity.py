@@ -50,13 +50,12 @@ from pictag.detections import Detections
 from pictag.eval.clear import clear_metrics
 from pictag.eval.frames import TrackRows, align, read_mot_rows
 from pictag.eval.track import DetectedSequence, SequenceInputs, detect_video
-from pictag.identity.appearance import AppearanceAggregator
 from pictag.identity.engine import EngineSettings, IdentityEngine
 from pictag.identity.persons import to_persons
-from pictag.identity.sessions import FrameTracks, Sighting
+from pictag.identity.sessions import Sighting
+from pictag.messages import FrameTracks, TrackSummaries
+from pictag.pipeline.node import NodeTracker
 from pictag.reid.base import Embedder
-from pictag.reid.crops import CropQuality
-from pictag.tracking import ByteTracker
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ def scenarios(
 class TrackedRun:
     """The tracker + embedder output of one scenario, ready for identity engines."""
 
-    frames: list[FrameTracks] = field(default_factory=list)
+    frames: list[TrackSummaries] = field(default_factory=list)
     mot_frames: list[int] = field(default_factory=list)
     part_of: list[int] = field(default_factory=list)
     crops: int = 0
@@ -132,14 +131,7 @@ def track_and_embed(
     index_of = {mot: k for k, mot in enumerate(seq.mot_frames)}
     offset = frame_offset
     for p_index, part in enumerate(scenario.parts):
-        tracker = ByteTracker(config.tracking)
-        aggregator = AppearanceAggregator(
-            CropQuality.from_config(config.reid),
-            refresh_s=config.reid.refresh_s,
-            warmup_crops=config.identity.min_crops,
-            prototypes=config.reid.prototypes,
-            outlier_similarity=config.reid.threshold,
-        )
+        node = NodeTracker(config.tracking, config.reid, config.identity)
         live: set[int] = set()
         ts = CLOCK_START + part.start_s
         for index, image in iter_frames(video, start=part.first, stop=part.stop):
@@ -147,28 +139,24 @@ def track_and_embed(
             if k is None:
                 continue
             ts = CLOCK_START + part.start_s + (index - part.first) / seq.frame_rate
-            result = tracker.update(seq.detections[k], ts)
-            tracks = result.tracks
+            step = node.step(part.camera_id, index, ts, seq.detections[k], image.shape)
+            frame = step.frame
             appearance = {}
-            rows = aggregator.select(part.camera_id, tracks, image.shape, ts)
-            if rows.any():
+            if step.due.any():
                 start = time.perf_counter()
-                emb = embedder.embed(image, tracks.xyxy[rows])
+                emb = embedder.embed(image, frame.tracks.xyxy[step.due])
                 run.embed_seconds += time.perf_counter() - start
-                run.crops += int(rows.sum())
-                appearance = aggregator.add(part.camera_id, tracks.track_id[rows], emb, ts)
-            aggregator.end(part.camera_id, result.ended)
-            live |= set(tracks.track_id.tolist()) | set(result.started)
-            live -= set(result.ended)
-            run.frames.append(
-                FrameTracks(part.camera_id, ts, tracks, result.started, result.ended, appearance)
-            )
+                run.crops += int(step.due.sum())
+                appearance = node.add_embeddings(part.camera_id, frame.tracks.track_id[step.due], emb, ts)
+            node.release(part.camera_id, frame.ended)
+            live |= set(frame.tracks.track_id.tolist()) | set(frame.started)
+            live -= set(frame.ended)
+            run.frames.append(TrackSummaries(frame, appearance))
             run.mot_frames.append(index + offset)
             run.part_of.append(p_index)
         if live:  # the camera stops: its tracks end
-            run.frames.append(
-                FrameTracks(part.camera_id, ts + 1e-3, Detections.empty(), (), tuple(sorted(live)))
-            )
+            end = FrameTracks(part.camera_id, ts + 1e-3, Detections.empty(), (), tuple(sorted(live)))
+            run.frames.append(TrackSummaries(end))
             run.mot_frames.append(-1)
             run.part_of.append(p_index)
     return run
@@ -207,9 +195,9 @@ def assign_identities(run: TrackedRun, settings: EngineSettings) -> IdentityRun:
         spent += time.perf_counter() - start
         visits.update(out.visits)
         if mot >= 0:
-            ids = frame.tracks.track_id.tolist()
-            found = [engine.sessions.session(frame.camera_id, t) for t in ids]
-            per_frame.append((mot, [(s, s is not None and s.decided) for s in found], frame.tracks))
+            tracks = frame.frame.tracks
+            found = [engine.sessions.session(frame.camera_id, t) for t in tracks.track_id.tolist()]
+            per_frame.append((mot, [(s, s is not None and s.decided) for s in found], tracks))
     last = run.frames[-1].captured_at if run.frames else CLOCK_START
     visits.update(engine.close_all(last + 1.0).visits)
     codes: dict[str, int] = {}
@@ -405,7 +393,8 @@ def evaluate(
         },
         settings={
             "threshold": config.reid.threshold,
-            "reid_model": config.reid.model,
+            "reid_model": config.reid.model_name,
+            "reid_type": config.reid.type,
             "min_crops": config.identity.min_crops,
             "decision_timeout_s": config.identity.decision_timeout_s,
             "prototypes": config.reid.prototypes,

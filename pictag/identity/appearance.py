@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from pictag.config.identity import IdentityConfig
+from pictag.config.reid import ReidConfig
 from pictag.detections import Detections
 from pictag.identity.prototypes import merge_prototypes
 from pictag.reid.base import l2_normalize
@@ -105,6 +107,20 @@ class AppearanceAggregator:
     switch_crops: int = 2
     _tracks: dict[tuple[str, int], _TrackState] = field(default_factory=dict)
 
+    @classmethod
+    def from_config(cls, reid: ReidConfig, identity: IdentityConfig | None = None) -> AppearanceAggregator:
+        """The node-side policy of the configuration: crop quality, warm-up, refresh, outliers.
+
+        The outlier cut-off is the match threshold, so ``reid.threshold`` must be a number here.
+        """
+        return cls(
+            CropQuality.from_config(reid),
+            refresh_s=reid.refresh_s,
+            warmup_crops=(identity or IdentityConfig()).min_crops,
+            prototypes=reid.prototypes,
+            outlier_similarity=reid.numeric_threshold(),
+        )
+
     def select(
         self, camera_id: str, tracks: Detections, frame_shape: tuple[int, ...], ts: float
     ) -> BoolArray:
@@ -126,6 +142,18 @@ class AppearanceAggregator:
             if state is not None and state.crops >= self.warmup_crops and not state.suspects:
                 out[i] = ts - state.last_try >= self.refresh_s
         return out
+
+    def mark_tried(self, camera_id: str, track_ids: npt.ArrayLike, ts: float) -> None:
+        """Record that these tracks' crops were sent for embedding at ``ts``.
+
+        With an embedder in another process, results arrive a few frames later; without this
+        mark every frame in between would find a warmed-up track still due and embed it again.
+        Tracks still warming up (no state yet) stay due on consecutive frames, as intended.
+        """
+        for tid in np.asarray(track_ids, dtype=np.int64).reshape(-1).tolist():
+            state = self._tracks.get((camera_id, tid))
+            if state is not None:
+                state.last_try = ts
 
     def add(
         self, camera_id: str, track_ids: npt.ArrayLike, embeddings: npt.ArrayLike, ts: float

@@ -52,13 +52,13 @@ from pictag.identity.gallery import IdentityGallery, IdentityMeta
 from pictag.identity.matching import assign
 from pictag.identity.prototypes import best_similarity, merge_prototypes
 from pictag.identity.sessions import (
-    FrameTracks,
     SessionOutput,
     Sighting,
     TrackSessions,
     new_person_id,
 )
 from pictag.identity.visits import Visit, VisitBook
+from pictag.messages import FrameTracks, TrackSummaries
 from pictag.storage.records import Gallery, VisitRecord
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class EngineSettings:
         tracking = tracking or TrackingConfig()
         privacy = privacy or PrivacyConfig()
         return cls(
-            threshold=reid.threshold,
+            threshold=reid.numeric_threshold() if reid.enabled else 0.0,
             prototypes=reid.prototypes,
             min_crops=identity.min_crops,
             decision_timeout_s=identity.decision_timeout_s,
@@ -178,20 +178,21 @@ class IdentityEngine:
         self.settings = replace(self.settings, threshold=float(threshold))
 
     # ---- per frame ----------------------------------------------------------------------
-    def observe(self, frame: FrameTracks, *, expect_appearance: bool = True) -> IdentityOutput:
+    def observe(self, summaries: TrackSummaries, *, expect_appearance: bool = True) -> IdentityOutput:
         """Fold one frame of one camera in (see the module docstring).
 
         Args:
-            frame: tracks of the frame, with refreshed appearances from the embedder.
+            summaries: tracks of the frame, with the appearances refreshed in it.
             expect_appearance: False when no embedder runs for this camera: tracks are
                 decided at once (every confirmed track a new identity).
         """
         out = IdentityOutput()
+        summaries = self._without_suppressed(summaries)
+        frame, looks = summaries.frame, summaries.appearance
         cam, ts = frame.camera_id, frame.captured_at
-        frame = self._without_suppressed(frame)
-        if frame.appearance and not self.settings.reid_enabled:  # re-id off: appearance is ignored
-            frame = replace(frame, appearance={})
-        for tid, appearance in frame.appearance.items():
+        if looks and not self.settings.reid_enabled:  # re-id off: appearance is ignored
+            looks = {}
+        for tid, appearance in looks.items():
             old = self._appearance.get((cam, tid))
             if old is not None and old.generation != appearance.generation:
                 self._split(cam, tid, ts, out)
@@ -206,7 +207,7 @@ class IdentityEngine:
             session = self.sessions.session(cam, tid)
             if session is not None and session.person_id is not None:
                 self._seen(session.person_id, cam, ts, out)
-        for tid in frame.appearance:
+        for tid in looks:
             self._follow_creator(cam, tid, out)
         for tid in frame.ended:
             self._learn(cam, tid, out)
@@ -216,22 +217,21 @@ class IdentityEngine:
         self._rows_for_sightings(out)
         return out
 
-    def _without_suppressed(self, frame: FrameTracks) -> FrameTracks:
+    def _without_suppressed(self, summaries: TrackSummaries) -> TrackSummaries:
+        """The frame without the tracks of erased persons (ignored until they end)."""
         if not self._suppressed:
-            return frame
+            return summaries
+        frame = summaries.frame
         cam = frame.camera_id
         for tid in frame.ended:
             self._suppressed.discard((cam, tid))
         keep = np.array([(cam, t) not in self._suppressed for t in frame.tracks.track_id.tolist()], bool)
         if keep.all():
-            return frame
-        return FrameTracks(
-            cam,
-            frame.captured_at,
-            frame.tracks[keep],
-            frame.started,
-            frame.ended,
-            {t: a for t, a in frame.appearance.items() if (cam, t) not in self._suppressed},
+            return summaries
+        return replace(
+            summaries,
+            frame=replace(frame, tracks=frame.tracks[keep]),
+            appearance={t: a for t, a in summaries.appearance.items() if (cam, t) not in self._suppressed},
         )
 
     def _split(self, cam: str, tid: int, ts: float, out: IdentityOutput) -> None:
@@ -490,7 +490,7 @@ class IdentityEngine:
         """Close the live tracks of a stopped or offline camera (pending ones are decided first)."""
         ids = self.sessions.track_ids(camera_id)
         frame = FrameTracks(camera_id, now, Detections.empty(), ended=tuple(ids))
-        return self.observe(frame)
+        return self.observe(TrackSummaries(frame))
 
     # ---- start-up and erasure ----------------------------------------------------------
     def load(

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pictag import events as ev
-from pictag.detections import Detections
-from pictag.identity.appearance import TrackAppearance
+from pictag.messages import FrameTracks
 
 #: Chooses the person id of a newly confirmed track: (camera_id, track_id) -> person id.
 IdentityAssigner = Callable[[str, int], str]
@@ -56,25 +55,6 @@ class Sighting:
     def decided(self) -> bool:
         """True once the session has its person id (events flow)."""
         return self.person_id is not None
-
-
-@dataclass
-class FrameTracks:
-    """What the tracking stage reports for one frame of one camera.
-
-    Attributes:
-        tracks: confirmed tracks matched in this frame (detection boxes, track ids).
-        started, ended: track ids the tracker confirmed / gave up in this frame.
-        appearance: tracks whose aggregated appearance changed in this frame (set by the
-            embedder stage; empty when re-identification is off).
-    """
-
-    camera_id: str
-    captured_at: float
-    tracks: Detections
-    started: tuple[int, ...] = ()
-    ended: tuple[int, ...] = ()
-    appearance: dict[int, TrackAppearance] = field(default_factory=dict)
 
 
 @dataclass

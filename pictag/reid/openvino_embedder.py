@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import openvino as ov
 
+from pictag.detection.feature_maps import FeatureMaps
 from pictag.errors import ModelError
 from pictag.reid.base import FloatArray, FrameArray, l2_normalize
 from pictag.reid.crops import extract_crops
@@ -160,8 +161,11 @@ class OpenVINOCropEmbedder:
     def _collect(self, request: ov.InferRequest, index: int) -> None:
         self._out[index] = request.get_output_tensor(0).data.reshape(self.dim)
 
-    def embed(self, frame: FrameArray, boxes_xyxy: FloatArray) -> FloatArray:
-        """``(n, dim)`` L2-normalised embeddings of the person boxes in a BGR frame."""
+    #: Crop mode reads pixels, no detector feature maps.
+    feature_layers: tuple[int, ...] = ()
+
+    def embed(self, frame: FrameArray, boxes_xyxy: FloatArray, features: FeatureMaps | None = None) -> FloatArray:
+        """``(n, dim)`` L2-normalised embeddings of the person boxes in a BGR frame (``features`` unused)."""
         if frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"frame must be H x W x 3 BGR, got shape {frame.shape}")
         return self.embed_crops(extract_crops(frame, boxes_xyxy, self.size_hw))

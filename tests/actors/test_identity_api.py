@@ -22,7 +22,7 @@ from pictag.serve.services import Services, get_services
 from pictag.config import ReidConfig, StorageConfig, TrackingConfig
 from pictag.detections import Detections
 from pictag.identity.appearance import TrackAppearance
-from pictag.identity.sessions import FrameTracks
+from pictag.messages import FrameTracks, TrackSummaries
 from pictag.reid.base import l2_normalize
 from tests.helpers import wait_for
 
@@ -47,10 +47,8 @@ def _visit(identity: Any, camera: str, track: int, name: str) -> None:
     )
     t0 = time.time()
     for k in range(3):
-        frame = FrameTracks(
-            camera, t0 + 0.1 * k, box, (), (track,) if k == 2 else (), {track: _look(name)} if k == 0 else {}
-        )
-        ray.get(identity.observe.remote(frame, {"captured_at": t0}))
+        frame = FrameTracks(camera, t0 + 0.1 * k, box, (), (track,) if k == 2 else ())
+        ray.get(identity.process.remote([TrackSummaries(frame, {track: _look(name)} if k == 0 else {})]))
     ray.get(identity.flush.remote())
 
 

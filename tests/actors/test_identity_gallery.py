@@ -3,7 +3,8 @@
 Ground-truth boxes of PETS09-S2L1 (vtest.avi) stand in for tracks so the test controls who is
 where: person 19 and person 1 of the ground truth are the same man (he walks out and back in,
 see pictag.identity.persons), played here on two cameras; persons 11 and 12 walk side by side.
-Frames go through EmbedderActor (crop quality, embedding, per-track aggregation) into
+Crops are embedded by a real EmbedderActor, aggregated per track with the node's policy
+(`AppearanceAggregator`: crop quality, warm-up, outliers) and the frames' `TrackSummaries` go to
 IdentityActor, which writes to StoreActor.
 """
 
@@ -22,7 +23,8 @@ from pictag.config import ReidConfig, StorageConfig, TrackingConfig
 from pictag.datasets.mot import read_mot
 from pictag.datasets.video import read_frames
 from pictag.detections import Detections
-from pictag.identity.sessions import FrameTracks
+from pictag.identity.appearance import AppearanceAggregator
+from pictag.messages import FrameTracks, TrackSummaries
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -51,11 +53,13 @@ def _boxes(gt: Any, person: int, frames: range, n: int) -> list[tuple[int, np.nd
 
 
 class Feeder:
-    """Plays chosen ground-truth boxes as tracks of a camera into an EmbedderActor."""
+    """Plays chosen ground-truth boxes as tracks of a camera: embedder actor → aggregation → identity."""
 
-    def __init__(self, embedder: Any, video: Path) -> None:
+    def __init__(self, embedder: Any, identity: Any, video: Path, threshold: float) -> None:
         self.embedder = embedder
+        self.identity = identity
         self.video = video
+        self.appearance = AppearanceAggregator.from_config(ReidConfig(threshold=threshold))
 
     def play(self, camera: str, track_boxes: dict[int, list[tuple[int, np.ndarray]]]) -> None:
         frames = sorted({f for items in track_boxes.values() for f, _ in items})
@@ -70,19 +74,14 @@ class Feeder:
                 np.array([t for t, _ in present], np.int64),
             )
             ended = tuple(ids) if k == len(frames) - 1 else ()
-            frame = FrameTracks(camera, time.time(), tracks, (), ended)
-            ray.get(
-                self.embedder.process.remote(
-                    camera, [ray.put(images[f])], {"captured_at": time.time()}, frame
-                )
-            )
-            # one frame at a time: the embedder's latest-wins slot must not drop any here
-            wait_for(
-                lambda: ray.get(self.embedder.stats.remote())["queue_depth"] == 0,
-                30,
-                interval=0.02,
-                message="embedder queue drained",
-            )
+            ts = time.time()
+            rows = self.appearance.select(camera, tracks, images[f].shape, ts)
+            looks = {}
+            if rows.any():
+                emb = ray.get(self.embedder.embed.remote(ray.put(images[f]), tracks.xyxy[rows]))
+                looks = self.appearance.add(camera, tracks.track_id[rows], emb, ts)
+            self.appearance.end(camera, ended)
+            ray.get(self.identity.process.remote([TrackSummaries(FrameTracks(camera, ts, tracks, (), ended), looks)]))
 
 
 def _start(db: Path, threshold: float) -> tuple[Any, Any, Any, Any]:
@@ -95,7 +94,7 @@ def _start(db: Path, threshold: float) -> tuple[Any, Any, Any, Any]:
     store = StoreActor.remote(StorageConfig(path=str(db), flush_interval_s=0.2))
     hub = EventHub.remote()
     identity = IdentityActor.remote(TrackingConfig(), store, hub, reid=reid)
-    embedder = EmbedderActor.remote(reid, None, identity)
+    embedder = EmbedderActor.remote(reid, None)
     ray.get(identity.ready.remote(), timeout=60)
     return store, hub, identity, embedder
 
@@ -137,7 +136,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
     db = tmp_path / "identity.duckdb"
     actors = _start(db, THRESHOLD)
     store, _, identity, embedder = actors
-    feeder = Feeder(embedder, video)
+    feeder = Feeder(embedder, identity, video, THRESHOLD)
     feeder.play("a", {1: _boxes(gt, 19, range(0, 140), FRAMES_PER_TRACK)})
     feeder.play("b", {7: _boxes(gt, 1, range(300, 500), FRAMES_PER_TRACK)})
     first, second = _decided(store, 2)
@@ -155,7 +154,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
     actors = _start(db, THRESHOLD)
     store, _, identity, embedder = actors
     assert ray.get(identity.gallery_stats.remote())["active_identities"] == 1
-    Feeder(embedder, video).play("c", {3: _boxes(gt, 1, range(600, 790), FRAMES_PER_TRACK)})
+    Feeder(embedder, identity, video, THRESHOLD).play("c", {3: _boxes(gt, 1, range(600, 790), FRAMES_PER_TRACK)})
     [again] = _decided(store, 1, ("c",))
     assert again["type"] == "identity.matched" and again["person_id"] == person
 
@@ -190,8 +189,8 @@ def test_people_visible_together_never_share_an_identity(
     video = asset("vtest.avi")
     gt = read_mot(asset("mot/PETS09-S2L1/gt/gt.txt"))
     actors = _start(tmp_path / "together.duckdb", -1.0)
-    store, _, _, embedder = actors
-    feeder = Feeder(embedder, video)
+    store, _, identity, embedder = actors
+    feeder = Feeder(embedder, identity, video, -1.0)
     feeder.play("a", {1: _boxes(gt, 13, range(40, 120), FRAMES_PER_TRACK)})  # someone known first
     frames = range(500, 795)
     both = {f for f, _ in _boxes(gt, 2, frames, 1000)} & {f for f, _ in _boxes(gt, 4, frames, 1000)}

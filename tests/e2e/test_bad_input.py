@@ -233,20 +233,20 @@ def test_absurd_live_settings_leave_cameras_unchanged(runtime_with_bad_cameras) 
     assert after["analysis_fps"] == before["analysis_fps"] and after["status"] == before["status"]
 
 
-def test_live_reid_threshold_reaches_identity_and_embedder(runtime_with_bad_cameras) -> None:
-    """A valid threshold change applies at once to the gallery and to the embedder's crop-outlier cut-off."""
+def test_live_reid_threshold_reaches_identity_and_the_nodes(runtime_with_bad_cameras) -> None:
+    """A valid threshold change applies at once to the gallery and to each node's crop-outlier cut-off."""
     runtime, base, _ = runtime_with_bad_cameras
     old = httpx.get(f"{base}/api/v1/config", timeout=30).json()["reid"]["threshold"]
     new = round(old + 0.05, 3)
     try:
         res = httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": new}}, timeout=30)
         assert res.status_code == 200, res.text
-        embedders = [a for st in ray.get(runtime.controller.stages.remote()).values()
-                     for role, a in st.items() if role == "embedder"]
-        assert embedders, "re-id is on: the node has an embedder"
-        for embedder in embedders:
-            wait_for(lambda e=embedder: ray.get(e.stats.remote())["outlier_similarity"] == new,
-                     timeout=20, message="the embedder's crop-outlier cut-off to follow the new threshold")
+        detectors = [a for st in ray.get(runtime.controller.stages.remote()).values()
+                     for role, a in st.items() if role.startswith("detector")]
+        assert detectors, "the node has a detector (it keeps the tracks' appearance)"
+        for detector in detectors:
+            wait_for(lambda d=detector: ray.get(d.stats.remote())["outlier_similarity"] == new,
+                     timeout=20, message="the node's crop-outlier cut-off to follow the new threshold")
     finally:
         httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": old}}, timeout=30)
 

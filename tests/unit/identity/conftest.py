@@ -7,7 +7,7 @@ import pytest
 
 from pictag.detections import Detections
 from pictag.identity.appearance import TrackAppearance
-from pictag.identity.sessions import FrameTracks
+from pictag.messages import FrameTracks, TrackSummaries
 from pictag.reid.base import l2_normalize
 
 DIM = 32
@@ -41,7 +41,7 @@ def frame(
     *,
     ended: tuple[int, ...] = (),
     appearance: dict[int, TrackAppearance] | None = None,
-) -> FrameTracks:
+) -> TrackSummaries:
     """One frame with boxes side by side (no overlap) for the given track ids."""
     n = len(ids)
     boxes = np.array([[100 * i + 20, 10, 100 * i + 70, 150] for i in range(n)], np.float32).reshape(
@@ -50,4 +50,4 @@ def frame(
     tracks = Detections(
         boxes, np.full(n, 0.9, np.float32), np.zeros(n, np.int64), np.array(ids, np.int64)
     )
-    return FrameTracks(cam, ts, tracks, (), ended, appearance or {})
+    return TrackSummaries(FrameTracks(cam, ts, tracks, (), ended), appearance or {})

@@ -77,7 +77,7 @@ def test_aggregator_warms_up_then_refreshes_and_rejects_outliers(people: People)
         prototypes=3,
         outlier_similarity=0.5,
     )
-    f = frame("a", 0.0, [1, 2])
+    f = frame("a", 0.0, [1, 2]).frame
     shape = (480, 640, 3)
     assert agg.select("a", f.tracks, shape, 0.0).tolist() == [True, True]
     agg.add("a", [1], people.look("ann", 1), 0.0)

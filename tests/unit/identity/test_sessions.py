@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from pictag.detections import Detections
-from pictag.identity.sessions import FrameTracks, TrackSessions
+from pictag.identity.sessions import TrackSessions
+from pictag.messages import FrameTracks
 
 
 def _tracks(ids: list[int]) -> Detections:

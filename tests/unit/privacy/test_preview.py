@@ -111,7 +111,7 @@ def test_render_preview_is_small_and_differs_from_the_raw_frame(scene) -> None:
 
 
 def test_render_preview_takes_mode_and_width_positionally(scene) -> None:
-    # actors/tracker.py calls it through asyncio.to_thread with positional arguments.
+    # actors/previews.py calls it through asyncio.to_thread with positional arguments.
     frame, boxes = scene
     detections = _tracks(boxes, list(range(len(boxes))))
     assert _decode(render_preview(frame, detections, detections, {}, "head", 320)).shape[1] == 320
