@@ -206,7 +206,7 @@ class Store:
             cls._attach(con, target, encryption_key)
             _owner_only(target)
             schema.apply_migrations(con, embedding_dim=embedding_dim)
-            secrets = CameraSecrets(secrets_path_for(target))
+            secrets = CameraSecrets(secrets_path_for(target), key=encryption_key)
             store = cls(
                 con,
                 target,
