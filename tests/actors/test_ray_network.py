@@ -13,15 +13,17 @@ from pictag.actors.ray_network import is_loopback
 pytestmark = pytest.mark.timeout(180)
 
 SCRIPT = """
-import logging, ray, tempfile
+import logging, ray, shutil, tempfile
 logging.basicConfig(level=logging.WARNING, format="%(message)s")
 from pictag.actors.ray_network import warn_if_cluster_unauthenticated
+temp = tempfile.mkdtemp(prefix="pt-auth-", dir="/tmp")
 ray.init(address="local", include_dashboard=False, num_cpus=1, object_store_memory=80 * 1024 * 1024,
-         _temp_dir=tempfile.mkdtemp(prefix="pt-auth-", dir="/tmp"), log_to_driver=False)
+         _temp_dir=temp, log_to_driver=False)
 try:
     print("WARNED" if warn_if_cluster_unauthenticated("127.0.0.1:6379") else "QUIET")
 finally:
     ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
 """
 
 
