@@ -16,6 +16,7 @@ from pictag.actors.event_hub import EventHub
 from pictag.actors.identity import IdentityActor
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
+from pictag.actors.ray_network import check_local_binding, use_loopback_only, warn_if_cluster_unauthenticated
 from pictag.actors.store import StoreActor
 from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
@@ -55,7 +56,9 @@ def init_ray(config: PictagConfig, address: str | None = None) -> bool:
     }
     if target:
         ray.init(address=target, **kwargs)
+        warn_if_cluster_unauthenticated(target)
     else:
+        use_loopback_only()  # single PC: every Ray socket on 127.0.0.1 (pictag.actors.ray_network)
         ray.init(
             address="local",
             object_store_memory=config.runtime.object_store_mb * 1024 * 1024,
@@ -65,6 +68,7 @@ def init_ray(config: PictagConfig, address: str | None = None) -> bool:
             _system_config={"automatic_object_spilling_enabled": False},
             **kwargs,
         )
+        check_local_binding()
     return True
 
 

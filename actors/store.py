@@ -19,6 +19,7 @@ import ray
 from pictag.camera_registry import DELETED_URL, SavedCamera, camera_settings, saved_camera
 from pictag.config import CameraConfig, StorageConfig
 from pictag.storage import Store, resolve_key
+from pictag.storage.sessions import SessionRecord
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,18 @@ class StoreActor:
     def save_settings(self, settings: dict[str, Any]) -> None:
         """Persist run-time setting changes."""
         self._store.save_settings(settings)
+
+    def session_add(self, record: SessionRecord) -> None:
+        """Store a dashboard login (written at once; see `pictag.sessions`)."""
+        self._store.add_session(record)
+
+    def session_get(self, id_hash: str) -> SessionRecord | None:
+        """The unexpired login with this id hash, if any."""
+        return self._store.get_session(id_hash)
+
+    def session_delete(self, id_hash: str) -> bool:
+        """Revoke one login; True if it existed."""
+        return self._store.delete_session(id_hash)
 
     def counters(self) -> dict[str, Any]:
         """Write counters (pending, dropped, written, flushes, failures)."""

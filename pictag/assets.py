@@ -31,7 +31,6 @@ DEFAULT_CACHE = Path("~/.cache/pictag")
 #: Sub-folders an asset name is looked up in, in order.
 KINDS = ("models", "videos", "mot", "")
 DEMO_VIDEO = "one-by-one-person-detection.mp4"
-DEMO_ASSETS = ("yolo11n_int8_openvino_model", DEMO_VIDEO)
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,15 @@ def _candidates(name: str) -> Iterable[str]:
 def _files_under(relpath: str) -> list[str]:
     prefix = relpath.rstrip("/") + "/"
     return [p for p in manifest() if p == relpath or p.startswith(prefix)]
+
+
+def manifest_files(name: str) -> list[ManifestEntry]:
+    """The manifest files an asset name stands for (a file or every file under a folder); [] if unknown."""
+    for candidate in _candidates(name):
+        rels = _files_under(candidate)
+        if rels:
+            return [manifest()[rel] for rel in rels]
+    return []
 
 
 def resolve(name: str, configured: str | os.PathLike[str] | None = None, verify: bool = True) -> Path:

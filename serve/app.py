@@ -10,12 +10,17 @@ from pictag.serve.security import install_security
 
 from pictag import __version__
 from pictag.config import ServerConfig
+from pictag.sessions import SessionStore
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(server: ServerConfig | None = None) -> FastAPI:
-    """Build the app with every router and the JSON error handlers."""
+def create_app(server: ServerConfig | None = None, sessions: SessionStore | None = None) -> FastAPI:
+    """Build the app with every router and the JSON error handlers.
+
+    ``sessions``: where logins are kept (default: the runtime's store actor; tests pass a
+    `pictag.sessions.LocalSessionStore`).
+    """
     server = server or ServerConfig()
     app = FastAPI(
         title="PicTag",
@@ -30,5 +35,5 @@ def create_app(server: ServerConfig | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     for router in (events_ws.router, preview_ws.router, metrics.router, dashboard.router):
         app.include_router(router)
-    install_security(app, server)
+    install_security(app, server, sessions)
     return app

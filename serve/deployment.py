@@ -24,6 +24,11 @@ def build_application(server: ServerConfig) -> Application:
     class PictagApi:
         """Ingress deployment: the routes live on the FastAPI app; this class only hosts it."""
 
+        def __init__(self) -> None:
+            from pictag.serve.loopback import restrict_replica_grpc
+
+            restrict_replica_grpc()  # single PC: the replica's own gRPC server on loopback too
+
     return PictagApi.bind()
 
 

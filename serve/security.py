@@ -15,35 +15,43 @@
    ``Authorization: Bearer <token>`` or the HttpOnly ``pictag_token`` cookie that
    ``POST /api/v1/login`` sets. Pages redirect to ``/login``, API calls get 401
    JSON, WebSockets are closed before the handshake completes (HTTP 403).
-   Comparisons are constant-time; repeated wrong tokens from one client get 429;
+   Comparisons are constant-time; wrong tokens are limited per client address
+   (`pictag.login_limit`: slowed, then 429, never refusing the right token);
 6. a request body limit (``server.max_request_bytes`` → 413).
 
-The cookie never holds the token itself but an HMAC of it, so a stolen cookie
-cannot be replayed as a bearer token and rotating the token logs everyone out.
+The cookie holds a random session id, never the token (`pictag.sessions`): the
+store keeps its hash with an expiry (``server.session_max_age_h``), logout deletes
+it, and a new token ends every session of the old one. The cookie is ``Secure``
+when the request came over HTTPS, when ``server.behind_tls_proxy`` is set, or when
+a proxy of ``server.trusted_proxies`` sends ``X-Forwarded-Proto: https``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from pictag.serve.api_docs import document_errors
-from pictag.serve.errors import ApiError, error_body
-from pictag.serve.routes.dashboard import is_public_path
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from pictag.config import ServerConfig
 from pictag.config.root import is_loopback_host
+from pictag.login_limit import MAX_FAILURES, LoginLimiter
+from pictag.proxies import TrustedProxies
+from pictag.serve.api_docs import document_errors
+from pictag.serve.errors import ApiError, error_body
+from pictag.serve.routes.dashboard import is_public_path
+from pictag.serve.sessions import StoreActorSessions
+from pictag.sessions import SessionManager, SessionStore, SessionStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +62,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 COOKIE_NAME = "pictag_token"
-COOKIE_MAX_AGE_S = 30 * 24 * 3600
 LOGIN_PATH = "/login"
 API_PREFIX = "/api/v1"
 #: Paths reachable without a token besides the dashboard's public ones.
 EXTRA_PUBLIC_PATHS = frozenset({f"{API_PREFIX}/logout"})
-#: Wrong tokens tolerated per client in `FAILURE_WINDOW_S` before answering 429.
-MAX_FAILURES = 10
-FAILURE_WINDOW_S = 60.0
+__all__ = ["COOKIE_NAME", "MAX_FAILURES", "Authenticator", "install_security"]
 MAX_TOKEN_CHARS = 4096
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -77,11 +82,6 @@ JSON_CSP = b"default-src 'none'; frame-ancestors 'none'"
 
 
 # ---- small helpers -----------------------------------------------------------------------
-
-
-def cookie_value(token: str) -> str:
-    """What the login cookie holds: an HMAC of the token, never the token."""
-    return hmac.new(token.encode("utf-8"), b"pictag-session-v1", hashlib.sha256).hexdigest()
 
 
 def _digest(value: str) -> bytes:
@@ -161,69 +161,62 @@ NO_TOKEN = Refusal(
 )
 
 
-# ---- token checking ----------------------------------------------------------------------
+# ---- token and session checking ----------------------------------------------------------
+
+#: What a token check found: accepted, wrong, or refused because the address is limited.
+TokenVerdict = Literal["ok", "wrong", "limited"]
+RETRY_AFTER_UNAVAILABLE_S = 2
 
 
-class FailureLimiter:
-    """Counts wrong tokens per client address; past the limit the client waits a minute."""
+class Authenticator:
+    """Checks bearer tokens (constant time, limited per address) and login sessions."""
 
-    def __init__(self, limit: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(client, deque())
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        return times
-
-    def blocked(self, client: str) -> bool:
-        """True while the client has used up its wrong guesses."""
-        return len(self._recent(client, time.monotonic())) >= self.limit
-
-    def failed(self, client: str) -> None:
-        """Record one wrong token (memory is bounded: old clients are dropped)."""
-        now = time.monotonic()
-        self._recent(client, now).append(now)
-        if len(self._failures) > 10_000:
-            stale = [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_s]
-            for key in stale:
-                del self._failures[key]
-
-    def retry_after(self, client: str) -> int:
-        """Seconds until the oldest counted failure expires."""
-        times = self._recent(client, time.monotonic())
-        return max(1, int(self.window_s - (time.monotonic() - times[0])) + 1) if times else 1
-
-
-class TokenChecker:
-    """Constant-time checks of a bearer token or a login cookie against the configured token."""
-
-    def __init__(self, token: str) -> None:
-        # Digests, so the comparison takes the same time whatever the candidate's length.
+    def __init__(self, server: ServerConfig, token: str, sessions: SessionStore) -> None:
+        # A digest, so the comparison takes the same time whatever the candidate's length.
         self._token = _digest(token)
-        self._cookie = _digest(cookie_value(token))
-        self.limiter = FailureLimiter()
+        self.sessions = SessionManager(token, sessions, server.session_max_age_h * 3600.0)
+        self.limiter = LoginLimiter()
+        self.proxies = TrustedProxies(server.trusted_proxies)
+        self.behind_tls_proxy = server.behind_tls_proxy
 
     def token_matches(self, candidate: str) -> bool:
         """The bearer/login token, compared in constant time."""
         return hmac.compare_digest(_digest(candidate), self._token)
 
-    def cookie_matches(self, candidate: str) -> bool:
-        """The login cookie, compared in constant time."""
-        return hmac.compare_digest(_digest(candidate), self._cookie)
+    def client(self, scope: Scope, headers: dict[str, str]) -> str:
+        """The address wrong tokens are counted against (behind a trusted proxy: the real client)."""
+        return self.proxies.client(_client(scope), headers.get("x-forwarded-for"))
 
-    def check(self, headers: dict[str, str]) -> bool | None:
-        """True: authenticated; False: a credential was given and is wrong; None: none given."""
-        auth = headers.get("authorization", "")
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return self.token_matches(value.strip())
-        cookie = _cookies(headers.get("cookie", "")).get(COOKIE_NAME)
-        if cookie:
-            return self.cookie_matches(cookie)
-        return None
+    def secure_cookie(self, scope: Scope, headers: dict[str, str]) -> bool:
+        """Whether the browser reached us over HTTPS (directly, by configuration, or per a trusted proxy)."""
+        if self.behind_tls_proxy or scope.get("scheme") in ("https", "wss"):
+            return True
+        return self.proxies.https(_client(scope), headers.get("x-forwarded-proto"))
+
+    async def check_token(self, client: str, candidate: str) -> TokenVerdict:
+        """Check a token from ``client``; a limited address waits its turn, a right token always passes."""
+        limited = self.limiter.limited(client)
+        wait = self.limiter.reserve(client)
+        if wait is None:
+            return "limited"
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self.token_matches(candidate):
+            return "ok"
+        self.limiter.failed(client)
+        return "limited" if limited else "wrong"
+
+    def too_many(self, client: str) -> Refusal:
+        """The 429 answer for a limited address."""
+        wait = str(self.limiter.retry_after(client)).encode()
+        return Refusal(429, "too_many_attempts", "too many wrong tokens from this address; wait a minute",
+                       ((b"retry-after", wait),))
+
+
+SESSIONS_UNAVAILABLE = Refusal(
+    503, "unavailable", "sign-in is unavailable for a moment (the store is restarting); try again",
+    ((b"retry-after", str(RETRY_AFTER_UNAVAILABLE_S).encode()),),
+)
 
 
 def _client(scope: Scope) -> str:
@@ -266,7 +259,7 @@ class SecurityHeadersMiddleware:
 class GuardMiddleware:
     """Host check (no token), Origin check (unsafe methods, WebSockets) and token auth."""
 
-    def __init__(self, app: ASGIApp, server: ServerConfig, checker: TokenChecker | None) -> None:
+    def __init__(self, app: ASGIApp, server: ServerConfig, checker: Authenticator | None) -> None:
         self.app = app
         self.checker = checker
         self.cors_origins = frozenset(o.rstrip("/").lower() for o in server.cors_origins)
@@ -303,20 +296,27 @@ class GuardMiddleware:
         return _same_origin(origin, host) or origin.rstrip("/").lower() in self.cors_origins
 
     async def _authenticated(self, scope: Scope, receive: Receive, send: Send,
-                             headers: dict[str, str], checker: TokenChecker) -> None:
-        client = _client(scope)
-        if checker.limiter.blocked(client):
-            wait = str(checker.limiter.retry_after(client)).encode()
-            await _refuse(scope, receive, send, Refusal(
-                429, "too_many_attempts", "too many wrong tokens from this address; wait a minute",
-                ((b"retry-after", wait),)))
-            return
-        verdict = checker.check(headers)
-        if verdict:
-            await self.app(scope, receive, send)
-            return
-        if verdict is False:
-            checker.limiter.failed(client)
+                             headers: dict[str, str], checker: Authenticator) -> None:
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        cookie = _cookies(headers.get("cookie", "")).get(COOKIE_NAME)
+        if scheme.lower() == "bearer" and value.strip():
+            client = checker.client(scope, headers)
+            verdict = await checker.check_token(client, value.strip())
+            if verdict == "ok":
+                await self.app(scope, receive, send)
+                return
+            if verdict == "limited":
+                await _refuse(scope, receive, send, checker.too_many(client))
+                return
+        elif cookie:
+            try:
+                live = await checker.sessions.check(cookie)
+            except SessionStoreUnavailable:
+                await _refuse(scope, receive, send, SESSIONS_UNAVAILABLE)
+                return
+            if live:
+                await self.app(scope, receive, send)
+                return
         path = scope.get("path", "")
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and _is_page(path):
             await _redirect_to_login(scope, send)
@@ -408,6 +408,7 @@ class AuthState(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong token"},
     429: {"description": "Too many wrong tokens from this address"},
+    503: {"description": "Sessions cannot be stored right now (the store is restarting)"},
 }
 
 
@@ -419,46 +420,71 @@ STATE_KEY = "token_checker"
 router = APIRouter(tags=["auth"])
 
 
-def _checker(request: Request) -> TokenChecker | None:
+def _checker(request: Request) -> Authenticator | None:
     checker = getattr(request.state, STATE_KEY, None)
-    return checker if isinstance(checker, TokenChecker) else None
+    return checker if isinstance(checker, Authenticator) else None
+
+
+def _refusal_response(refusal: Refusal) -> JSONResponse:
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in refusal.headers}
+    return JSONResponse(error_body(refusal.error, refusal.detail), status_code=refusal.status, headers=headers)
 
 
 @router.post("/login", summary="Sign in with the access token", response_model=AuthState,
              responses=ERROR_RESPONSES)
-async def login(body: LoginRequest, request: Request, response: Response) -> AuthState:
-    """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` cookie."""
+async def login(body: LoginRequest, request: Request, response: Response) -> AuthState | JSONResponse:
+    """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` session cookie."""
     checker = _checker(request)
     if checker is None:
         return AuthState(authenticated=True, auth_required=False)
-    client = request.client.host if request.client else "unknown"
-    if checker.limiter.blocked(client):
-        raise ApiError(429, "too_many_attempts", "too many wrong tokens; wait a minute")
-    if not checker.token_matches(body.token):
-        checker.limiter.failed(client)
+    headers = _headers(request.scope)
+    client = checker.client(request.scope, headers)
+    verdict = await checker.check_token(client, body.token)
+    if verdict == "limited":
+        return _refusal_response(checker.too_many(client))
+    if verdict == "wrong":
         log.warning("login refused client=%s", client)
         raise ApiError(401, "unauthorized", "that token is not right", "token")
+    try:
+        session = await checker.sessions.open()
+    except SessionStoreUnavailable:
+        return _refusal_response(SESSIONS_UNAVAILABLE)
     response.set_cookie(
-        COOKIE_NAME, cookie_value(body.token), max_age=COOKIE_MAX_AGE_S, path="/",
-        httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        COOKIE_NAME, session.session_id, max_age=session.max_age_s, path="/",
+        httponly=True, samesite="strict", secure=checker.secure_cookie(request.scope, headers),
     )
     return AuthState(authenticated=True, auth_required=True)
 
 
-@router.post("/logout", summary="Sign out (clears the login cookie)", response_model=AuthState)
-async def logout(request: Request, response: Response) -> AuthState:
-    """Remove the cookie from this browser."""
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
-    return AuthState(authenticated=False, auth_required=_checker(request) is not None)
+@router.post("/logout", summary="Sign out (ends the session on the server)", response_model=AuthState,
+             responses={503: ERROR_RESPONSES[503]})
+async def logout(request: Request, response: Response) -> AuthState | JSONResponse:
+    """End this browser's session on the server, then remove its cookie.
+
+    If the session cannot be ended now (503), the cookie is kept so the user can try again.
+    """
+    checker = _checker(request)
+    cookie = request.cookies.get(COOKIE_NAME)
+    if checker is not None and cookie:
+        try:
+            await checker.sessions.close(cookie)
+        except SessionStoreUnavailable:
+            return _refusal_response(SESSIONS_UNAVAILABLE)
+    secure = checker.secure_cookie(request.scope, _headers(request.scope)) if checker else False
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=secure)
+    return AuthState(authenticated=False, auth_required=checker is not None)
 
 
-def install_security(app: FastAPI, server: ServerConfig) -> None:
+def install_security(app: FastAPI, server: ServerConfig, sessions: SessionStore | None = None) -> None:
     """Add login/logout routes and the security middlewares (see the module docstring).
 
-    Call once from `create_app`, before the app starts.
+    Call once from `create_app`, before the app starts. ``sessions`` is where logins are
+    kept; by default the store actor of the running PicTag (`StoreActorSessions`).
     """
     token = server.auth_token.get_secret_value() if server.auth_token is not None else None
-    checker = TokenChecker(token) if token else None
+    checker = None
+    if token:
+        checker = Authenticator(server, token, sessions if sessions is not None else StoreActorSessions())
     if checker is None and not is_loopback_host(server.host):
         # The config check refuses this too; the app must never run open on a network.
         raise ValueError(f"server.host={server.host} needs server.auth_token")

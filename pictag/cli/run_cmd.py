@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from pictag import assets
+from pictag import assets, preflight
 from pictag.config import PictagConfig, load_config, parse_config
 from pictag.config.loader import ConfigProblems
 from pictag.errors import AssetError, ConfigError
@@ -110,19 +110,47 @@ def demo_config(db: str, port: int | None) -> PictagConfig:
     return parse_config(data, "demo")
 
 
-def _demo(args: argparse.Namespace) -> int:
-    missing = assets.missing(assets.DEMO_ASSETS)
-    if missing:
-        print(f"fetching missing demo assets: {', '.join(missing)}", file=sys.stderr)
+def demo_assets() -> list[str]:
+    """Everything the demo needs that can be downloaded: its video and the default models."""
+    return [assets.DEMO_VIDEO, *preflight.required_assets(PictagConfig())]
+
+
+def fetch_demo_assets() -> list[preflight.Problem]:
+    """Download the demo's missing assets; one problem per asset that could not be had."""
+    problems = []
+    for name in assets.missing(demo_assets()):
+        print(f"fetching missing demo asset {name}...", file=sys.stderr, flush=True)
         try:
-            assets.fetch(missing)
+            assets.fetch([name])
         except AssetError as err:
-            raise AssetError(f"{err} (the demo needs {', '.join(missing)}; set PICTAG_ASSETS)") from None
+            problems.append(
+                preflight.Problem(
+                    f"demo asset {name}",
+                    str(err),
+                    f"connect to the internet and run `pictag assets fetch {name}`, or copy an assets folder "
+                    f"that has it and set {assets.ENV_VAR}=/path/to/assets",
+                )
+            )
+    return problems
+
+
+def _demo(args: argparse.Namespace) -> int:
+    problems = fetch_demo_assets()
+    if problems:
+        print(f"pictag: {preflight.report(problems)}", file=sys.stderr)
+        return 2
     return run_until_interrupted(demo_config(args.db, args.port), args.address)
 
 
 def run_until_interrupted(config: PictagConfig, address: str | None) -> int:
     """Start the runtime, print where to look, block until Ctrl-C/SIGTERM, stop cleanly."""
+    cluster = bool(address or config.runtime.address)
+    problems = preflight.check_config(config)
+    if problems and not cluster:
+        print(f"pictag: {preflight.report(problems)}", file=sys.stderr, flush=True)
+        return 2
+    if problems:  # the actors may run on other nodes, which this machine cannot check
+        print(f"pictag: warning: {preflight.report(problems, fatal=False)}", file=sys.stderr, flush=True)
     from pictag.actors.runtime import start_runtime
 
     stop = threading.Event()

@@ -188,7 +188,7 @@ def encrypt_copy(src: str | Path, dst: str | Path, encryption_key: str) -> None:
     finally:
         con.close()
     plain_secrets = CameraSecrets(secrets_path_for(source))
-    copied = CameraSecrets(secrets_path_for(target))
+    copied = CameraSecrets(secrets_path_for(target), key=encryption_key)
     for camera_id in plain_secrets.camera_ids():
         url = plain_secrets.get(camera_id)
         if url is not None:

@@ -104,8 +104,22 @@ def _v1_initial(ctx: SchemaContext) -> list[str]:
     ]
 
 
+def _v2_login_sessions(ctx: SchemaContext) -> list[str]:
+    # Dashboard logins (pictag.storage.sessions): hashes and times only.
+    return [
+        """CREATE TABLE IF NOT EXISTS login_sessions (
+            id_hash VARCHAR PRIMARY KEY,
+            token_mac VARCHAR NOT NULL,
+            created_at DOUBLE NOT NULL,
+            expires_at DOUBLE NOT NULL)""",
+    ]
+
+
 #: Every migration this code knows, in order. Append; never edit a released one.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _v1_initial),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1_initial),
+    Migration(2, "login sessions", _v2_login_sessions),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from pictag.errors import StorageError
 from pictag.redaction import REDACTED, redact_url, url_secrets
-from pictag.storage import maintenance, queries, schema, writes
+from pictag.storage import maintenance, queries, schema, sessions, writes
 from pictag.storage.buffer import (
     WriteBuffer,
     normalise_event,
@@ -51,6 +51,7 @@ from pictag.storage.records import (
     VisitRecord,
     WriteCounters,
 )
+from pictag.storage.sessions import SessionRecord
 from pictag.storage.stats import compute_stats
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ class Store:
             cls._attach(con, target, encryption_key)
             _owner_only(target)
             schema.apply_migrations(con, embedding_dim=embedding_dim)
-            secrets = CameraSecrets(secrets_path_for(target))
+            secrets = CameraSecrets(secrets_path_for(target), key=encryption_key)
             store = cls(
                 con,
                 target,
@@ -530,6 +531,23 @@ class Store:
                 {"v": text},
             )
         )
+
+    # ------------------------------------------------------------------ login sessions
+
+    @_locked
+    def add_session(self, record: SessionRecord, *, now: float | None = None) -> None:
+        """Store a dashboard login at once (never buffered); expired ones are dropped."""
+        sessions.add(self._con, record, time.time() if now is None else now)
+
+    @_locked
+    def get_session(self, id_hash: str, *, now: float | None = None) -> SessionRecord | None:
+        """The unexpired login with this id hash, if any."""
+        return sessions.get(self._con, id_hash, time.time() if now is None else now)
+
+    @_locked
+    def delete_session(self, id_hash: str) -> bool:
+        """Revoke one login (logout, or a session of an old token); True if it existed."""
+        return sessions.delete(self._con, id_hash)
 
     @_locked
     def list_cameras(self, *, include_deleted: bool = False) -> list[CameraRecord]:

@@ -9,19 +9,22 @@ dependency that answers 503, so a request that passed every check is visible
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pictag.serve.app import create_app
-from pictag.serve.errors import ApiError
-from pictag.serve.security import COOKIE_NAME, MAX_FAILURES, cookie_value, install_security
-from pictag.serve.services import get_services
 from pydantic import SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from pictag.config import ServerConfig, parse_config
 from pictag.errors import ConfigError
+from pictag.serve.app import create_app
+from pictag.serve.errors import ApiError
+from pictag.serve.security import COOKIE_NAME, MAX_FAILURES, install_security
+from pictag.serve.services import get_services
+from pictag.sessions import LocalSessionStore, well_formed
+from pictag.storage import Store
 
 TOKEN = "s3cret-token-for-tests-only"  # noqa: S105
 BASE = "http://127.0.0.1:8000"
@@ -32,10 +35,18 @@ def _no_pipeline() -> None:
     raise ApiError(503, "no_runtime", "this test runs without the pipeline")
 
 
-def _app(**server: object) -> FastAPI:
-    app = create_app(ServerConfig(**server))
+def _app(store: Store | None = None, **server: object) -> FastAPI:
+    """The real app; logins kept in ``store`` (a real DuckDB store) instead of the store actor."""
+    app = create_app(ServerConfig(**server), sessions=LocalSessionStore(store) if store is not None else None)
     app.dependency_overrides[get_services] = _no_pipeline
     return app
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(tmp_path / "sessions.duckdb")
+    yield s
+    s.close()
 
 
 @pytest.fixture
@@ -45,8 +56,8 @@ def open_client() -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
-    with TestClient(_app(auth_token=TOKEN), base_url=BASE) as c:
+def client(store: Store) -> Iterator[TestClient]:
+    with TestClient(_app(store, auth_token=TOKEN), base_url=BASE) as c:
         yield c
 
 
@@ -110,7 +121,7 @@ def test_bearer_token_lets_requests_in(client: TestClient) -> None:
 
 @pytest.mark.parametrize("header", [
     f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer ",
-    f"Bearer {cookie_value(TOKEN)}", "Bearer \u00e9\u00e9",
+    "Bearer " + "A" * 43, "Bearer \u00e9\u00e9",
 ])
 def test_wrong_credentials_are_refused(client: TestClient, header: str) -> None:
     value = header.encode("latin-1")  # raw header bytes, non-ASCII included
@@ -144,10 +155,12 @@ def test_login_sets_an_httponly_cookie_that_is_not_the_token(client: TestClient)
     set_cookie = res.headers["set-cookie"]
     assert "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie and "Path=/" in set_cookie
     assert TOKEN not in set_cookie
-    assert client.cookies[COOKIE_NAME] == cookie_value(TOKEN)
+    session = client.cookies[COOKIE_NAME]
+    assert well_formed(session)  # a random session id, not derived from the token
 
     assert client.get(SPEC).status_code == 200  # the cookie now authenticates
     assert client.get("/settings", follow_redirects=False).status_code == 200
+    assert client.get(SPEC, headers=_bearer(session)).status_code == 401  # a session id is no bearer token
 
     out = client.post("/api/v1/logout")
     assert out.status_code == 200 and out.json()["authenticated"] is False
@@ -158,16 +171,23 @@ def test_login_sets_an_httponly_cookie_that_is_not_the_token(client: TestClient)
 def test_a_forged_cookie_is_refused(client: TestClient) -> None:
     client.cookies.set(COOKIE_NAME, TOKEN)  # the raw token is not a valid cookie
     assert client.get(SPEC).status_code == 401
-    client.cookies.set(COOKIE_NAME, cookie_value(TOKEN + "x"))
+    client.cookies.set(COOKIE_NAME, "A" * 43)  # well-formed, but no such session
+    assert client.get(SPEC).status_code == 401
+    old_style = "0" * 64  # the HMAC cookie of earlier versions is not accepted either
+    client.cookies.set(COOKIE_NAME, old_style)
     assert client.get(SPEC).status_code == 401
 
 
 def test_guessing_is_cut_off_after_repeated_wrong_tokens(client: TestClient) -> None:
     for _ in range(MAX_FAILURES):
         assert client.get(SPEC, headers=_bearer("guess")).status_code == 401
-    blocked = client.get(SPEC, headers=_bearer())  # even the right token waits now
+    blocked = client.get(SPEC, headers=_bearer("guess"))
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
-    assert client.post("/api/v1/login", json={"token": TOKEN}).status_code == 429
+    wrong_login = client.post("/api/v1/login", json={"token": "guess"})
+    assert wrong_login.status_code == 429 and wrong_login.json()["error"] == "too_many_attempts"
+    # The right token is never refused for the guesses of others at the same address.
+    assert client.get(SPEC, headers=_bearer()).status_code == 200
+    assert client.post("/api/v1/login", json={"token": TOKEN}).status_code == 200
 
 
 def test_login_without_configured_token_needs_no_login(open_client: TestClient) -> None:
@@ -220,8 +240,8 @@ def test_cors_is_closed_by_default(open_client: TestClient) -> None:
     assert "access-control-allow-origin" not in preflight.headers
 
 
-def test_configured_cors_origins_are_allowed_and_no_others() -> None:
-    app = _app(auth_token=TOKEN, cors_origins=["https://office.example"])
+def test_configured_cors_origins_are_allowed_and_no_others(store: Store) -> None:
+    app = _app(store, auth_token=TOKEN, cors_origins=["https://office.example"])
     with TestClient(app, base_url=BASE) as client:
         preflight = client.options("/api/v1/cameras", headers={
             "Origin": "https://office.example", "Access-Control-Request-Method": "GET",

@@ -21,6 +21,7 @@ TABLES = {
     "identities",
     "identity_prototypes",
     "visits",
+    "login_sessions",
 }
 
 
@@ -56,22 +57,24 @@ def test_reopen_is_idempotent(db_path: Path) -> None:
 
 def test_later_migrations_apply_in_order_once(tmp_path: Path) -> None:
     calls: list[int] = []
+    nxt = SCHEMA_VERSION + 1  # steps after the shipped ones, whatever their number
 
-    def v2(ctx: object) -> list[str]:
-        calls.append(2)
+    def add_note(ctx: object) -> list[str]:
+        calls.append(nxt)
         return ["ALTER TABLE events ADD COLUMN note VARCHAR"]
 
-    def v3(ctx: object) -> list[str]:
-        calls.append(3)
-        return ["UPDATE events SET note = 'v3'"]
+    def fill(ctx: object) -> list[str]:
+        calls.append(nxt + 1)
+        return ["UPDATE events SET note = 'filled'"]
 
+    shipped = [m.version for m in MIGRATIONS]
     con = duckdb.connect(str(tmp_path / "m.duckdb"))
     try:
-        assert apply_migrations(con, migrations=MIGRATIONS) == [1]
-        steps = (*MIGRATIONS, Migration(2, "note column", v2), Migration(3, "fill", v3))
-        assert apply_migrations(con, migrations=steps) == [2, 3]
+        assert apply_migrations(con, migrations=MIGRATIONS) == shipped
+        steps = (*MIGRATIONS, Migration(nxt, "note column", add_note), Migration(nxt + 1, "fill", fill))
+        assert apply_migrations(con, migrations=steps) == [nxt, nxt + 1]
         assert apply_migrations(con, migrations=steps) == []
-        assert calls == [2, 3]
+        assert calls == [nxt, nxt + 1]
         cols = {
             r[0]
             for r in con.execute(
@@ -85,17 +88,28 @@ def test_later_migrations_apply_in_order_once(tmp_path: Path) -> None:
 
 def test_failed_migration_leaves_previous_version(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    nxt = SCHEMA_VERSION + 1
     try:
         apply_migrations(con)
         broken = (
             *MIGRATIONS,
-            Migration(2, "broken", lambda ctx: ["ALTER TABLE nope ADD COLUMN x INT"]),
+            Migration(nxt, "broken", lambda ctx: ["ALTER TABLE nope ADD COLUMN x INT"]),
         )
-        with pytest.raises(StorageError, match="migration=2"):
+        with pytest.raises(StorageError, match=f"migration={nxt}"):
             apply_migrations(con, migrations=broken)
-        assert applied_versions(con) == [1]
+        assert applied_versions(con) == [m.version for m in MIGRATIONS]
     finally:
         con.close()
+
+
+def test_a_store_of_schema_1_gains_the_login_sessions_table(tmp_path: Path) -> None:
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    apply_migrations(con, migrations=MIGRATIONS[:1])  # a file written before sessions existed
+    con.close()
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.get_session("0" * 64) is None
 
 
 def test_file_from_newer_version_is_refused(db_path: Path) -> None:
