@@ -52,6 +52,11 @@ def register(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--crossing-frames", type=int, help="Hysteresis N (frames on the new side); default: site.crossing_frames."
     )
+    parser.add_argument(
+        "--edge-clearance",
+        type=float,
+        help="Clearance past the line, fraction of box height (0 disables); default: site.edge_clearance.",
+    )
     parser.add_argument("--max-frames", type=int, help="Only the first N frames (a quick check).")
     parser.set_defaults(func=_run)
 
@@ -62,7 +67,7 @@ def print_table(report: dict[str, Any], out: TextIO | None = None) -> None:
     seq = report["sequence"]
     print(
         f"{seq['name']}: {seq['frames']} frames at {seq['frame_rate']:g} fps, "
-        f"crossing_frames={report['crossing_frames']}",
+        f"crossing_frames={report['crossing_frames']} edge_clearance={report['edge_clearance']:g}",
         file=out,
     )
     print(
@@ -104,7 +109,13 @@ def _run(args: argparse.Namespace) -> int:
         frame_rate=inputs.frame_rate,
         max_frames=inputs.max_frames,
     )
-    settings = FootfallSettings.from_config(config.site.model_copy(update={"crossing_frames": frames_n}))
+    site = config.site.model_copy(update={"crossing_frames": frames_n})
+    if args.edge_clearance is not None:
+        if not 0.0 <= args.edge_clearance <= 1.0:
+            print("pictag eval count: --edge-clearance must be within 0..1", file=sys.stderr)
+            return 2
+        site = site.model_copy(update={"edge_clearance": args.edge_clearance})
+    settings = FootfallSettings.from_config(site)
     predicted, truth = count.count_sequence(
         seq, lines, settings, config.tracking, read_mot_rows(inputs.gt) if inputs.gt else None
     )
@@ -122,6 +133,7 @@ def _run(args: argparse.Namespace) -> int:
             "frames": len(seq),
         },
         "crossing_frames": frames_n,
+        "edge_clearance": settings.edge_clearance,
         "match_window_s": count.MATCH_WINDOW_S,
         "detector": track.detector_summary(config.detector, model),
         "tracking": config.tracking.model_dump(),

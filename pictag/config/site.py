@@ -157,6 +157,16 @@ class SiteConfig(ConfigModel):
             "the new side (jitter on the line never counts twice)."
         ),
     )
+    edge_clearance: float = Field(
+        default=0.075,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A crossing (a zone entry or leave) also needs the feet seen at least once this far past the "
+            "line (inside / outside the zone's edge), as a fraction of the person's box height (0.075 ≈ 3x "
+            "the detector's jitter): standing on a line or an edge never counts. 0 disables."
+        ),
+    )
     zone_frames: int = Field(
         default=3,
         ge=1,

@@ -162,8 +162,13 @@ CASES: tuple[Case, ...] = (
     Case("crossings", "20 people cross at random heights, angles and speeds (2-6 s), both ways", _crowd, 10, 10),
     Case("u_turn_short", "walks onto the line, 2 frames over it, turns back", _u_turn_short, 0, 0),
     Case("u_turn_long", "walks through, stands 1 s inside, walks back out", _u_turn_long, 1, 1),
-    Case("linger_on_line", "stands on the line 20 s (feet jitter over it), leaves the way they came", _linger_on_line,
-         0, 0),
+    Case(
+        "linger_on_line",
+        "stands on the line 20 s (feet jitter over it), leaves the way they came",
+        _linger_on_line,
+        0,
+        0,
+    ),
     Case("linger_near_line", "stands 10 px outside the line 20 s, then walks in", _linger_near_line, 1, 0),
     Case("side_by_side", "two walk in shoulder to shoulder, two walk out together", _side_by_side, 2, 2),
     Case("swap_at_line", "one in, one out; ids swap where they meet on the line", _swap_at_line, 1, 1),
@@ -185,9 +190,9 @@ class CaseResult:
     counted_out: int
 
 
-def run_case(case: Case, seeds: int = 20, crossing_frames: int = 3) -> CaseResult:
-    """Run a case with ``seeds`` different jitter draws; counts are summed over them."""
-    settings = FootfallSettings(crossing_frames=crossing_frames)
+def run_case(case: Case, seeds: int = 20, settings: FootfallSettings | None = None) -> CaseResult:
+    """Run a case with ``seeds`` different jitter draws (default settings: the ``site`` defaults); counts summed."""
+    settings = settings or FootfallSettings()
     ins = outs = 0
     for seed in range(seeds):
         found = count_crossings(_frames(case.walks(), seed), [LINE], settings)
@@ -212,9 +217,21 @@ def main() -> None:
     """Print the table of every case."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=20, help="Jitter draws per case (default 20).")
-    parser.add_argument("--crossing-frames", type=int, default=3, help="Hysteresis N (default 3).")
+    parser.add_argument(
+        "--crossing-frames",
+        type=int,
+        default=FootfallSettings.crossing_frames,
+        help="Hysteresis N (default: site.crossing_frames's default).",
+    )
+    parser.add_argument(
+        "--edge-clearance",
+        type=float,
+        default=FootfallSettings.edge_clearance,
+        help="Clearance, fraction of box height (default: site.edge_clearance's default).",
+    )
     args = parser.parse_args()
-    print(table([run_case(c, args.seeds, args.crossing_frames) for c in CASES]))
+    settings = FootfallSettings(crossing_frames=args.crossing_frames, edge_clearance=args.edge_clearance)
+    print(table([run_case(c, args.seeds, settings) for c in CASES]))
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ class CameraCounter:
         *,
         crossing_frames: int,
         zone_frames: int,
+        edge_clearance: float = 0.075,
     ) -> list[FootfallEvent]:
         """One frame: the confirmed tracks seen in it and the track ids that ended.
 
@@ -142,14 +143,24 @@ class CameraCounter:
         self._last_point[rows] = points
         self._last_rows = rows
         out: list[FootfallEvent] = []
+        clearance = (boxes[:, 3:4] - boxes[:, 1:2]) * edge_clearance if edge_clearance > 0 else None
         if len(self.lines):
             hits = step_lines(
-                self._lines, rows, points, previous=previous, lines=self._line_xy, ts=ts, frames=crossing_frames
+                self._lines,
+                rows,
+                points,
+                previous=previous,
+                lines=self._line_xy,
+                ts=ts,
+                frames=crossing_frames,
+                clearance=clearance,
             )
             if hits is not None:
                 self._emit_crossings(hits, out)
         if len(self.zones):
-            changes = step_zones(self._zones, rows, points, zones=self._packed, ts=ts, frames=zone_frames)
+            changes = step_zones(
+                self._zones, rows, points, zones=self._packed, ts=ts, frames=zone_frames, clearance=clearance
+            )
             if changes is not None:
                 self._emit_zone_changes(changes, out)
         for tid in ended:

@@ -13,6 +13,10 @@ Rule (issue 17), for every confirmed track and line, on the bottom-centre P of t
   line's extension (walking round its end) moves the committed side silently;
 - points exactly on the line (side 0) are ignored: they neither start, advance nor cancel
   a change (the crossing step then starts on the line, where the person stood);
+- *clearance*: a change is confirmed only if, during it, the point was seen at least once
+  ``clearance`` pixels past the line (a fraction of the person's box height, passed per
+  person), so a person standing on the line — whose feet jitter across it by a few pixels —
+  never counts, however long they stand; the crossing time stays the first frame on the new side;
 - a U-turn on the line counts nothing unless the person stayed ``frames`` observations on
   the far side (then it is an ``in`` and an ``out``: they did go through and come back);
 - frames in which the track is not observed (lost) neither advance nor cancel a change;
@@ -36,7 +40,7 @@ I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 
 
-_FIELDS = ("side", "cand", "count", "cand_ts", "cand_t")
+_FIELDS = ("side", "cand", "count", "cand_ts", "cand_t", "cleared")
 
 
 @dataclass
@@ -49,6 +53,7 @@ class LineState:
         count: ``(rows, L) int32`` observations on ``cand`` so far.
         cand_ts: ``(rows, L) float64`` time of the change's first frame on the new side.
         cand_t: ``(rows, L) float64`` where the change's step met the line (fraction A→B).
+        cleared: ``(rows, L) bool`` the change in progress has been seen clear of the line.
     """
 
     side: I8
@@ -56,6 +61,7 @@ class LineState:
     count: npt.NDArray[np.int32]
     cand_ts: F64
     cand_t: F64
+    cleared: npt.NDArray[np.bool_]
 
     @classmethod
     def empty(cls, rows: int, lines: int) -> LineState:
@@ -66,6 +72,7 @@ class LineState:
             count=np.zeros((rows, lines), np.int32),
             cand_ts=np.zeros((rows, lines), np.float64),
             cand_t=np.zeros((rows, lines), np.float64),
+            cleared=np.zeros((rows, lines), bool),
         )
 
     def grow(self, rows: int) -> LineState:
@@ -81,6 +88,7 @@ class LineState:
         self.side[row] = 0
         self.cand[row] = 0
         self.count[row] = 0
+        self.cleared[row] = False
 
     def columns(self, keep: list[int | None]) -> LineState:
         """State for a new list of lines: column j copies old column ``keep[j]``, or starts fresh (None)."""
@@ -119,6 +127,7 @@ def step_lines(
     lines: PackedLines,
     ts: float,
     frames: int,
+    clearance: F64 | None = None,
 ) -> Crossings | None:
     """Advance the crossing rule by one frame (see the module docstring).
 
@@ -130,6 +139,8 @@ def step_lines(
         lines: the camera's lines (`pictag.footfall.geometry.pack_lines`).
         ts: the frame's time (seconds).
         frames: observations on the new side that confirm a change (≥ 1).
+        clearance: ``(n, 1)`` per person, how far (pixels) from the line the point must be seen at
+            least once during a change for it to be confirmed; None: no such condition.
 
     Returns:
         The crossings confirmed in this frame that crossed their drawn segment; None when
@@ -137,7 +148,8 @@ def step_lines(
     """
     if rows.shape[0] == 0 or len(lines) == 0:
         return None
-    s = np.sign(line_cross(points, lines)).astype(np.int8)
+    cross = line_cross(points, lines)
+    s = np.sign(cross).astype(np.int8)
     # take() rather than fancy indexing: several times cheaper on arrays this small.
     side, cand = state.side.take(rows, axis=0), state.cand.take(rows, axis=0)
     if not np.count_nonzero(cand) and not np.count_nonzero(s != side):
@@ -155,7 +167,13 @@ def step_lines(
         r = rows[ri]
         state.cand_t[r, li] = crossing_position(previous[ri], points[ri], lines.xyxy[li])
         state.cand_ts[r, li] = ts
-    confirm = away & (count >= frames)
+    if clearance is None:
+        cleared = away
+    else:
+        far = np.abs(cross) >= clearance * lines.length
+        cleared = away & (far | (state.cleared.take(rows, axis=0) & ~start))
+        state.cleared[rows] = cleared
+    confirm = cleared & (count >= frames)
     state.side[rows] = np.where(init | confirm, s, side)
     state.cand[rows] = np.where(confirm, 0, cand)
     state.count[rows] = np.where(confirm, 0, count)

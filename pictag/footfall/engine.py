@@ -52,11 +52,18 @@ class FootfallSettings:
     zone_frames: int = 3
     queue_wait_window_s: float = 900.0
     reset_occupancy_at_close: bool = True
+    edge_clearance: float = 0.075
 
     @classmethod
     def from_config(cls, site: SiteConfig) -> FootfallSettings:
         """Settings from ``site``."""
-        return cls(site.crossing_frames, site.zone_frames, site.queue_wait_window_s, site.reset_occupancy_at_close)
+        return cls(
+            crossing_frames=site.crossing_frames,
+            zone_frames=site.zone_frames,
+            queue_wait_window_s=site.queue_wait_window_s,
+            reset_occupancy_at_close=site.reset_occupancy_at_close,
+            edge_clearance=site.edge_clearance,
+        )
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ class FootfallEngine:
             ended,
             crossing_frames=self.settings.crossing_frames,
             zone_frames=self.settings.zone_frames,
+            edge_clearance=self.settings.edge_clearance,
         )
         before = self._occupancy
         reason = None

@@ -109,13 +109,14 @@ class PackedPolygons:
     """The edges of several polygons in flat arrays, for `points_in_polygons`.
 
     Attributes:
-        x1, y1, y2: ``(1, E)`` each edge's start x, start y and end y.
+        x1, y1, x2, y2: ``(1, E)`` each edge's start and end.
         inv_slope: ``(1, E)`` dx/dy of each edge (0 for horizontal edges, which never straddle).
         offsets: ``(Z,)`` index of each polygon's first edge (edges of polygon z run to the next offset).
     """
 
     x1: F64
     y1: F64
+    x2: F64
     y2: F64
     inv_slope: F64
     offsets: npt.NDArray[np.int64]
@@ -138,7 +139,9 @@ def pack_polygons(polygons: Sequence[npt.ArrayLike]) -> PackedPolygons:
     b = np.concatenate(ends) if ends else np.zeros((0, 2), np.float64)
     dy = b[:, 1] - a[:, 1]
     inv = np.divide(b[:, 0] - a[:, 0], dy, out=np.zeros_like(dy), where=dy != 0)
-    return PackedPolygons(a[None, :, 0], a[None, :, 1], b[None, :, 1], inv[None, :], np.asarray(offsets, np.int64))
+    return PackedPolygons(
+        a[None, :, 0], a[None, :, 1], b[None, :, 0], b[None, :, 1], inv[None, :], np.asarray(offsets, np.int64)
+    )
 
 
 def points_in_polygons(points: npt.ArrayLike, packed: PackedPolygons) -> Bool:
@@ -156,6 +159,19 @@ def points_in_polygons(points: npt.ArrayLike, packed: PackedPolygons) -> Bool:
     counts = np.add.reduceat(hits.view(np.uint8), packed.offsets, axis=1)
     inside: Bool = (counts & 1).astype(bool)
     return inside
+
+
+def distance_to_edges(points: npt.ArrayLike, packed: PackedPolygons) -> F64:
+    """``(n, Z)`` distance from every point to the outline of every polygon (pixels)."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(packed) == 0 or p.shape[0] == 0:
+        return np.zeros((p.shape[0], len(packed)), dtype=np.float64)
+    ex, ey = packed.x2 - packed.x1, packed.y2 - packed.y1
+    px, py = p[:, 0:1] - packed.x1, p[:, 1:2] - packed.y1
+    t = np.clip((px * ex + py * ey) / np.maximum(ex * ex + ey * ey, 1e-12), 0.0, 1.0)
+    d2 = (px - t * ex) ** 2 + (py - t * ey) ** 2
+    dist: F64 = np.sqrt(np.minimum.reduceat(d2, packed.offsets, axis=1))
+    return dist
 
 
 def _orient(a: Point, b: Point, c: Point) -> float:

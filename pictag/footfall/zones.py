@@ -4,7 +4,9 @@ Rule, for every confirmed track and zone, on the bottom-centre P of the track's 
 track *enters* once P has been inside the polygon in ``frames`` consecutive observations of
 the track (the entry time is the first of them) and *leaves* once P has been outside in
 ``frames`` consecutive observations (the leave time is the first of those); dwell = leave −
-entry. A track that ends (or a camera that stops) while inside leaves at its last
+entry. With a *clearance*, an entry (a leave) also needs P seen at least once that far inside
+(outside) the outline during those observations, so a person standing on a zone's edge does
+not flap in and out. A track that ends (or a camera that stops) while inside leaves at its last
 sighting. Frames in which the track is not observed change nothing.
 
 State layout: ``(rows, Z)`` arrays owned by `ZoneState`; `step_zones` updates one frame's rows.
@@ -17,11 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pictag.footfall.geometry import PackedPolygons, points_in_polygons
+from pictag.footfall.geometry import PackedPolygons, distance_to_edges, points_in_polygons
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
+
+
+_FIELDS = ("inside", "count", "cand_ts", "entered_ts", "cleared")
 
 
 @dataclass
@@ -33,12 +38,14 @@ class ZoneState:
         count: ``(rows, Z) int32`` consecutive observations that disagree with ``inside``.
         cand_ts: ``(rows, Z) float64`` time of the first of them.
         entered_ts: ``(rows, Z) float64`` entry time of the current presence.
+        cleared: ``(rows, Z) bool`` the change in progress has been seen clear of the outline.
     """
 
     inside: Bool
     count: npt.NDArray[np.int32]
     cand_ts: F64
     entered_ts: F64
+    cleared: Bool
 
     @classmethod
     def empty(cls, rows: int, zones: int) -> ZoneState:
@@ -48,13 +55,14 @@ class ZoneState:
             count=np.zeros((rows, zones), np.int32),
             cand_ts=np.zeros((rows, zones), np.float64),
             entered_ts=np.zeros((rows, zones), np.float64),
+            cleared=np.zeros((rows, zones), bool),
         )
 
     def grow(self, rows: int) -> ZoneState:
         """The same state with room for ``rows`` rows."""
         out = ZoneState.empty(rows, self.inside.shape[1])
         n = self.inside.shape[0]
-        for name in ("inside", "count", "cand_ts", "entered_ts"):
+        for name in _FIELDS:
             getattr(out, name)[:n] = getattr(self, name)
         return out
 
@@ -62,13 +70,14 @@ class ZoneState:
         """Forget a row."""
         self.inside[row] = False
         self.count[row] = 0
+        self.cleared[row] = False
 
     def columns(self, keep: list[int | None]) -> ZoneState:
         """State for a new list of zones: column j copies old column ``keep[j]``, or starts empty (None)."""
         out = ZoneState.empty(self.inside.shape[0], len(keep))
         for j, old in enumerate(keep):
             if old is not None:
-                for name in ("inside", "count", "cand_ts", "entered_ts"):
+                for name in _FIELDS:
                     getattr(out, name)[:, j] = getattr(self, name)[:, old]
         return out
 
@@ -96,7 +105,14 @@ class ZoneChanges:
 
 
 def step_zones(
-    state: ZoneState, rows: I64, points: F64, *, zones: PackedPolygons, ts: float, frames: int
+    state: ZoneState,
+    rows: I64,
+    points: F64,
+    *,
+    zones: PackedPolygons,
+    ts: float,
+    frames: int,
+    clearance: F64 | None = None,
 ) -> ZoneChanges | None:
     """Advance zone presence by one frame (see the module docstring).
 
@@ -107,6 +123,8 @@ def step_zones(
         zones: the camera's polygons packed by `pictag.footfall.geometry.pack_polygons`.
         ts: the frame's time.
         frames: consecutive observations that confirm an entry or a leave (≥ 1).
+        clearance: ``(n, 1)`` per person, how far (pixels) inside (outside) the outline the point
+            must be seen once for an entry (a leave); None: no such condition.
 
     Returns:
         The entries and leaves confirmed in this frame; None when there are none.
@@ -123,7 +141,13 @@ def step_zones(
     if first.any():
         ri, zi = np.nonzero(first)
         state.cand_ts[rows[ri], zi] = ts
-    confirm = differs & (count >= frames)
+    if clearance is None:
+        cleared = differs
+    else:
+        far = distance_to_edges(points, zones) >= clearance
+        cleared = differs & (far | (state.cleared.take(rows, axis=0) & ~first))
+        state.cleared[rows] = cleared
+    confirm = cleared & (count >= frames)
     state.inside[rows] = np.where(confirm, now_in, inside)
     state.count[rows] = np.where(confirm, 0, count)
     if not confirm.any():
