@@ -35,6 +35,7 @@ class CameraCounter:
         self.zones: tuple[ZoneConfig, ...] = tuple(zones)
         self._line_xy = _pack(self.lines)
         self._entrance = np.asarray([ln.entrance for ln in self.lines], bool)
+        self._has_entrance = bool(self._entrance.any())
         self._packed = pack_polygons([z.points for z in self.zones])
         self._row_of: dict[int, int] = {}
         self._free: list[int] = list(range(_INITIAL_ROWS - 1, -1, -1))
@@ -212,7 +213,7 @@ class CameraCounter:
         """Tracks of the latest frame inside the site: on a camera with entrance lines, those whose
         committed side is +1 (inside) for every entrance line; elsewhere all of them."""
         rows = self._last_rows[self._track_of.take(self._last_rows) >= 0]  # not released since
-        if not self._entrance.any():
+        if not self._has_entrance:
             return int(rows.shape[0])
         sides = self._lines.side.take(rows, axis=0)[:, self._entrance]
         return int(np.count_nonzero((sides > 0).all(axis=1)))
@@ -250,6 +251,7 @@ class CameraCounter:
         self.lines, self.zones = tuple(lines), tuple(zones)
         self._line_xy = _pack(self.lines)
         self._entrance = np.asarray([ln.entrance for ln in self.lines], bool)
+        self._has_entrance = bool(self._entrance.any())
         self._packed = pack_polygons([z.points for z in self.zones])
         self._lines = self._lines.columns(keep_lines)
         self._zones = self._zones.columns(keep_zones)

@@ -162,7 +162,7 @@ def step_lines(
     start = away & (cand != s)
     count = np.where(start, 1, np.where(away, count + 1, np.where(back, 0, count))).astype(np.int32)
     cand = np.where(away, s, np.where(back, 0, cand)).astype(np.int8)
-    if start.any():
+    if np.count_nonzero(start):
         ri, li = np.nonzero(start)
         r = rows[ri]
         state.cand_t[r, li] = crossing_position(previous[ri], points[ri], lines.xyxy[li])
@@ -177,7 +177,7 @@ def step_lines(
     state.side[rows] = np.where(init | confirm, s, side)
     state.cand[rows] = np.where(confirm, 0, cand)
     state.count[rows] = np.where(confirm, 0, count)
-    if not confirm.any():
+    if not np.count_nonzero(confirm):
         return None
     ri, li = np.nonzero(confirm)
     r = rows[ri]

@@ -138,19 +138,21 @@ def step_zones(
         return None  # the usual frame: everybody where they were
     count = np.where(differs, count + 1, 0).astype(np.int32)
     first = differs & (count == 1)
-    if first.any():
+    if np.count_nonzero(first):
         ri, zi = np.nonzero(first)
         state.cand_ts[rows[ri], zi] = ts
     if clearance is None:
         cleared = differs
     else:
-        far = distance_to_edges(points, zones) >= clearance
+        far = np.zeros_like(differs)
+        busy = np.flatnonzero(differs.any(axis=1))  # distances only for people whose presence may change
+        far[busy] = distance_to_edges(points[busy], zones) >= clearance[busy]
         cleared = differs & (far | (state.cleared.take(rows, axis=0) & ~first))
         state.cleared[rows] = cleared
     confirm = cleared & (count >= frames)
     state.inside[rows] = np.where(confirm, now_in, inside)
     state.count[rows] = np.where(confirm, 0, count)
-    if not confirm.any():
+    if not np.count_nonzero(confirm):
         return None
     ri, zi = np.nonzero(confirm & now_in)
     enter_rows = rows[ri]
