@@ -46,6 +46,7 @@ class CameraCounter:
         self._lines = LineState.empty(_INITIAL_ROWS, len(self.lines))
         self._zones = ZoneState.empty(_INITIAL_ROWS, len(self.zones))
         self._last_rows = np.zeros(0, np.int64)
+        self._released_staff: set[int] = set()  # staff tracks that ended in the latest call
         self.last_ts: float | None = None
 
     # ---- rows ---------------------------------------------------------------------------
@@ -77,6 +78,8 @@ class CameraCounter:
         if row is None:
             return []
         out = self._close_zones(row, reason, range(len(self.zones)))
+        if self._staff[row]:
+            self._released_staff.add(track_id)
         self._lines.clear(row)
         self._zones.clear(row)
         self._staff[row] = False
@@ -137,6 +140,7 @@ class CameraCounter:
         if boxes.shape[0] != ids.shape[0]:
             raise ValueError(f"camera={self.camera_id}: {ids.shape[0]} track ids but {boxes.shape[0]} boxes")
         self.last_ts = ts
+        self._released_staff.clear()
         rows = self._rows(ids)
         self._last_seen[rows] = ts
         points = bottom_centre(boxes)
@@ -221,6 +225,7 @@ class CameraCounter:
     def end_all(self, reason: LeaveReason) -> list[FootfallEvent]:
         """Every track ends (the camera stopped): open zone presences are closed."""
         out: list[FootfallEvent] = []
+        self._released_staff.clear()
         for tid in list(self._row_of):
             out.extend(self._release(tid, reason))
         self._last_rows = np.zeros(0, np.int64)
@@ -267,9 +272,9 @@ class CameraCounter:
         return True
 
     def is_staff(self, track_id: int) -> bool:
-        """True if a live track is flagged as staff."""
+        """True if a live track (or one that ended in the latest call) is flagged as staff."""
         row = self._row_of.get(track_id)
-        return row is not None and bool(self._staff[row])
+        return bool(self._staff[row]) if row is not None else track_id in self._released_staff
 
     def zone_counts(self) -> list[int]:
         """Live number of non-staff tracks inside each zone (lost tracks still count until they end)."""

@@ -105,6 +105,11 @@ class OpeningHours:
         """
         return (self.local(ts).replace(tzinfo=None) - dt.timedelta(hours=day_start_hour)).date()
 
+    def hour_start(self, ts: float) -> float:
+        """Start of the local hour an instant lies in (for per-hour statistics; zones with
+        half-hour offsets make this differ from ``ts - ts % 3600``)."""
+        return self.local(ts).replace(minute=0, second=0, microsecond=0).timestamp()
+
     def day_start(self, day: dt.date, day_start_hour: int = 0) -> float:
         """The instant the local ``day`` starts (its ``day_start_hour``:00)."""
         return self._instant(day, day_start_hour * 60)

@@ -164,3 +164,16 @@ def test_set_camera_replaces_geometry() -> None:
         s.frame("cam", {1: 40})
     out = engine.set_camera("cam", zones=[])
     assert [e.reason for e in out] == ["zone_changed"]
+
+
+def test_a_staff_track_ending_in_the_queue_is_left_out_of_the_wait() -> None:
+    engine = FootfallEngine(now=0.0)
+    engine.set_camera("till-cam", zones=[QUEUE])
+    s = Scene(engine)
+    for _ in range(40):
+        s.frame("till-cam", {1: 40})
+    engine.mark_staff_track("till-cam", 1)
+    s.frame("till-cam", {}, ended=[1])
+    assert [e.reason for e in s.out if isinstance(e, ZoneLeft)] == ["track_ended"]
+    (zone,) = engine.snapshot(s.t).zones
+    assert zone.wait_s is None and zone.wait_sample == 0

@@ -131,3 +131,10 @@ def test_local_date_with_a_day_start_hour() -> None:
 def test_machine_zone_is_used_without_a_time_zone() -> None:
     h = OpeningHours.from_config(SiteConfig())
     assert h.zone.key  # some IANA zone (UTC at worst)
+
+
+def test_hour_start_in_a_half_hour_zone() -> None:
+    h = OpeningHours.always(ZoneInfo("Asia/Kolkata"))  # UTC+05:30
+    ts = dt.datetime(2026, 11, 23, 10, 45, tzinfo=ZoneInfo("Asia/Kolkata")).timestamp()
+    assert h.hour_start(ts) == dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Kolkata")).timestamp()
+    assert h.hour_start(ts) != ts - ts % 3600
