@@ -42,22 +42,6 @@ def dwell_stats(dwells: Iterable[float]) -> DwellStats:
     )
 
 
-@dataclass(frozen=True)
-class QueueStatus:
-    """A queue zone right now.
-
-    Attributes:
-        length: people in the queue (staff left out).
-        wait_s: estimated wait: the median dwell of the people who left the queue in the
-            last ``window_s``; None when nobody left it in that window.
-        sample: how many leaves the estimate rests on.
-    """
-
-    length: int
-    wait_s: float | None
-    sample: int
-
-
 def estimate_wait(leaves: Iterable[tuple[float, float]], now: float, window_s: float) -> tuple[float | None, int]:
     """Median dwell of ``(left_ts, dwell_s)`` leaves with ``now - window_s <= left_ts <= now``.
 
