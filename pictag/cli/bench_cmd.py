@@ -2,7 +2,7 @@
 
 ``pictag bench`` runs the whole actor runtime on N looping copies of a video and the
 single-process baseline loop on the same video, per camera count, and prints
-markdown tables (JSON with ``--json``). ``pictag bench detector|reid|tracker|joint``
+markdown tables (JSON with ``--json``). ``pictag bench detector|reid|tracker|footfall|joint``
 measure one component against OpenVINO's own ceiling. See docs/benchmarks.md.
 """
 
@@ -23,7 +23,7 @@ DEFAULT_REID_MODELS = (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``bench`` command and its ``detector``, ``reid``, ``tracker``, ``joint`` and ``demo`` sub-commands."""
+    """Add ``bench`` and its sub-commands (``detector``, ``reid``, ``tracker``, ``footfall``, ``joint``, ``demo``)."""
     parser = sub.add_parser(
         "bench",
         help="Measure frames/s, latency, CPU and memory against a single-process baseline.",
@@ -99,6 +99,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_detector(group)
     _register_reid(group)
     _register_tracker(group)
+    _register_footfall(group)
     _register_joint(group)
     _register_demo(group)
 
@@ -194,6 +195,19 @@ def _register_tracker(group: argparse._SubParsersAction[argparse.ArgumentParser]
     trk.add_argument("--frames", type=int, default=600, help="Frames per crowd size (default 600).")
     trk.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
     trk.set_defaults(func=_tracker)
+
+
+def _register_footfall(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ff = group.add_parser(
+        "footfall",
+        help="Footfall engine cost per frame for N people, next to the tracker's (synthetic shop scene).",
+        description="Time FootfallEngine.observe (2 lines, 3 zones) and ByteTracker.update on "
+        "pictag.tracking.bench's synthetic scene in one run; the ratio is steadier than either time.",
+    )
+    ff.add_argument("--people", type=int, nargs="+", default=[1, 10, 30], help="Crowd sizes (default 1 10 30).")
+    ff.add_argument("--frames", type=int, default=1000, help="Frames per crowd size (default 1000).")
+    ff.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
+    ff.set_defaults(func=_footfall)
 
 
 def _register_joint(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -395,6 +409,17 @@ def _tracker(args: argparse.Namespace) -> int:
     machine = machine_info()
     print(f"Machine: {machine_line(machine)}\n\n{tracker_table(rows)}")
     _write(args.json, {"machine": machine, "tracker": rows})
+    return 0
+
+
+def _footfall(args: argparse.Namespace) -> int:
+    from pictag.bench.machine import machine_info, machine_line
+    from pictag.footfall.bench import benchmark, table
+
+    rows = [benchmark(n, args.frames) for n in args.people]
+    machine = machine_info()
+    print(f"Machine: {machine_line(machine)}\n\n{table(rows)}")
+    _write(args.json, {"machine": machine, "footfall": [r.to_json() for r in rows]})
     return 0
 
 

@@ -8,6 +8,7 @@ from pictag.config.reid import ReidConfig
 from pictag.config.root import PictagConfig
 from pictag.config.runtime import RuntimeConfig
 from pictag.config.server import ServerConfig
+from pictag.config.site import SiteConfig
 from pictag.config.storage import StorageConfig
 from pictag.config.tracking import TrackingConfig
 
@@ -20,6 +21,7 @@ __all__ = [
     "ReidConfig",
     "RuntimeConfig",
     "ServerConfig",
+    "SiteConfig",
     "StorageConfig",
     "TrackingConfig",
     "load_config",

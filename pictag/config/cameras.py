@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pictag.config.base import ConfigModel
+from pictag.config.geometry import (
+    MAX_LINES,
+    MAX_ZONES,
+    GeometryError,
+    LineConfig,
+    ZoneConfig,
+    check_unique_ids,
+    validate_geometry,
+)
 from pictag.redaction import redact_url
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MAX_FRAME_SIDE = 16384
 
 
 class CameraConfig(ConfigModel):
@@ -44,6 +54,19 @@ class CameraConfig(ConfigModel):
     open_timeout_s: float = Field(default=5.0, gt=0, le=120, description="Give up opening a stream after this long.")
     read_timeout_s: float = Field(default=5.0, gt=0, le=120, description="A read that waits longer fails.")
     stall_timeout_s: float = Field(default=5.0, gt=0, le=600, description="No frame for this long: status 'stalled'.")
+    frame_size: tuple[int, int] | None = Field(
+        default=None,
+        description=(
+            "The camera's frame [width, height] in pixels, if known in advance: lines and zones are "
+            "then checked to lie inside it when the configuration loads (else once frames arrive)."
+        ),
+    )
+    lines: list[LineConfig] = Field(
+        default_factory=list, max_length=MAX_LINES, description="Counting lines (doors, aisles) in frame pixels."
+    )
+    zones: list[ZoneConfig] = Field(
+        default_factory=list, max_length=MAX_ZONES, description="Zones (areas, queues, staff areas) in frame pixels."
+    )
 
     @field_validator("url")
     @classmethod
@@ -52,6 +75,24 @@ class CameraConfig(ConfigModel):
         if not value:
             raise ValueError("camera url is empty")
         return value
+
+    @field_validator("frame_size")
+    @classmethod
+    def _frame_size(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not (0 < value[0] <= MAX_FRAME_SIDE and 0 < value[1] <= MAX_FRAME_SIDE):
+            raise ValueError(f"frame_size must be [width, height] with sides 1..{MAX_FRAME_SIDE}, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _geometry(self) -> CameraConfig:
+        check_unique_ids(self.lines, "lines")
+        check_unique_ids(self.zones, "zones")
+        if self.frame_size is not None:
+            try:
+                validate_geometry(self.lines, self.zones, *self.frame_size)
+            except GeometryError as err:
+                raise ValueError(str(err)) from None
+        return self
 
     @property
     def display_name(self) -> str:

@@ -19,8 +19,21 @@ EXAMPLE_CAMERAS: list[dict[str, Any]] = [
         "name": "Entrance",
         "url": "rtsp://viewer:change-me@192.168.1.20:554/stream1",
         "analysis_fps": 10,
+        "lines": [{"id": "door", "name": "Front door", "points": [[420, 650], [980, 650]], "entrance": True}],
     },
-    {"id": "till", "name": "Till", "url": "rtsp://192.168.1.21:554/h264", "transport": "udp", "enabled": False},
+    {
+        "id": "till",
+        "name": "Till",
+        "url": "rtsp://192.168.1.21:554/h264",
+        "transport": "udp",
+        "enabled": False,
+        "zones": [
+            {"id": "queue", "name": "Till queue", "points": [[100, 300], [500, 300], [500, 700], [100, 700]],
+             "kind": "queue"},
+            {"id": "counter", "name": "Behind the counter", "points": [[600, 250], [1200, 250], [1200, 500],
+                                                                       [600, 500]], "kind": "staff"},
+        ],
+    },
 ]
 
 
@@ -60,7 +73,8 @@ def example_yaml() -> str:
     lines = [
         "# PicTag configuration. Check it with `pictag config check FILE`; start with `pictag up -c FILE`.",
         "# Camera fields: id, name, url, analysis_fps, enabled, transport (tcp|udp), loop, node,",
-        "# resources, open_timeout_s, read_timeout_s, stall_timeout_s.",
+        "# resources, open_timeout_s, read_timeout_s, stall_timeout_s, frame_size, lines (counting lines:",
+        "# id, name, points [[x1, y1], [x2, y2]], entrance) and zones (id, name, points, kind area|queue|staff).",
         "cameras:",
     ]
     for cam in EXAMPLE_CAMERAS:

@@ -6,17 +6,19 @@ the documentation cannot drift from what the validator accepts.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from pictag.config.cameras import CameraConfig
 from pictag.config.root import PictagConfig
 
 START = "<!-- config-reference:start -->"
 END = "<!-- config-reference:end -->"
+_ANNOTATED = re.compile(r"Annotated\[(\w+), FieldInfo\(.*?\)\]\)\]")
+_MODULE_PATH = re.compile(r"\b(?:pictag|datetime)(?:\.\w+)*\.(\w+)")
 
 
 def _bounds(field: FieldInfo) -> str:
@@ -43,7 +45,17 @@ def _default(field: FieldInfo) -> str:
 
 def _type_name(field: FieldInfo) -> str:
     text = str(field.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+    text = _ANNOTATED.sub(r"\1", text)  # constrained floats: their bounds are in the description
+    text = _MODULE_PATH.sub(r"\1", text)  # pictag.config.geometry.LineConfig -> LineConfig
     return text.replace("pydantic.types.", "").replace("|", "\\|")
+
+
+def _item_model(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a ``list[Model]`` field (its items get rows of their own), else None."""
+    if get_origin(field.annotation) is not list:
+        return None
+    (item,) = get_args(field.annotation) or (None,)
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
@@ -57,13 +69,15 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         bounds = _bounds(field)
         suffix = f" ({bounds})" if bounds else ""
         rows.append(f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {desc}{suffix} |")
+        item = _item_model(field)
+        if item is not None:
+            rows.extend(_rows(item, f"{prefix}{name}[]."))
     return rows
 
 
 def markdown_reference() -> str:
     """Every configuration field: path, type, default, meaning and bounds."""
     lines = [START, "", "| field | type | default | meaning |", "|---|---|---|---|"]
-    lines.extend(_rows(CameraConfig, "cameras[]."))
     lines.extend(r for r in _rows(PictagConfig, "") if not r.startswith("| `cameras`"))
     lines += ["", END]
     return "\n".join(lines)

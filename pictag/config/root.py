@@ -14,6 +14,7 @@ from pictag.config.privacy import PrivacyConfig
 from pictag.config.reid import ReidConfig
 from pictag.config.runtime import RuntimeConfig
 from pictag.config.server import ServerConfig
+from pictag.config.site import SiteConfig
 from pictag.config.storage import StorageConfig
 from pictag.config.tracking import TrackingConfig
 
@@ -74,6 +75,7 @@ class PictagConfig(ConfigModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
     assets_dir: str | None = Field(
         default=None, description="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag)."
     )
