@@ -6,7 +6,7 @@ the documentation cannot drift from what the validator accepts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -46,12 +46,26 @@ def _type_name(field: FieldInfo) -> str:
     return text.replace("pydantic.types.", "").replace("|", "\\|")
 
 
+def _section(annotation: Any) -> tuple[type[BaseModel], str] | None:
+    """The model inside ``Model``, ``Model | None`` (optional section) or ``list[Model]``, with its path suffix."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, "."
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return args[0], ("[]." if get_origin(annotation) is list else ".")
+    return None
+
+
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            rows.extend(_rows(annotation, f"{prefix}{name}."))
+        section = _section(field.annotation)
+        if section is not None and name != "cameras":
+            sub, sep = section
+            if sep == "." and field.default is None:
+                desc = (field.description or "").replace("|", "\\|")
+                rows.append(f"| `{prefix}{name}` | section \\| None | `null` | {desc} |")
+            rows.extend(_rows(sub, f"{prefix}{name}{sep}"))
             continue
         desc = (field.description or "").replace("|", "\\|")
         bounds = _bounds(field)
