@@ -88,6 +88,19 @@ def check_alert_targets_exist(
             raise ValueError(f"alert {rule.id} notifies webhook but no webhook subscribes to alert.raised (or alert.*)")
 
 
+#: Camera ids that name PicTag's own MQTT topics (pictag.integrations.topics.RESERVED_CAMERA_IDS).
+MQTT_RESERVED_CAMERA_IDS = frozenset({"site", "events", "availability", "alerts"})
+
+
+def check_camera_ids_fit_mqtt(cameras: list[CameraConfig], mqtt: MqttConfig | None) -> None:
+    """``<prefix>/site/occupancy`` is the site's: a camera called ``site`` would overwrite it."""
+    if mqtt is None:
+        return
+    for cam in cameras:
+        if cam.id in MQTT_RESERVED_CAMERA_IDS:
+            raise ValueError(f"camera id {cam.id!r} is reserved when mqtt is on ({sorted(MQTT_RESERVED_CAMERA_IDS)})")
+
+
 class PictagConfig(ConfigModel):
     """Everything PicTag needs to run, from one YAML file."""
 
@@ -120,6 +133,7 @@ class PictagConfig(ConfigModel):
         check_tracking_thresholds(self.tracking)
         check_unique_alert_ids(self.alerts)
         check_alert_targets_exist(self.alerts, self.mqtt, self.webhooks)
+        check_camera_ids_fit_mqtt(self.cameras, self.mqtt)
         return self
 
     def camera(self, camera_id: str) -> CameraConfig | None:

@@ -55,6 +55,7 @@ def test_commented_examples_are_valid_when_uncommented() -> None:
         ({"alerts": [{"id": "a", "when": "camera_offline", "notify": ["mqtt"]}]}, "no mqtt section"),
         ({"alerts": [{"id": "a", "when": "camera_offline", "notify": ["webhook"]}]}, "no webhook subscribes"),
         ({"reports": {"timezone": "Mars/Olympus"}}, "unknown time zone"),
+        ({"mqtt": {"host": "b"}, "cameras": [{"id": "site", "url": "x.mp4"}]}, "reserved when mqtt is on"),
         ({"reports": {"time": "25:00"}}, "HH:MM"),
         ({"reports": {"email": {"host": "m", "sender": "me", "recipients": ["a@b"]}}}, "not an e-mail address"),
     ],
