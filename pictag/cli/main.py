@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "pictag.cli.bench_cmd",
     "pictag.cli.reid_cmds",
     "pictag.cli.calibrate_cmd",
+    "pictag.cli.report_cmd",
 )
 
 

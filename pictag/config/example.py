@@ -37,6 +37,39 @@ EXAMPLE_CAMERAS: list[dict[str, Any]] = [
 ]
 
 
+#: Optional integration sections: shown commented out (absent means off).
+COMMENTED_EXAMPLES: dict[str, list[str]] = {
+    "mqtt": [
+        "# mqtt:",
+        "#   host: 192.168.1.10",
+        "#   port: 1883",
+        "#   username: pictag",
+        '#   password: "change-me"',
+        "#   tls: false",
+        "#   prefix: pictag",
+        "#   discovery_prefix: homeassistant",
+    ],
+    "webhooks": [
+        "# webhooks:",
+        "#   - url: https://example.org/pictag-hook",
+        '#     events: ["alert.*"]',
+        '#     secret: "at-least-16-characters-of-random"',
+    ],
+    "alerts": [
+        "# alerts:",
+        "#   - id: crowded",
+        "#     when: occupancy_above",
+        "#     value: 12",
+        "#     for_s: 60",
+        "#     notify: [dashboard]",
+        "#   - id: entrance-down",
+        "#     when: camera_offline",
+        "#     cameras: [entrance]",
+        "#     for_s: 120",
+    ],
+}
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, SecretStr):
         return '""'
@@ -92,9 +125,15 @@ def example_yaml() -> str:
                 lines.append(f"# {field.description}")
             lines.append(f"{name}:")
             lines.extend(_section(annotation, "  "))
+        elif name in COMMENTED_EXAMPLES:
+            lines.append("")
+            if field.description:
+                lines.append(f"# {field.description}")
+            lines.extend(COMMENTED_EXAMPLES[name])
         else:
             lines.append("")
             if field.description:
                 lines.append(f"# {field.description}")
-            lines.append(f"{name}: {_scalar(field.default)}")
+            default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+            lines.append(f"{name}: {_scalar(default)}")
     return "\n".join(lines) + "\n"

@@ -30,15 +30,25 @@ def _format_value(value: Any) -> str:
     return redact_text(text)
 
 
+#: Fields whose value is a secret: a problem with one never echoes what was given.
+SECRET_FIELDS = frozenset({"password", "secret", "auth_token", "token"})
+
+
+def _hides_input(item: Any) -> bool:
+    """A secret field's value, or a whole section (model-level checks), is never echoed back."""
+    loc = tuple(item.get("loc", ()))
+    return isinstance(item.get("input"), dict) or any(isinstance(p, str) and p in SECRET_FIELDS for p in loc)
+
+
 def format_validation_error(err: ValidationError) -> list[str]:
-    """One line per problem: ``field.path: message (got value)``; secrets redacted."""
+    """One line per problem: ``field.path: message (got value)``; secrets redacted, secret fields never echoed."""
     lines = []
     for item in err.errors(include_url=False):
         loc = _format_loc(tuple(item.get("loc", ())))
         msg = redact_text(str(item.get("msg", "invalid")))
         if item.get("type") == "missing":
             lines.append(f"{loc}: required field is missing")
-        elif "input" in item and item.get("type") not in {"model_type"}:
+        elif "input" in item and item.get("type") not in {"model_type"} and not _hides_input(item):
             lines.append(f"{loc}: {msg} (got {_format_value(item['input'])})")
         else:
             lines.append(f"{loc}: {msg}")
@@ -95,4 +105,7 @@ def load_config(path: str | Path) -> PictagConfig:
     storage_path = Path(config.storage.path).expanduser()
     if not storage_path.is_absolute():
         config.storage.path = str((p.parent / storage_path).resolve())
+    reports_dir = Path(config.reports.out_dir).expanduser()
+    if not reports_dir.is_absolute():
+        config.reports.out_dir = str((p.parent / reports_dir).resolve())
     return config

@@ -58,12 +58,26 @@ def _item_model(field: FieldInfo) -> type[BaseModel] | None:
     return item if isinstance(item, type) and issubclass(item, BaseModel) else None
 
 
+def _optional_model(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a ``Model | None`` field (a section that is off when absent), else None."""
+    args = [a for a in get_args(field.annotation) if a is not type(None)]
+    if get_origin(field.annotation) is list or len(args) != 1 or len(get_args(field.annotation)) != 2:
+        return None
+    return args[0] if isinstance(args[0], type) and issubclass(args[0], BaseModel) else None
+
+
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows.extend(_rows(annotation, f"{prefix}{name}."))
+            continue
+        optional = _optional_model(field)
+        if optional is not None:
+            desc = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `{prefix}{name}` | section \\| None | `null` | {desc} |")
+            rows.extend(_rows(optional, f"{prefix}{name}."))
             continue
         desc = (field.description or "").replace("|", "\\|")
         bounds = _bounds(field)

@@ -6,19 +6,25 @@ import ipaddress
 
 from pydantic import Field, model_validator
 
+from pictag.config.alerts import AlertRuleConfig
 from pictag.config.base import ConfigModel
 from pictag.config.cameras import CameraConfig
 from pictag.config.detector import DetectorConfig
 from pictag.config.identity import IdentityConfig
+from pictag.config.mqtt import MqttConfig
 from pictag.config.privacy import PrivacyConfig
 from pictag.config.reid import ReidConfig
+from pictag.config.reports import ReportsConfig
 from pictag.config.runtime import RuntimeConfig
 from pictag.config.server import ServerConfig
 from pictag.config.site import SiteConfig
 from pictag.config.storage import StorageConfig
 from pictag.config.tracking import TrackingConfig
+from pictag.config.webhooks import WebhookConfig
 
 MAX_CAMERAS = 64
+MAX_WEBHOOKS = 20
+MAX_ALERTS = 200
 
 
 def is_loopback_host(host: str) -> bool:
@@ -63,6 +69,39 @@ def check_tracking_thresholds(tracking: TrackingConfig) -> None:
         )
 
 
+def check_unique_alert_ids(alerts: list[AlertRuleConfig]) -> None:
+    """Alert events and the API name a rule by its id."""
+    seen: set[str] = set()
+    for rule in alerts:
+        if rule.id in seen:
+            raise ValueError(f"duplicate alert id {rule.id!r}")
+        seen.add(rule.id)
+
+
+def check_alert_targets_exist(
+    alerts: list[AlertRuleConfig], mqtt: MqttConfig | None, webhooks: list[WebhookConfig]
+) -> None:
+    """An alert notifying MQTT or a webhook that is not configured would be silently lost."""
+    for rule in alerts:
+        if "mqtt" in rule.notify and mqtt is None:
+            raise ValueError(f"alert {rule.id} notifies mqtt but there is no mqtt section")
+        if "webhook" in rule.notify and not any(w.wants("alert.raised") for w in webhooks):
+            raise ValueError(f"alert {rule.id} notifies webhook but no webhook subscribes to alert.raised (or alert.*)")
+
+
+#: Camera ids that name PicTag's own MQTT topics (pictag.integrations.topics.RESERVED_CAMERA_IDS).
+MQTT_RESERVED_CAMERA_IDS = frozenset({"site", "events", "availability", "alerts"})
+
+
+def check_camera_ids_fit_mqtt(cameras: list[CameraConfig], mqtt: MqttConfig | None) -> None:
+    """``<prefix>/site/occupancy`` is the site's: a camera called ``site`` would overwrite it."""
+    if mqtt is None:
+        return
+    for cam in cameras:
+        if cam.id in MQTT_RESERVED_CAMERA_IDS:
+            raise ValueError(f"camera id {cam.id!r} is reserved when mqtt is on ({sorted(MQTT_RESERVED_CAMERA_IDS)})")
+
+
 class PictagConfig(ConfigModel):
     """Everything PicTag needs to run, from one YAML file."""
 
@@ -76,6 +115,14 @@ class PictagConfig(ConfigModel):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
+    mqtt: MqttConfig | None = Field(default=None, description="MQTT broker and Home Assistant discovery (absent: off).")
+    webhooks: list[WebhookConfig] = Field(
+        default_factory=list, max_length=MAX_WEBHOOKS, description="HTTP endpoints receiving signed events."
+    )
+    alerts: list[AlertRuleConfig] = Field(
+        default_factory=list, max_length=MAX_ALERTS, description="Alert rules on live measurements."
+    )
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
     assets_dir: str | None = Field(
         default=None, description="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag)."
     )
@@ -86,6 +133,9 @@ class PictagConfig(ConfigModel):
         check_bind_needs_token(self.server)
         check_anonymisation_off_is_explicit(self.privacy)
         check_tracking_thresholds(self.tracking)
+        check_unique_alert_ids(self.alerts)
+        check_alert_targets_exist(self.alerts, self.mqtt, self.webhooks)
+        check_camera_ids_fit_mqtt(self.cameras, self.mqtt)
         return self
 
     def camera(self, camera_id: str) -> CameraConfig | None:

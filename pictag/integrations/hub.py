@@ -1,0 +1,107 @@
+"""`IntegrationHub`: the one object a runtime actor holds to drive MQTT, webhooks and alert rules.
+
+Per event batch (`publish`): every event goes to ``<prefix>/events`` and to the webhooks
+subscribed to its type; ``camera.status`` also updates the camera's retained status.
+Per tick (`tick`, about once a second, with a `Snapshot` of live figures): retained
+occupancy and zone counts are updated, alert rules are evaluated, and each raise/clear
+becomes an ``alert.raised`` / ``alert.cleared`` event (built by the caller's
+``make_event``, so the event module stays the lead's) that is routed by the rule's
+``notify``: ``mqtt`` → ``<prefix>/events`` and the rule's binary sensor, ``webhook`` →
+the webhooks subscribed to it. The events are returned: the caller stores them and,
+for ``dashboard``, broadcasts them. Nothing here blocks on the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pictag.alerts import AlertEngine, AlertRaised, AlertTransition, Snapshot
+from pictag.config.root import PictagConfig
+from pictag.integrations.mqtt import MqttPublisher
+from pictag.integrations.topics import AlertInfo, CameraInfo, SiteLayout
+from pictag.integrations.webhooks import DeliverySink, WebhookDispatcher
+
+ALERT_RAISED = "alert.raised"
+ALERT_CLEARED = "alert.cleared"
+CAMERA_STATUS = "camera.status"
+EventFactory = Callable[..., dict[str, Any]]  # make_event(type, ts, **fields) -> event dict
+
+
+def layout_from_config(config: PictagConfig, *, footfall: bool = False) -> SiteLayout:
+    """Cameras of the config and the alert rules that notify MQTT (lines and zones: add issue 17's)."""
+    return SiteLayout(
+        cameras=tuple(CameraInfo(c.id, c.display_name) for c in config.cameras),
+        alerts=tuple(AlertInfo(a.id) for a in config.alerts if "mqtt" in a.notify),
+        footfall=footfall,
+    )
+
+
+class IntegrationHub:
+    """MQTT publisher + webhook dispatcher + alert engine behind two calls: `publish` and `tick`."""
+
+    def __init__(
+        self,
+        config: PictagConfig,
+        *,
+        delivery_sink: DeliverySink | None = None,
+        layout: SiteLayout | None = None,
+    ) -> None:
+        self.alerts = AlertEngine(config.alerts)
+        self.mqtt = MqttPublisher(config.mqtt, layout or layout_from_config(config)) if config.mqtt else None
+        self.webhooks = WebhookDispatcher(config.webhooks, delivery_sink) if config.webhooks else None
+
+    def start(self) -> None:
+        """Start the network threads (returns at once)."""
+        if self.mqtt is not None:
+            self.mqtt.start()
+        if self.webhooks is not None:
+            self.webhooks.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Publish ``offline``, stop the threads (queued webhook deliveries are abandoned)."""
+        if self.mqtt is not None:
+            self.mqtt.stop(timeout_s)
+        if self.webhooks is not None:
+            self.webhooks.stop(timeout_s)
+
+    def publish(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Forward pipeline events (not alert events: `tick` routes those by their rule's notify)."""
+        for event in events:
+            if str(event.get("type", "")).startswith("alert."):
+                continue
+            if self.mqtt is not None:
+                self.mqtt.publish_event(event)
+                if event.get("type") == CAMERA_STATUS and event.get("camera_id") and event.get("status"):
+                    self.mqtt.set_camera_status(str(event["camera_id"]), str(event["status"]))
+            if self.webhooks is not None:
+                self.webhooks.submit(event)
+
+    def tick(self, snap: Snapshot, make_event: EventFactory) -> list[dict[str, Any]]:
+        """Update retained figures, evaluate alert rules; return the alert events made (for store + dashboard)."""
+        if self.mqtt is not None:
+            if snap.site_occupancy is not None:
+                self.mqtt.set_site_occupancy(snap.site_occupancy)
+            for camera_id, people in snap.camera_occupancy.items():
+                self.mqtt.set_camera_occupancy(camera_id, people)
+            for zone in snap.zones:
+                self.mqtt.set_zone_count(zone.camera_id, zone.zone_id, zone.count)
+        return self._route(self.alerts.evaluate(snap), make_event)
+
+    def _route(self, transitions: Iterable[AlertTransition], make_event: EventFactory) -> list[dict[str, Any]]:
+        out = []
+        for change in transitions:
+            kind = ALERT_RAISED if isinstance(change, AlertRaised) else ALERT_CLEARED
+            event = make_event(kind, change.ts, **change.payload())
+            if "mqtt" in change.notify and self.mqtt is not None:
+                self.mqtt.publish_event(event)
+                still_open = any(a.rule_id == change.rule_id for a in self.alerts.open_alerts())
+                self.mqtt.set_alert(change.rule_id, still_open)
+            if "webhook" in change.notify and self.webhooks is not None:
+                self.webhooks.submit(event)
+            out.append(event)
+        return out
+
+    def open_alerts(self) -> list[dict[str, Any]]:
+        """Open alerts as JSON-ready dicts (``GET /api/v1/alerts``)."""
+        return [{**a.payload(), "raised_at": a.ts} for a in self.alerts.open_alerts()]
