@@ -20,8 +20,9 @@ from pathlib import Path
 from pictag import assets
 from pictag.capture.url import SourceKind, parse_source_url
 from pictag.config import PictagConfig
-from pictag.errors import AssetError, CameraError, ModelError, StorageError
+from pictag.errors import AssetError, CameraError, ModelError, PictagError, StorageError
 from pictag.reid.model_files import SHIPPED_PREFIX, resolve_model_file
+from pictag.reid.threshold import resolve_threshold
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,13 @@ def check_reid(config: PictagConfig) -> list[Problem]:
     reid = config.reid
     if not reid.enabled:
         return []
-    if not reid.model.startswith(SHIPPED_PREFIX):
-        missing = _missing_asset("reid.model", reid.model, config)
+    if not reid.model_name.startswith(SHIPPED_PREFIX):
+        missing = _missing_asset("reid.model", reid.model_name, config)
         if missing:
             return [missing]
     try:
-        path = resolve_model_file(reid.model, reid.precision, config.assets_dir)
+        precision = "f32" if reid.type == "joint" else reid.precision
+        path = resolve_model_file(reid.model_name, precision, config.assets_dir)
     except AssetError as err:
         return [Problem("reid.model", str(err), "pick another reid.precision or give the model file's path")]
     if path.suffix == ".xml" and not path.with_suffix(".bin").is_file():
@@ -128,6 +130,10 @@ def check_reid(config: PictagConfig) -> list[Problem]:
                 "copy the model's .xml and .bin together",
             )
         ]
+    try:
+        resolve_threshold(reid, config.assets_dir)
+    except PictagError as err:
+        return [Problem("reid.threshold", str(err), "run `pictag calibrate --sidecar` or set reid.threshold")]
     return []
 
 
@@ -197,8 +203,8 @@ def check_config(config: PictagConfig) -> list[Problem]:
 def required_assets(config: PictagConfig) -> list[str]:
     """Names of the downloadable assets the configuration needs (what `pictag demo` fetches)."""
     names = [config.detector.model]
-    if config.reid.enabled and not config.reid.model.startswith(SHIPPED_PREFIX):
-        names.append(config.reid.model)
+    if config.reid.enabled and not config.reid.model_name.startswith(SHIPPED_PREFIX):
+        names.append(config.reid.model_name)
     return [name for name in names if _fetchable(name)]
 
 

@@ -81,7 +81,16 @@ def test_everything_present_gives_no_problem(asset) -> None:
 
 
 def test_shipped_reid_model_needs_no_assets(empty_assets: Path) -> None:
-    assert preflight.check_reid(_config(reid={"model": "pictag/reid-lite"})) == []
+    assert preflight.check_reid(_config(reid={"model": "pictag/reid-lite", "threshold": 0.7})) == []
+
+
+def test_a_model_without_its_own_threshold_is_refused_before_start(tmp_path: Path) -> None:
+    model = tmp_path / "my-reid.onnx"
+    model.write_bytes(b"not read: the threshold is looked up first")
+    [problem] = preflight.check_reid(_config(reid={"model": str(model)}))
+    assert problem.setting == "reid.threshold" and "pictag calibrate" in problem.detail
+    assert "set reid.threshold" in problem.detail
+    assert preflight.check_reid(_config(reid={"model": str(model), "threshold": 0.5})) == []
 
 
 @pytest.mark.parametrize("url", ["/no/such/video.mp4", "file:///no/such/video.mp4", "relative/clip.mp4"])
