@@ -136,3 +136,54 @@ class Normalized(nn.Module):
 def param_count(module: nn.Module) -> int:
     """Number of parameters."""
     return sum(p.numel() for p in module.parameters())
+
+
+class AttentionPool(nn.Module):
+    """One level of `MultiLevelHead`: ``heads`` attention maps over the grid, pooled then projected."""
+
+    def __init__(self, channels: int, hw: tuple[int, int], heads: int = 4) -> None:
+        super().__init__()
+        self.channels, self.hw, self.heads = channels, hw, heads
+        self.score = nn.Conv2d(channels, heads, 1)
+        self.pos = nn.Parameter(torch.zeros(1, heads, hw[0] * hw[1]))
+        self.value = nn.Conv2d(channels, channels, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, h, w)`` → ``(B, heads * C)``."""
+        weights = F.softmax(self.score(x).flatten(2) + self.pos, dim=-1)  # B, K, P
+        pooled = torch.einsum("bkp,bcp->bkc", weights, x.flatten(2))  # B, K, C
+        return F.linear(pooled, self.value.weight.flatten(1)).flatten(1)
+
+
+class MultiLevelHead(nn.Module):
+    """Attention pooling on each RoIAligned detector level, concatenated → linear → BN (joint mode).
+
+    With one level it is `AttentionHead` without adapter. Several levels let the head take
+    detail from an early, fine map (small people) and context from a later one.
+    """
+
+    def __init__(self, levels: list[tuple[int, tuple[int, int]]], dim: int = 256, heads: int = 4) -> None:
+        super().__init__()
+        self.levels = [(int(c), (int(hw[0]), int(hw[1]))) for c, hw in levels]
+        self.dim = dim
+        self.pools = nn.ModuleList(AttentionPool(c, hw, heads) for c, hw in self.levels)
+        self.fc = nn.Linear(sum(heads * c for c, _ in self.levels), dim, bias=False)
+        self.bn = nn.BatchNorm1d(dim)
+        self.bn.bias.requires_grad_(False)
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        """One ``(B, C_i, h_i, w_i)`` tensor per level (or one sequence of them) → ``(B, dim)`` BN output."""
+        if len(xs) == 1 and isinstance(xs[0], list | tuple):
+            xs = tuple(xs[0])
+        return self.bn(self.fc(torch.cat([pool(x) for pool, x in zip(self.pools, xs, strict=True)], dim=1)))
+
+
+class NormalizedMulti(nn.Module):
+    """A several-input head whose output is L2-normalised (what gets exported)."""
+
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.head(*xs), dim=1)

@@ -6,7 +6,12 @@ import argparse
 import importlib
 
 #: Modules exposing ``register(group)`` for one ``pictag eval X`` command each.
-EVAL_MODULES: tuple[str, ...] = ("pictag.cli.eval_track", "pictag.cli.reid_eval_cmd", "pictag.cli.eval_identity")
+EVAL_MODULES: tuple[str, ...] = (
+    "pictag.cli.eval_track",
+    "pictag.cli.reid_eval_cmd",
+    "pictag.cli.reid_loso_cmd",
+    "pictag.cli.eval_identity",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
