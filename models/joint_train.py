@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from pictag.identity.persons import known_persons, to_persons
 from pictag.models.crops import time_gap_split
 from pictag.models.heads import MultiLevelHead
 from pictag.models.joint_cache import SourceSamples
@@ -32,6 +33,9 @@ from pictag.models.losses import batch_hard_triplet
 from pictag.models.metrics import retrieval_scores
 
 log = logging.getLogger(__name__)
+
+#: MOT sequence names of the labelled sources (for `pictag.identity.persons.known_persons`).
+SEQUENCE_NAMES = {"pets": "PETS09-S2L1", "tud": "TUD-Campus"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class JointRecipe:
         w_ce, w_triplet, w_distill, relational: loss weights.
         heads, dim: head shape.
         seed: torch/numpy seed.
+        merge_reentries: one label per physical person where the ground truth gives a re-entering
+            person a new id (PETS09-S2L1: 19 ids, 10 persons; `pictag.identity.persons`) — else
+            the ID and triplet losses push a person's two tracks apart.
     """
 
     levels: tuple[str, ...] = ("l6_16x8",)
@@ -67,6 +74,7 @@ class JointRecipe:
     heads: int = 4
     dim: int = 256
     seed: int = 0
+    merge_reentries: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able settings."""
@@ -119,6 +127,9 @@ def build_train_set(samples: dict[str, SourceSamples], names: Sequence[str], rec
         for j, t in enumerate(recipe.teachers):
             teach[j].append(np.asarray(s.teachers[t][keep], np.float32))
         ids = s.ids[keep]
+        if recipe.merge_reentries and name in SEQUENCE_NAMES:
+            persons = known_persons(SEQUENCE_NAMES[name])
+            ids = np.where(ids >= 0, to_persons(np.maximum(ids, 0), persons), -1)
         raw_ids.append(np.where(ids >= 0, ids + 1_000_000 * i, -1))
         src.append(np.full(len(keep), i, np.int64))
     ids_all = np.concatenate(raw_ids)

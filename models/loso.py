@@ -214,3 +214,58 @@ def markdown_table(result: dict[str, Any]) -> str:
             f"| {100 * r8['rank1']:.1f} / {100 * r8['map']:.1f} | **{100 * f['map_vs_0287']:.0f} %** |"
         )
     return "\n".join(lines) + "\n"
+
+
+def train_final(
+    recipe: JointRecipe,
+    cfg: FeatureConfig,
+    work: Path,
+    out: Path,
+    *,
+    name: str = "reid-joint",
+    labelled: Sequence[str] = tuple(LABELLED),
+    assets_dir: str | None = None,
+) -> dict[str, Any]:
+    """Train on every labelled scene + all unlabelled footage, export ``out/NAME.xml`` and the checkpoint.
+
+    Its accuracy on the labelled scenes is in-sample; the recipe's out-of-sample figures are the
+    leave-one-scene-out folds (`run_loso`).
+    """
+    import torch
+
+    from pictag.models.joint_export import export_joint_ir
+
+    samples = build_all([*labelled, *recipe.unlabelled], cfg, work / "joint", assets_dir)
+    train = build_train_set(samples, (*labelled, *recipe.unlabelled), recipe)
+    start = time.perf_counter()
+    head, history = train_joint_head(train, recipe)
+    seconds = time.perf_counter() - start
+    out.mkdir(parents=True, exist_ok=True)
+    xml = export_joint_ir(head, recipe.levels, out / f"{name}.xml", size=cfg.size)
+    meta = {
+        "recipe": recipe.as_dict(),
+        "features": asdict(cfg),
+        "levels": head.levels,
+        "train_samples": train.counts(),
+        "train_identities": train.n_ids,
+        "train_seconds": round(seconds, 1),
+        "final_loss": history.loss[-1] if history.loss else None,
+    }
+    torch.save({"meta": meta, "state_dict": head.state_dict()}, out / f"{name}.pt")
+    (out / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return {"ir": str(xml), "checkpoint": str(out / f"{name}.pt"), **meta}
+
+
+def export_fold(result: dict[str, Any], path: Path, size: int = 640) -> Path:
+    """A fold's trained head (its cached checkpoint) as a joint IR: out-of-fold evaluation and calibration."""
+    import torch
+
+    from pictag.models.heads import MultiLevelHead
+    from pictag.models.joint_export import export_joint_ir
+
+    ckpt = torch.load(result["checkpoint"], map_location="cpu")
+    recipe = ckpt["recipe"]
+    head = MultiLevelHead([(c, tuple(hw)) for c, hw in ckpt["levels"]], recipe["dim"], recipe["heads"])
+    head.load_state_dict(ckpt["state_dict"])
+    head.eval()
+    return export_joint_ir(head, recipe["levels"], path, size=size)

@@ -181,3 +181,48 @@ def _run_loso(args: argparse.Namespace) -> int:
     )
     print(table)
     return 0
+
+
+def register_train(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``pictag train reid-joint``."""
+    p = group.add_parser(
+        "reid-joint",
+        help="Train the joint-mode re-id head on every labelled scene + unlabelled footage, export its IR.",
+        description=(
+            "Same recipe options as `pictag eval reid-loso`, trained on every labelled scene (no held-out "
+            "scene: its figures on them are in-sample; the out-of-sample figures of the recipe are the "
+            "leave-one-scene-out folds). Writes OUT/NAME.xml (+.bin: the joint IR the runtime loads), NAME.pt "
+            "(checkpoint) and NAME.json (recipe, data). Set its threshold with "
+            "`pictag calibrate --joint-model ... --write-threshold-to OUT/NAME.xml`. With --folds also exports "
+            "each fold's head as OUT/NAME-without-SCENE.xml (for out-of-fold calibration and evaluation)."
+        ),
+    )
+    add_recipe_args(p)
+    p.add_argument("--scenes", default="pets,tud", help="Labelled scenes trained on (default %(default)s).")
+    p.add_argument("--name", default="reid-joint", help="File name stem (default %(default)s).")
+    p.add_argument("--out", default="reid-out", help="Output folder.")
+    p.add_argument(
+        "--folds", action="store_true", help="Also run (or reuse) the leave-one-scene-out folds and export their IRs."
+    )
+    p.set_defaults(func=_train_joint)
+
+
+def _train_joint(args: argparse.Namespace) -> int:
+    from pictag.cli.reid_cmds import _need, _print
+
+    _need("torch")
+    from pictag.models import loso
+
+    recipe, cfg = recipe_from_args(args)
+    scenes = tuple(args.scenes.split(","))
+    work = Path(args.work_dir).expanduser()
+    out = Path(args.out)
+    result = loso.train_final(recipe, cfg, work, out, name=args.name, labelled=scenes, assets_dir=args.assets)
+    if args.folds:
+        folds = loso.run_loso(recipe, cfg, work, labelled=scenes, assets_dir=args.assets)
+        result["folds"] = {
+            f["held_out"]: str(loso.export_fold(f, out / f"{args.name}-without-{f['held_out']}.xml", cfg.size))
+            for f in folds["folds"]
+        }
+    _print(result)
+    return 0

@@ -82,3 +82,46 @@ def test_make_folds_needs_two_scenes() -> None:
     assert [f.held_out for f in make_folds(["pets", "tud"], ["x"])] == ["pets", "tud"]
     with pytest.raises(PictagError, match="at least 2"):
         make_folds(["pets"], [])
+
+
+def test_train_reid_joint_exports_the_runtime_contract(asset, loso_run, tmp_path: Path) -> None:
+    """A two-layer joint IR: inputs, rt_info, numpy path = IR, calibrated threshold written into it."""
+    import openvino as ov
+
+    from pictag.models.joint_export import JointFrameEmbedder
+    from pictag.reid.joint_head import JointHead, joint_layers, joint_threshold
+
+    _, work = loso_run
+    out = tmp_path / "out"
+    argv = [
+        "train", "reid-joint", "--max-frames", "4", "--steps", "3", "--views", "2", "--layers", "4,6",
+        "--unlabelled", UNLABELLED, "--work-dir", str(work), "--out", str(out), "--name", "tiny-joint", "--folds",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    xml = out / "tiny-joint.xml"
+    assert (out / "tiny-joint.pt").exists() and (out / "tiny-joint-without-pets.xml").exists()
+    core = ov.Core()
+    model = core.read_model(str(xml))
+    assert [i.get_any_name() for i in model.inputs] == ["features_0", "features_1", "boxes"]
+    assert [list(i.get_partial_shape().to_shape()) for i in model.inputs[:2]] == [[1, 128, 80, 80], [1, 128, 40, 40]]
+    assert joint_layers(model) == (4, 6) and joint_threshold(model) is None
+    # the runtime's numpy RoIAlign + cut head gives the IR's own output on real detector maps
+    rng = np.random.default_rng(0)
+    maps = [rng.random((1, 128, 80, 80), np.float32), rng.random((1, 128, 40, 40), np.float32)]
+    boxes = np.array([[100, 50, 160, 300], [300, 200, 340, 290]], np.float32)
+    want = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})({0: maps[0], 1: maps[1], 2: boxes})[0]
+    got = JointHead(xml)([m[0].transpose(1, 2, 0) for m in maps], boxes)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    # calibration from frames, threshold written into the IR
+    detector = asset("yolo11n_int8_openvino_model") / "yolo11n.xml"
+    assert JointFrameEmbedder(xml, detector).embed(np.zeros((480, 640, 3), np.uint8), boxes).shape == (2, 256)
+    argv = [
+        "calibrate", "--video", str(asset("TUD-Campus.mp4")), "--gt", str(asset("mot/TUD-Campus/gt/gt.txt")),
+        "--joint-model", str(xml), "--max-frames", "30", "--min-gap", "0.2", "--segment", "4",
+        "--write-threshold-to", str(xml),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    threshold = joint_threshold(core.read_model(str(xml)))
+    assert threshold is not None and -1.0 <= threshold[0] <= 1.0
+    assert "pictag calibrate" in threshold[1] and "TUD-Campus.mp4" in threshold[1]
