@@ -162,10 +162,15 @@ class MultiLevelHead(nn.Module):
     detail from an early, fine map (small people) and context from a later one.
     """
 
-    def __init__(self, levels: list[tuple[int, tuple[int, int]]], dim: int = 256, heads: int = 4) -> None:
+    def __init__(
+        self, levels: list[tuple[int, tuple[int, int]]], dim: int = 256, heads: int = 4, adapter: int = 0
+    ) -> None:
         super().__init__()
         self.levels = [(int(c), (int(hw[0]), int(hw[1]))) for c, hw in levels]
         self.dim = dim
+        # trainable residual 3x3 conv blocks per level, before pooling (0: none): a re-id-only
+        # refinement of the frozen detector features
+        self.adapters = nn.ModuleList(Adapter(c, adapter) for c, _ in self.levels)
         self.pools = nn.ModuleList(AttentionPool(c, hw, heads) for c, hw in self.levels)
         self.fc = nn.Linear(sum(heads * c for c, _ in self.levels), dim, bias=False)
         self.bn = nn.BatchNorm1d(dim)
@@ -175,7 +180,8 @@ class MultiLevelHead(nn.Module):
         """One ``(B, C_i, h_i, w_i)`` tensor per level (or one sequence of them) → ``(B, dim)`` BN output."""
         if len(xs) == 1 and isinstance(xs[0], list | tuple):
             xs = tuple(xs[0])
-        return self.bn(self.fc(torch.cat([pool(x) for pool, x in zip(self.pools, xs, strict=True)], dim=1)))
+        pooled = [pool(adapt(x)) for adapt, pool, x in zip(self.adapters, self.pools, xs, strict=True)]
+        return self.bn(self.fc(torch.cat(pooled, dim=1)))
 
 
 class NormalizedMulti(nn.Module):

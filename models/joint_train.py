@@ -55,6 +55,7 @@ class JointRecipe:
         merge_reentries: one label per physical person where the ground truth gives a re-entering
             person a new id (PETS09-S2L1: 19 ids, 10 persons; `pictag.identity.persons`) — else
             the ID and triplet losses push a person's two tracks apart.
+        adapter: trainable residual 3x3 conv blocks per level before pooling (0: none).
     """
 
     levels: tuple[str, ...] = ("l6_16x8",)
@@ -75,6 +76,7 @@ class JointRecipe:
     dim: int = 256
     seed: int = 0
     merge_reentries: bool = True
+    adapter: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able settings."""
@@ -122,6 +124,8 @@ def build_train_set(samples: dict[str, SourceSamples], names: Sequence[str], rec
     for i, name in enumerate(names):
         s = samples[name]
         keep = np.flatnonzero(s.views < recipe.views)
+        if keep.size == 0:  # a clip where the detector found nobody fit to embed
+            continue
         for j, level in enumerate(recipe.levels):
             feats[j].append(np.asarray(s.feats[level][keep]))
         for j, t in enumerate(recipe.teachers):
@@ -219,7 +223,7 @@ def train_joint_head(
     torch.manual_seed(recipe.seed)
     torch.set_num_threads(2)
     rng = np.random.default_rng(recipe.seed)
-    head = MultiLevelHead(level_shapes(train), recipe.dim, recipe.heads)
+    head = MultiLevelHead(level_shapes(train), recipe.dim, recipe.heads, recipe.adapter)
     labelled = np.flatnonzero(train.labels >= 0)
     unlabelled = np.flatnonzero(train.labels < 0)
     by_id = {int(i): labelled[train.labels[labelled] == i] for i in np.unique(train.labels[labelled])}

@@ -265,7 +265,9 @@ def export_fold(result: dict[str, Any], path: Path, size: int = 640) -> Path:
 
     ckpt = torch.load(result["checkpoint"], map_location="cpu")
     recipe = ckpt["recipe"]
-    head = MultiLevelHead([(c, tuple(hw)) for c, hw in ckpt["levels"]], recipe["dim"], recipe["heads"])
+    head = MultiLevelHead(
+        [(c, tuple(hw)) for c, hw in ckpt["levels"]], recipe["dim"], recipe["heads"], recipe.get("adapter", 0)
+    )
     head.load_state_dict(ckpt["state_dict"])
     head.eval()
     return export_joint_ir(head, recipe["levels"], path, size=size)

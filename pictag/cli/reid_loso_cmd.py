@@ -40,6 +40,14 @@ def _grid(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected HxW (e.g. 16x8), got {text!r}") from None
 
 
+def _zoom(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    try:
+        return float(low), float(high)
+    except ValueError:
+        raise PictagError(f"--zoom expects LOW,HIGH (e.g. 0.4,1.5), got {text!r}") from None
+
+
 def add_recipe_args(p: argparse.ArgumentParser) -> None:
     """Options shared by ``eval reid-loso`` and ``train reid-joint``: what is trained, on what."""
     p.add_argument(
@@ -60,11 +68,17 @@ def add_recipe_args(p: argparse.ArgumentParser) -> None:
         "--views", type=int, default=4, help="Views per frame used (0: untouched, 1: mirrored, 2..: augmented)."
     )
     p.add_argument("--cache-views", type=int, help="Views per frame stored in the cache (default: --views).")
+    p.add_argument(
+        "--zoom",
+        default="0.8,1.5",
+        help="Zoom range of augmented views, LOW,HIGH (< 1: people smaller, > 1: bigger; default %(default)s).",
+    )
     p.add_argument("--unlabelled", default="all", help="Unlabelled sources: all, none, or comma-separated names.")
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--unlabelled-batch", type=int, default=64, help="Distillation-only samples per step.")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--adapter", type=int, default=0, help="Trainable residual 3x3 conv blocks per level (0: none).")
     p.add_argument("--max-frames", type=int, help="Only the first N frames of every source (smoke runs).")
     p.add_argument("--work-dir", default=DEFAULT_WORK, help="Feature cache and per-fold results.")
     p.add_argument("--assets", help="Assets directory (else $PICTAG_ASSETS).")
@@ -104,7 +118,7 @@ def recipe_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         grids=cache_grids,
         teachers=tuple(sorted(set(teachers) | {"0277", "0287"})),
         max_frames=args.max_frames,
-        views=ViewConfig(views=cache_views),
+        views=ViewConfig(views=cache_views, zoom=_zoom(args.zoom)),
     )
     recipe = JointRecipe(
         levels=tuple(cfg.feature_name(k, grid_of[k]) for k in args.layers),
@@ -115,6 +129,7 @@ def recipe_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         lr=args.lr,
         unlabelled_batch=args.unlabelled_batch,
         seed=args.seed,
+        adapter=args.adapter,
     )
     return recipe, cfg
 
