@@ -271,3 +271,31 @@ def export_fold(result: dict[str, Any], path: Path, size: int = 640) -> Path:
     head.load_state_dict(ckpt["state_dict"])
     head.eval()
     return export_joint_ir(head, recipe["levels"], path, size=size)
+
+
+def summary_table(results: Sequence[dict[str, Any]]) -> str:
+    """One row per experiment (a `run_loso` result): its recipe in short and every fold's mAP vs 0287."""
+    scenes = sorted({f["held_out"] for r in results for f in r["folds"]})
+    head = " | ".join(f"{s}: rank-1 / mAP (% of 0287)" for s in scenes)
+    lines = [
+        f"| experiment | layers@grid | views | teachers | unlabelled | steps | {head} | worst |",
+        "|---" * (7 + len(scenes)) + "|",
+    ]
+    for r in results:
+        rec, folds = r["recipe"], {f["held_out"]: f for f in r["folds"]}
+        cells = []
+        for s in scenes:
+            f = folds.get(s)
+            cells.append(
+                f"{100 * f['joint']['rank1']:.1f} / {100 * f['joint']['map']:.1f} ({100 * f['map_vs_0287']:.0f} %)"
+                if f
+                else "—"
+            )
+        extra = f", adapter {rec['adapter']}" if rec.get("adapter") else ""
+        zoom = r["features"]["views"]["zoom"]
+        lines.append(
+            f"| {r['label']} | {', '.join(rec['levels'])} | {rec['views']} (zoom {zoom[0]}-{zoom[1]}) "
+            f"| {'+'.join(rec['teachers'])} | {len(rec['unlabelled'])} sources | {rec['steps']}{extra} "
+            f"| {' | '.join(cells)} | {100 * r['worst_map_vs_0287']:.0f} % |"
+        )
+    return "\n".join(lines) + "\n"

@@ -92,7 +92,7 @@ def bench_joint(
     *,
     persons: int = 10,
     rounds: int = 20,
-    joint_model: str = "pictag-lite-joint",
+    joint_model: str | Sequence[str] = "pictag-lite-joint",
     crop_models: Sequence[str] = DEFAULT_CROP_MODELS,
     detector: DetectorConfig | None = None,
     assets_dir: str | None = None,
@@ -103,7 +103,9 @@ def bench_joint(
         frames: real frames (their detected persons give the boxes).
         persons: boxes per frame (the goal is stated for 10).
         rounds: passes over ``frames``; every pass times every model on every frame.
-        joint_model: the joint-mode IR (features + boxes → embeddings).
+        joint_model: the joint-mode IR (features + boxes → embeddings), or several: each is
+            timed in turn on every frame (interleaved), the first one's figures at the top level,
+            every one's under ``candidates``.
         crop_models: re-id models timed in crop mode on the same boxes (missing ones are skipped).
         detector: detector settings (model and precision); the input size is the joint IR's.
         assets_dir: where the detector and OMZ models are found.
@@ -116,10 +118,16 @@ def bench_joint(
     Raises:
         ModelError: the joint IR is missing or does not fit the detector.
     """
-    path = joint_model_path(joint_model)
-    if not path.is_file():
-        raise ModelError(f"model={path} reason=missing: no joint-mode re-id IR there")
-    paths = _JointPaths(path, detector or DetectorConfig(), assets_dir)
+    names = [joint_model] if isinstance(joint_model, str) else list(joint_model)
+    all_paths = []
+    for i, name in enumerate(names):
+        path = joint_model_path(name)
+        if not path.is_file():
+            raise ModelError(f"model={path} reason=missing: no joint-mode re-id IR there")
+        all_paths.append(_JointPaths(path, detector or DetectorConfig(), assets_dir, prefix=f"{i}:" if i else ""))
+    paths = all_paths[0]
+    if any(p.size != paths.size for p in all_paths):
+        raise ModelError("reason=input_size: joint IRs made for different detector input sizes cannot be compared")
     inputs = []
     for frame in frames:
         frame_boxes = _boxes(frame, paths.config, persons, assets_dir)
@@ -129,11 +137,12 @@ def bench_joint(
     crop_embedders = {m: e for m, e in crop.items() if e is not None}
 
     timer = _Timer()
-    agreement: list[float] = []
+    agreement: dict[str, list[float]] = {p.prefix: [] for p in all_paths}
     for r in range(rounds + 1):
         timer.keep = r > 0  # round 0 warms every model up
         for frame, tensor, frame_boxes, input_boxes in inputs:
-            agreement.append(paths.time_frame(timer, tensor, input_boxes))
+            for p in all_paths:
+                agreement[p.prefix].append(p.time_frame(timer, tensor, input_boxes))
             for name, emb in crop_embedders.items():
                 timer.time(name, lambda e=emb, f=frame, b=frame_boxes: e.embed(f, b))
     return {
@@ -147,16 +156,26 @@ def bench_joint(
         "frames": len(frames),
         "rounds": rounds,
         **_summary(timer, paths.diffs, paths.diffs_hwc),
-        "numpy_path_min_cosine": round(min(agreement), 6),
+        "numpy_path_min_cosine": round(min(agreement[""]), 6),
         "crop_mode_ms": {name: round(timer.p50(name), 3) for name in crop_embedders},
+        "candidates": {
+            name: {
+                "joint_model": p.path.name,
+                "layers": list(p.layers),
+                **_summary(timer, p.diffs, p.diffs_hwc, p.prefix),
+                "numpy_path_min_cosine": round(min(agreement[p.prefix]), 6),
+            }
+            for name, p in zip(names, all_paths, strict=True)
+        },
     }
 
 
 class _JointPaths:
     """The compiled models of both joint-mode paths, and how one frame is timed through them."""
 
-    def __init__(self, path: Path, detector: DetectorConfig, assets_dir: str | None) -> None:
+    def __init__(self, path: Path, detector: DetectorConfig, assets_dir: str | None, prefix: str = "") -> None:
         core = ov.Core()
+        self.path, self.prefix = path, prefix
         roi_ir = core.read_model(str(path))
         self.layers = joint_layers(roi_ir)
         self.layer = self.layers[0]
@@ -184,47 +203,47 @@ class _JointPaths:
 
     def time_frame(self, timer: _Timer, tensor: npt.NDArray[np.float32], boxes: npt.NDArray[np.float32]) -> float:
         """Time every model on one frame; returns how well the two paths agree (min cosine)."""
-        timer.time("detector", lambda: self.plain.infer({0: tensor}))
-        timer.time("with_features", lambda: self.with_maps.infer({0: tensor}))
+        timer.time(self.prefix + "detector", lambda: self.plain.infer({0: tensor}))
+        timer.time(self.prefix + "with_features", lambda: self.with_maps.infer({0: tensor}))
         n = len(self.layers)
         feed = {i: self.with_maps.get_output_tensor(i + 1).data for i in range(n)}
         feed[n] = boxes
-        timer.time("roi_head", lambda: self.roi.infer(feed))
-        timer.time("with_hwc_map", lambda: self.with_hwc.infer({0: tensor}))
+        timer.time(self.prefix + "roi_head", lambda: self.roi.infer(feed))
+        timer.time(self.prefix + "with_hwc_map", lambda: self.with_hwc.infer({0: tensor}))
         hwc = [self.with_hwc.get_output_tensor(i + 1).data for i in range(n)]
-        pooled = timer.time("roi_align_numpy", lambda: self.pool(hwc, boxes))
-        embedded = timer.time("head", lambda: self.joint.head(*pooled))
+        pooled = timer.time(self.prefix + "roi_align_numpy", lambda: self.pool(hwc, boxes))
+        embedded = timer.time(self.prefix + "head", lambda: self.joint.head(*pooled))
         if timer.keep:
-            self.diffs.append(timer.last("with_features") - timer.last("detector"))
-            self.diffs_hwc.append(timer.last("with_hwc_map") - timer.last("detector"))
+            self.diffs.append(timer.last(self.prefix + "with_features") - timer.last(self.prefix + "detector"))
+            self.diffs_hwc.append(timer.last(self.prefix + "with_hwc_map") - timer.last(self.prefix + "detector"))
         return _min_cosine(self.roi.get_output_tensor(0).data, embedded)
 
 
-def _summary(timer: _Timer, diffs: list[float], diffs_hwc: list[float]) -> dict[str, Any]:
+def _summary(timer: _Timer, diffs: list[float], diffs_hwc: list[float], prefix: str = "") -> dict[str, Any]:
     """Per-frame medians, the paired extra-output costs and the goal verdict."""
     extra = float(np.median(diffs))
     extra_hwc = float(np.median(diffs_hwc))
-    roi_ms = timer.p50("roi_head")
-    numpy_ms = timer.p50("roi_align_numpy") + timer.p50("head")
+    roi_ms = timer.p50(prefix + "roi_head")
+    numpy_ms = timer.p50(prefix + "roi_align_numpy") + timer.p50(prefix + "head")
     graph_added = max(extra, 0.0) + roi_ms
     numpy_added = max(extra_hwc, 0.0) + numpy_ms
     added = min(graph_added, numpy_added)
     return {
-        "detector_ms": round(timer.p50("detector"), 3),
-        "detector_with_features_ms": round(timer.p50("with_features"), 3),
+        "detector_ms": round(timer.p50(prefix + "detector"), 3),
+        "detector_with_features_ms": round(timer.p50(prefix + "with_features"), 3),
         "extra_output_ms": round(extra, 3),
         "extra_output_ms_p5_p95": [round(float(v), 3) for v in np.percentile(diffs, (5, 95))],
         "roi_head_ms": round(roi_ms, 3),
-        "roi_head_ms_p95": percentiles(timer.samples["roi_head"], (95,))["p95"],
-        "detector_with_hwc_map_ms": round(timer.p50("with_hwc_map"), 3),
+        "roi_head_ms_p95": percentiles(timer.samples[prefix + "roi_head"], (95,))["p95"],
+        "detector_with_hwc_map_ms": round(timer.p50(prefix + "with_hwc_map"), 3),
         "extra_hwc_output_ms": round(extra_hwc, 3),
-        "roi_align_numpy_ms": round(timer.p50("roi_align_numpy"), 3),
-        "head_ms": round(timer.p50("head"), 3),
+        "roi_align_numpy_ms": round(timer.p50(prefix + "roi_align_numpy"), 3),
+        "head_ms": round(timer.p50(prefix + "head"), 3),
         "numpy_path_ms": round(numpy_ms, 3),
         "joint_added_graph_ms": round(graph_added, 3),
         "joint_added_numpy_ms": round(numpy_added, 3),
         "joint_added_ms": round(added, 3),
-        "joint_added_vs_detector": round(added / timer.p50("detector"), 4),
+        "joint_added_vs_detector": round(added / timer.p50(prefix + "detector"), 4),
         "goal_ms": GOAL_MS,
         "goal_met": added <= GOAL_MS,
     }

@@ -14,7 +14,7 @@ from pictag.errors import PictagError
 
 DEFAULT_WORK = "~/.cache/pictag/reid-joint"
 #: The recipe of the shipped joint model (`pictag/reid/weights/MODEL_CARD.md`).
-DEFAULT_LAYERS = "4,6"
+DEFAULT_LAYERS = "2"
 DEFAULT_GRID = "16x8"
 DEFAULT_TEACHERS = "0277"
 
@@ -65,7 +65,7 @@ def add_recipe_args(p: argparse.ArgumentParser) -> None:
         "--teacher", default=DEFAULT_TEACHERS, help="Teachers, comma-separated: 0277, 0287 (default %(default)s)."
     )
     p.add_argument(
-        "--views", type=int, default=4, help="Views per frame used (0: untouched, 1: mirrored, 2..: augmented)."
+        "--views", type=int, default=2, help="Views per frame used (0: untouched, 1: mirrored, 2..: augmented)."
     )
     p.add_argument("--cache-views", type=int, help="Views per frame stored in the cache (default: --views).")
     p.add_argument(
