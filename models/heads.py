@@ -155,6 +155,36 @@ class AttentionPool(nn.Module):
         return F.linear(pooled, self.value.weight.flatten(1)).flatten(1)
 
 
+class Trunk(nn.Module):
+    """A small trainable re-id-only conv stage on RoIAligned features: halves the grid, widens to ``out``.
+
+    Depthwise-separable (3x3 depthwise stride 2 + 1x1, then one residual depthwise-separable
+    block), so 10 boxes cost a few tens of MMACs: the detector's own later layers, re-learned
+    for appearance instead of objectness, at a fraction of their cost.
+    """
+
+    def __init__(self, channels: int, out: int) -> None:
+        super().__init__()
+        self.down = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, stride=2, padding=1, groups=channels, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.Conv2d(channels, out, 1, bias=False),
+            nn.BatchNorm2d(out),
+            nn.SiLU(),
+        )
+        self.block = nn.Sequential(
+            nn.Conv2d(out, out, 3, padding=1, groups=out, bias=False),
+            nn.BatchNorm2d(out),
+            nn.Conv2d(out, out, 1, bias=False),
+            nn.BatchNorm2d(out),
+            nn.SiLU(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.down(x)
+        return x + self.block(x)
+
+
 class MultiLevelHead(nn.Module):
     """Attention pooling on each RoIAligned detector level, concatenated → linear → BN (joint mode).
 
@@ -163,16 +193,22 @@ class MultiLevelHead(nn.Module):
     """
 
     def __init__(
-        self, levels: list[tuple[int, tuple[int, int]]], dim: int = 256, heads: int = 4, adapter: int = 0
+        self,
+        levels: list[tuple[int, tuple[int, int]]],
+        dim: int = 256,
+        heads: int = 4,
+        adapter: int = 0,
+        trunk: int = 0,
     ) -> None:
         super().__init__()
         self.levels = [(int(c), (int(hw[0]), int(hw[1]))) for c, hw in levels]
         self.dim = dim
         # trainable residual 3x3 conv blocks per level, before pooling (0: none): a re-id-only
         # refinement of the frozen detector features
-        self.adapters = nn.ModuleList(Adapter(c, adapter) for c, _ in self.levels)
-        self.pools = nn.ModuleList(AttentionPool(c, hw, heads) for c, hw in self.levels)
-        self.fc = nn.Linear(sum(heads * c for c, _ in self.levels), dim, bias=False)
+        self.adapters = nn.ModuleList(Trunk(c, trunk) if trunk else Adapter(c, adapter) for c, _ in self.levels)
+        pooled = [(trunk, ((h + 1) // 2, (w + 1) // 2)) if trunk else (c, (h, w)) for c, (h, w) in self.levels]
+        self.pools = nn.ModuleList(AttentionPool(c, hw, heads) for c, hw in pooled)
+        self.fc = nn.Linear(sum(heads * c for c, _ in pooled), dim, bias=False)
         self.bn = nn.BatchNorm1d(dim)
         self.bn.bias.requires_grad_(False)
 

@@ -56,6 +56,8 @@ class JointRecipe:
             person a new id (PETS09-S2L1: 19 ids, 10 persons; `pictag.identity.persons`) — else
             the ID and triplet losses push a person's two tracks apart.
         adapter: trainable residual 3x3 conv blocks per level before pooling (0: none).
+        trunk: channels of a trainable depthwise-separable conv stage per level (stride 2) before
+            pooling (0: none; replaces the adapter).
     """
 
     levels: tuple[str, ...] = ("l6_16x8",)
@@ -77,6 +79,7 @@ class JointRecipe:
     seed: int = 0
     merge_reentries: bool = True
     adapter: int = 0
+    trunk: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able settings."""
@@ -223,7 +226,7 @@ def train_joint_head(
     torch.manual_seed(recipe.seed)
     torch.set_num_threads(2)
     rng = np.random.default_rng(recipe.seed)
-    head = MultiLevelHead(level_shapes(train), recipe.dim, recipe.heads, recipe.adapter)
+    head = MultiLevelHead(level_shapes(train), recipe.dim, recipe.heads, recipe.adapter, recipe.trunk)
     labelled = np.flatnonzero(train.labels >= 0)
     unlabelled = np.flatnonzero(train.labels < 0)
     by_id = {int(i): labelled[train.labels[labelled] == i] for i in np.unique(train.labels[labelled])}

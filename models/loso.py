@@ -147,6 +147,55 @@ def run_fold(
     return result
 
 
+def load_fold_head(result: dict[str, Any]) -> Any:
+    """A fold's trained `MultiLevelHead` from its cached checkpoint (eval mode)."""
+    import torch
+
+    from pictag.models.heads import MultiLevelHead
+
+    ckpt = torch.load(result["checkpoint"], map_location="cpu")
+    recipe = ckpt["recipe"]
+    head = MultiLevelHead(
+        [(c, tuple(hw)) for c, hw in ckpt["levels"]],
+        recipe["dim"],
+        recipe["heads"],
+        recipe.get("adapter", 0),
+        recipe.get("trunk", 0),
+    )
+    head.load_state_dict(ckpt["state_dict"])
+    head.eval()
+    return head
+
+
+def diagnose_fold(result: dict[str, Any], samples: dict[str, SourceSamples], recipe: JointRecipe) -> dict[str, Any]:
+    """Does the student imitate its teacher where it was trained, and on the held-out scene?
+
+    Mean cosine between the student's and the first teacher's embedding of the untouched boxes
+    (view 0, up to 3000 per source) of every source, and the held-out mAP after removing the
+    scene's mean embedding (a constant per-scene offset would be cured by that).
+    """
+    from pictag.models.joint_train import embed
+    from pictag.models.metrics import retrieval_scores
+
+    head = load_fold_head(result)
+    agreement = {}
+    for name in [result["held_out"], *result["train_sources"]]:
+        s = samples[name]
+        v0 = np.flatnonzero(s.views == 0)[:3000]
+        if v0.size == 0:
+            continue
+        e = embed(head, [s.feats[lv][v0] for lv in recipe.levels])
+        t = np.asarray(s.teachers[recipe.teachers[0]][v0], np.float32)
+        t /= np.linalg.norm(t, axis=1, keepdims=True)
+        agreement[name] = round(float((e * t).sum(1).mean()), 4) if len(recipe.teachers) == 1 else None
+    held = eval_data(samples[result["held_out"]], recipe.levels)
+    e = embed(head, held.feats)
+    c = e - e.mean(0)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    centred = retrieval_scores(c[held.query], held.ids[held.query], c[held.gallery], held.ids[held.gallery])
+    return {"student_teacher_cosine": agreement, "centred_map": round(centred.map, 4)}
+
+
 def run_loso(
     recipe: JointRecipe,
     cfg: FeatureConfig,
@@ -156,6 +205,7 @@ def run_loso(
     assets_dir: str | None = None,
     eval_every: int = 0,
     label: str = "",
+    diagnose: bool = False,
 ) -> dict[str, Any]:
     """Every fold of ``labelled`` with ``recipe``; the JSON contract of `pictag eval reid-loso`."""
     folds = make_folds(labelled, recipe.unlabelled)
@@ -170,6 +220,8 @@ def run_loso(
                 f"fold={fold.held_out} reason=eval_mismatch: references and joint model saw different queries"
             )
         result["references"] = refs
+        if diagnose:
+            result["diagnosis"] = diagnose_fold(result, samples, recipe)
         for short, ref in refs.items():
             result[f"map_vs_{short}"] = round(result["joint"]["map"] / ref["map"], 4)
             result[f"rank1_vs_{short}"] = round(result["joint"]["rank1"] / ref["rank1"], 4)
@@ -258,18 +310,12 @@ def train_final(
 
 def export_fold(result: dict[str, Any], path: Path, size: int = 640) -> Path:
     """A fold's trained head (its cached checkpoint) as a joint IR: out-of-fold evaluation and calibration."""
-    import torch
-
-    from pictag.models.heads import MultiLevelHead
     from pictag.models.joint_export import export_joint_ir
 
-    ckpt = torch.load(result["checkpoint"], map_location="cpu")
-    recipe = ckpt["recipe"]
-    head = MultiLevelHead(
-        [(c, tuple(hw)) for c, hw in ckpt["levels"]], recipe["dim"], recipe["heads"], recipe.get("adapter", 0)
-    )
-    head.load_state_dict(ckpt["state_dict"])
-    head.eval()
+    head = load_fold_head(result)
+    import torch
+
+    recipe = torch.load(result["checkpoint"], map_location="cpu")["recipe"]
     return export_joint_ir(head, recipe["levels"], path, size=size)
 
 
@@ -292,6 +338,7 @@ def summary_table(results: Sequence[dict[str, Any]]) -> str:
                 else "—"
             )
         extra = f", adapter {rec['adapter']}" if rec.get("adapter") else ""
+        extra += f", trunk {rec['trunk']}" if rec.get("trunk") else ""
         zoom = r["features"]["views"]["zoom"]
         lines.append(
             f"| {r['label']} | {', '.join(rec['levels'])} | {rec['views']} (zoom {zoom[0]}-{zoom[1]}) "

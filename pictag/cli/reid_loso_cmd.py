@@ -79,6 +79,12 @@ def add_recipe_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unlabelled-batch", type=int, default=64, help="Distillation-only samples per step.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--adapter", type=int, default=0, help="Trainable residual 3x3 conv blocks per level (0: none).")
+    p.add_argument(
+        "--trunk",
+        type=int,
+        default=0,
+        help="Channels of a trainable depthwise-separable conv stage (stride 2) per level before pooling (0: none).",
+    )
     p.add_argument("--max-frames", type=int, help="Only the first N frames of every source (smoke runs).")
     p.add_argument("--work-dir", default=DEFAULT_WORK, help="Feature cache and per-fold results.")
     p.add_argument("--assets", help="Assets directory (else $PICTAG_ASSETS).")
@@ -130,6 +136,7 @@ def recipe_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
         unlabelled_batch=args.unlabelled_batch,
         seed=args.seed,
         adapter=args.adapter,
+        trunk=args.trunk,
     )
     return recipe, cfg
 
@@ -160,6 +167,12 @@ def register(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="Also score the held-out scene every N steps (a diagnostic curve; never used to pick the recipe).",
     )
     p.add_argument("--label", default="", help="Name of this experiment in the JSON.")
+    p.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="Also report per fold how closely the student imitates its teacher on each source and on the "
+        "held-out scene, and the held-out mAP with the scene's mean embedding removed.",
+    )
     p.add_argument("--json", dest="json_out", help="Write the fold results here.")
     p.add_argument("--markdown", help="Write the fold table (markdown) here.")
     p.set_defaults(func=_run_loso)
@@ -184,6 +197,7 @@ def _run_loso(args: argparse.Namespace) -> int:
         assets_dir=args.assets,
         eval_every=args.eval_every,
         label=args.label,
+        diagnose=args.diagnose,
     )
     commands.write_json(result, args.json_out)
     table = loso.markdown_table(result)
