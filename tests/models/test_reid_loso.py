@@ -23,6 +23,7 @@ def loso_run(asset, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Pat
     argv = [
         "eval", "reid-loso", "--max-frames", "4", "--steps", "3", "--views", "2", "--layers", "6",
         "--unlabelled", UNLABELLED, "--work-dir", str(work), "--json", str(out), "--markdown", str(work / "loso.md"),
+        "--diagnose",
     ]  # fmt: skip
     assert main(argv) == 0
     return json.loads(out.read_text()), work
@@ -39,6 +40,9 @@ def test_one_fold_per_labelled_scene_with_references(loso_run) -> None:
         for key in ("joint", "references"):
             assert fold[key]
         assert set(fold["references"]) == {"0287", "0288"}
+        # diagnosis: student-teacher agreement on the held-out scene and every training source
+        assert set(fold["diagnosis"]["student_teacher_cosine"]) == {held, other, UNLABELLED}
+        assert 0.0 <= fold["diagnosis"]["centred_map"] <= 1.0
         # the references were scored on the very queries the joint model was
         assert fold["references"]["0287"]["queries"] == fold["joint"]["queries"] > 0
         assert fold["map_vs_0287"] == pytest.approx(fold["joint"]["map"] / fold["references"]["0287"]["map"], abs=1e-4)
