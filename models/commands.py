@@ -20,7 +20,8 @@ from pictag import assets
 from pictag.errors import ModelError
 from pictag.models import evaluate as ev
 from pictag.models.backbone import LAYER_STRIDE, cut_prefix
-from pictag.reid.model_files import JOINT_LAYER_KEY, joint_layer, joint_model_path, resolve_model_file
+from pictag.reid.joint_head import joint_layers
+from pictag.reid.model_files import JOINT_LAYER_KEY, joint_model_path, resolve_model_file
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,10 @@ def eval_joint(
     roi_model = core.read_model(str(joint_model_path(name)))
     fmap = roi_model.inputs[0].get_partial_shape()
     channels, map_h = fmap[1].get_length(), fmap[2].get_length()
-    layer = joint_layer(roi_model)
-    det = DetectorWithFeatures(_detector_xml(detector, assets_dir), layer, size=map_h * LAYER_STRIDE[layer], core=core)
+    layers = joint_layers(roi_model)
+    det = DetectorWithFeatures(
+        _detector_xml(detector, assets_dir), layers, size=map_h * LAYER_STRIDE[layers[0]], core=core
+    )
     used = np.union1d(evalset.gallery, evalset.query)
     crops = evalset.crops.subset(used)
     emb_used, ms = joint_outputs(crops, dict(enumerate(videos)), det, roi_model, core, progress=name)
@@ -96,8 +99,9 @@ def eval_joint(
     result = ev.score_embeddings(emb, evalset)
     result["ms_per_crop"] = ms
     log.info(
-        "%s (joint, %d channels): rank1 %.3f map %.3f",
+        "%s (joint, layers %s, %d channels): rank1 %.3f map %.3f",
         name,
+        layers,
         channels,
         result["rank1"],
         result["map"],

@@ -136,3 +136,96 @@ class Normalized(nn.Module):
 def param_count(module: nn.Module) -> int:
     """Number of parameters."""
     return sum(p.numel() for p in module.parameters())
+
+
+class AttentionPool(nn.Module):
+    """One level of `MultiLevelHead`: ``heads`` attention maps over the grid, pooled then projected."""
+
+    def __init__(self, channels: int, hw: tuple[int, int], heads: int = 4) -> None:
+        super().__init__()
+        self.channels, self.hw, self.heads = channels, hw, heads
+        self.score = nn.Conv2d(channels, heads, 1)
+        self.pos = nn.Parameter(torch.zeros(1, heads, hw[0] * hw[1]))
+        self.value = nn.Conv2d(channels, channels, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, h, w)`` → ``(B, heads * C)``."""
+        weights = F.softmax(self.score(x).flatten(2) + self.pos, dim=-1)  # B, K, P
+        pooled = torch.einsum("bkp,bcp->bkc", weights, x.flatten(2))  # B, K, C
+        return F.linear(pooled, self.value.weight.flatten(1)).flatten(1)
+
+
+class Trunk(nn.Module):
+    """A small trainable re-id-only conv stage on RoIAligned features: halves the grid, widens to ``out``.
+
+    Depthwise-separable (3x3 depthwise stride 2 + 1x1, then one residual depthwise-separable
+    block), so 10 boxes cost a few tens of MMACs: the detector's own later layers, re-learned
+    for appearance instead of objectness, at a fraction of their cost.
+    """
+
+    def __init__(self, channels: int, out: int) -> None:
+        super().__init__()
+        self.down = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, stride=2, padding=1, groups=channels, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.Conv2d(channels, out, 1, bias=False),
+            nn.BatchNorm2d(out),
+            nn.SiLU(),
+        )
+        self.block = nn.Sequential(
+            nn.Conv2d(out, out, 3, padding=1, groups=out, bias=False),
+            nn.BatchNorm2d(out),
+            nn.Conv2d(out, out, 1, bias=False),
+            nn.BatchNorm2d(out),
+            nn.SiLU(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.down(x)
+        return x + self.block(x)
+
+
+class MultiLevelHead(nn.Module):
+    """Attention pooling on each RoIAligned detector level, concatenated → linear → BN (joint mode).
+
+    With one level it is `AttentionHead` without adapter. Several levels let the head take
+    detail from an early, fine map (small people) and context from a later one.
+    """
+
+    def __init__(
+        self,
+        levels: list[tuple[int, tuple[int, int]]],
+        dim: int = 256,
+        heads: int = 4,
+        adapter: int = 0,
+        trunk: int = 0,
+    ) -> None:
+        super().__init__()
+        self.levels = [(int(c), (int(hw[0]), int(hw[1]))) for c, hw in levels]
+        self.dim = dim
+        # trainable residual 3x3 conv blocks per level, before pooling (0: none): a re-id-only
+        # refinement of the frozen detector features
+        self.adapters = nn.ModuleList(Trunk(c, trunk) if trunk else Adapter(c, adapter) for c, _ in self.levels)
+        pooled = [(trunk, ((h + 1) // 2, (w + 1) // 2)) if trunk else (c, (h, w)) for c, (h, w) in self.levels]
+        self.pools = nn.ModuleList(AttentionPool(c, hw, heads) for c, hw in pooled)
+        self.fc = nn.Linear(sum(heads * c for c, _ in pooled), dim, bias=False)
+        self.bn = nn.BatchNorm1d(dim)
+        self.bn.bias.requires_grad_(False)
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        """One ``(B, C_i, h_i, w_i)`` tensor per level (or one sequence of them) → ``(B, dim)`` BN output."""
+        if len(xs) == 1 and isinstance(xs[0], list | tuple):
+            xs = tuple(xs[0])
+        pooled = [pool(adapt(x)) for adapt, pool, x in zip(self.adapters, self.pools, xs, strict=True)]
+        return self.bn(self.fc(torch.cat(pooled, dim=1)))
+
+
+class NormalizedMulti(nn.Module):
+    """A several-input head whose output is L2-normalised (what gets exported)."""
+
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.head(*xs), dim=1)

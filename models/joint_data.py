@@ -67,9 +67,11 @@ def joint_outputs(
             if index in wanted:
                 wanted.discard(index)
                 rows = in_seq[crops.frames[in_seq] == index]
-                _, fmap, lb = detector(frame)
+                _, maps, lb = detector.maps(frame)
+                feed: dict[int, npt.NDArray[np.float32]] = dict(enumerate(maps))
+                feed[len(maps)] = lb.to_input(crops.boxes[rows])
                 start = time.perf_counter()
-                request.infer({0: fmap, 1: lb.boxes_to_input(crops.boxes[rows])})
+                request.infer(feed)
                 roi_seconds += time.perf_counter() - start
                 result[rows] = request.get_output_tensor(0).data
                 bar.update(1)

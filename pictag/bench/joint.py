@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import openvino as ov
-import openvino.opset13 as ops
 
 from pictag.bench.micro import FrameArray, detector_model, person_boxes
 from pictag.bench.ovbench import cpu_config
@@ -38,9 +37,11 @@ from pictag.config.reid import ReidConfig
 from pictag.detection.feature_maps import LAYER_STRIDE, add_feature_outputs
 from pictag.detection.letterbox import fit, letterbox
 from pictag.errors import ModelError, PictagError
-from pictag.reid.model_files import joint_layer, joint_model_path, resolve_model_file
+from pictag.reid.joint_head import BucketedHead, JointHead, head_after_roi_aligns, joint_layers
+from pictag.reid.model_files import joint_model_path, resolve_model_file
 from pictag.reid.openvino_embedder import OpenVINOCropEmbedder
-from pictag.reid.roi_align import roi_align_hwc
+
+__all__ = ["BucketedHead", "bench_joint", "head_after_roi_align", "joint_model_path", "with_channels_last_map"]
 
 #: The issue's budget for joint mode: milliseconds added per frame for 10 persons.
 GOAL_MS = 1.0
@@ -48,12 +49,10 @@ GOAL_MS = 1.0
 DEFAULT_CROP_MODELS = ("pictag/reid-lite", "intel/person-reidentification-retail-0287")
 
 
-def with_channels_last_map(model: ov.Model, layer: int) -> ov.Model:
-    """The detector plus ``layer``'s feature map as a second output, channels last ``(1, H, W, C)``."""
-    model = add_feature_outputs(model, (layer,))
-    detections, fmap = (r.input_value(0) for r in model.get_results())
-    hwc = ops.transpose(fmap, ops.constant(np.array([0, 2, 3, 1], np.int64)))
-    return ov.Model([detections, hwc.output(0)], model.get_parameters(), "detector_with_hwc_map")
+def with_channels_last_map(model: ov.Model, layer: int | Sequence[int]) -> ov.Model:
+    """The detector plus each layer's feature map as extra outputs, channels last ``(1, H, W, C)``."""
+    layers = (layer,) if isinstance(layer, int) else tuple(layer)
+    return add_feature_outputs(model, layers, channels_last=True)
 
 
 def _boxes(frame: FrameArray, config: DetectorConfig, persons: int, assets_dir: str | None) -> npt.NDArray[np.float32]:
@@ -88,7 +87,7 @@ def bench_joint(
     *,
     persons: int = 10,
     rounds: int = 20,
-    joint_model: str = "pictag-lite-joint",
+    joint_model: str | Sequence[str] = "pictag-lite-joint",
     crop_models: Sequence[str] = DEFAULT_CROP_MODELS,
     detector: DetectorConfig | None = None,
     assets_dir: str | None = None,
@@ -99,7 +98,9 @@ def bench_joint(
         frames: real frames (their detected persons give the boxes).
         persons: boxes per frame (the goal is stated for 10).
         rounds: passes over ``frames``; every pass times every model on every frame.
-        joint_model: the joint-mode IR (features + boxes → embeddings).
+        joint_model: the joint-mode IR (features + boxes → embeddings), or several: each is
+            timed in turn on every frame (interleaved), the first one's figures at the top level,
+            every one's under ``candidates``.
         crop_models: re-id models timed in crop mode on the same boxes (missing ones are skipped).
         detector: detector settings (model and precision); the input size is the joint IR's.
         assets_dir: where the detector and OMZ models are found.
@@ -112,10 +113,16 @@ def bench_joint(
     Raises:
         ModelError: the joint IR is missing or does not fit the detector.
     """
-    path = joint_model_path(joint_model)
-    if not path.is_file():
-        raise ModelError(f"model={path} reason=missing: no joint-mode re-id IR there")
-    paths = _JointPaths(path, detector or DetectorConfig(), assets_dir)
+    names = [joint_model] if isinstance(joint_model, str) else list(joint_model)
+    all_paths = []
+    for i, name in enumerate(names):
+        path = joint_model_path(name)
+        if not path.is_file():
+            raise ModelError(f"model={path} reason=missing: no joint-mode re-id IR there")
+        all_paths.append(_JointPaths(path, detector or DetectorConfig(), assets_dir, prefix=f"{i}:" if i else ""))
+    paths = all_paths[0]
+    if any(p.size != paths.size for p in all_paths):
+        raise ModelError("reason=input_size: joint IRs made for different detector input sizes cannot be compared")
     inputs = []
     for frame in frames:
         frame_boxes = _boxes(frame, paths.config, persons, assets_dir)
@@ -125,11 +132,12 @@ def bench_joint(
     crop_embedders = {m: e for m, e in crop.items() if e is not None}
 
     timer = _Timer()
-    agreement: list[float] = []
+    agreement: dict[str, list[float]] = {p.prefix: [] for p in all_paths}
     for r in range(rounds + 1):
         timer.keep = r > 0  # round 0 warms every model up
         for frame, tensor, frame_boxes, input_boxes in inputs:
-            agreement.append(paths.time_frame(timer, tensor, input_boxes))
+            for p in all_paths:
+                agreement[p.prefix].append(p.time_frame(timer, tensor, input_boxes))
             for name, emb in crop_embedders.items():
                 timer.time(name, lambda e=emb, f=frame, b=frame_boxes: e.embed(f, b))
     return {
@@ -138,22 +146,34 @@ def bench_joint(
         "input_size": paths.size,
         "joint_model": str(path.name),
         "layer": paths.layer,
+        "layers": list(paths.layers),
         "persons": persons,
         "frames": len(frames),
         "rounds": rounds,
         **_summary(timer, paths.diffs, paths.diffs_hwc),
-        "numpy_path_min_cosine": round(min(agreement), 6),
+        "numpy_path_min_cosine": round(min(agreement[""]), 6),
         "crop_mode_ms": {name: round(timer.p50(name), 3) for name in crop_embedders},
+        "candidates": {
+            name: {
+                "joint_model": p.path.name,
+                "layers": list(p.layers),
+                **_summary(timer, p.diffs, p.diffs_hwc, p.prefix),
+                "numpy_path_min_cosine": round(min(agreement[p.prefix]), 6),
+            }
+            for name, p in zip(names, all_paths, strict=True)
+        },
     }
 
 
 class _JointPaths:
     """The compiled models of both joint-mode paths, and how one frame is timed through them."""
 
-    def __init__(self, path: Path, detector: DetectorConfig, assets_dir: str | None) -> None:
+    def __init__(self, path: Path, detector: DetectorConfig, assets_dir: str | None, prefix: str = "") -> None:
         core = ov.Core()
+        self.path, self.prefix = path, prefix
         roi_ir = core.read_model(str(path))
-        self.layer = joint_layer(roi_ir)
+        self.layers = joint_layers(roi_ir)
+        self.layer = self.layers[0]
         self.size = roi_ir.inputs[0].get_partial_shape()[2].get_length() * LAYER_STRIDE[self.layer]
         self.config = detector.model_copy(update={"input_size": self.size, "num_requests": 1})
         precision = "f32" if self.config.precision == "int8" else self.config.precision
@@ -163,102 +183,65 @@ class _JointPaths:
             return core.compile_model(model, "CPU", cfg).create_infer_request()
 
         self.plain = compiled(detector_model(self.config, assets_dir))
-        self.with_maps = compiled(add_feature_outputs(detector_model(self.config, assets_dir), (self.layer,)))
-        self.with_hwc = compiled(with_channels_last_map(detector_model(self.config, assets_dir), self.layer))
+        self.with_maps = compiled(add_feature_outputs(detector_model(self.config, assets_dir), self.layers))
+        self.with_hwc = compiled(with_channels_last_map(detector_model(self.config, assets_dir), self.layers))
         self.roi = compiled(roi_ir, cpu_config("LATENCY", "f32"))
-        head_ir, self.roi_settings = head_after_roi_align(core.read_model(str(path)))
-        if (self.roi_settings["mode"], self.roi_settings["aligned_mode"]) != ("avg", "half_pixel_for_nn"):
-            raise ModelError(f"model={path} reason=roi_mode: numpy RoIAlign does only avg / half_pixel_for_nn")
-        self.head = BucketedHead(core, head_ir)
+        self.joint = JointHead(core.read_model(str(path)), core)
         self.diffs: list[float] = []
         self.diffs_hwc: list[float] = []
 
-    def pool(self, fmap: npt.NDArray[np.float32], boxes: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """numpy RoIAlign of the channels-last ``(1, H, W, C)`` map."""
-        s = self.roi_settings
-        return roi_align_hwc(fmap[0], boxes, s["output_hw"], s["spatial_scale"], s["sampling_ratio"])
+    def pool(
+        self, maps: list[npt.NDArray[np.float32]], boxes: npt.NDArray[np.float32]
+    ) -> list[npt.NDArray[np.float32]]:
+        """numpy RoIAlign of each channels-last ``(1, H, W, C)`` map."""
+        return self.joint.pool([m[0] for m in maps], boxes)
 
     def time_frame(self, timer: _Timer, tensor: npt.NDArray[np.float32], boxes: npt.NDArray[np.float32]) -> float:
         """Time every model on one frame; returns how well the two paths agree (min cosine)."""
-        timer.time("detector", lambda: self.plain.infer({0: tensor}))
-        timer.time("with_features", lambda: self.with_maps.infer({0: tensor}))
-        fmap = self.with_maps.get_output_tensor(1).data
-        timer.time("roi_head", lambda: self.roi.infer({0: fmap, 1: boxes}))
-        timer.time("with_hwc_map", lambda: self.with_hwc.infer({0: tensor}))
-        hwc = self.with_hwc.get_output_tensor(1).data
-        pooled = timer.time("roi_align_numpy", lambda: self.pool(hwc, boxes))
-        embedded = timer.time("head", lambda: self.head(pooled))
+        timer.time(self.prefix + "detector", lambda: self.plain.infer({0: tensor}))
+        timer.time(self.prefix + "with_features", lambda: self.with_maps.infer({0: tensor}))
+        n = len(self.layers)
+        feed = {i: self.with_maps.get_output_tensor(i + 1).data for i in range(n)}
+        feed[n] = boxes
+        timer.time(self.prefix + "roi_head", lambda: self.roi.infer(feed))
+        timer.time(self.prefix + "with_hwc_map", lambda: self.with_hwc.infer({0: tensor}))
+        hwc = [self.with_hwc.get_output_tensor(i + 1).data for i in range(n)]
+        pooled = timer.time(self.prefix + "roi_align_numpy", lambda: self.pool(hwc, boxes))
+        embedded = timer.time(self.prefix + "head", lambda: self.joint.head(*pooled))
         if timer.keep:
-            self.diffs.append(timer.last("with_features") - timer.last("detector"))
-            self.diffs_hwc.append(timer.last("with_hwc_map") - timer.last("detector"))
+            self.diffs.append(timer.last(self.prefix + "with_features") - timer.last(self.prefix + "detector"))
+            self.diffs_hwc.append(timer.last(self.prefix + "with_hwc_map") - timer.last(self.prefix + "detector"))
         return _min_cosine(self.roi.get_output_tensor(0).data, embedded)
 
 
-def _summary(timer: _Timer, diffs: list[float], diffs_hwc: list[float]) -> dict[str, Any]:
+def _summary(timer: _Timer, diffs: list[float], diffs_hwc: list[float], prefix: str = "") -> dict[str, Any]:
     """Per-frame medians, the paired extra-output costs and the goal verdict."""
     extra = float(np.median(diffs))
     extra_hwc = float(np.median(diffs_hwc))
-    roi_ms = timer.p50("roi_head")
-    numpy_ms = timer.p50("roi_align_numpy") + timer.p50("head")
+    roi_ms = timer.p50(prefix + "roi_head")
+    numpy_ms = timer.p50(prefix + "roi_align_numpy") + timer.p50(prefix + "head")
     graph_added = max(extra, 0.0) + roi_ms
     numpy_added = max(extra_hwc, 0.0) + numpy_ms
     added = min(graph_added, numpy_added)
     return {
-        "detector_ms": round(timer.p50("detector"), 3),
-        "detector_with_features_ms": round(timer.p50("with_features"), 3),
+        "detector_ms": round(timer.p50(prefix + "detector"), 3),
+        "detector_with_features_ms": round(timer.p50(prefix + "with_features"), 3),
         "extra_output_ms": round(extra, 3),
         "extra_output_ms_p5_p95": [round(float(v), 3) for v in np.percentile(diffs, (5, 95))],
         "roi_head_ms": round(roi_ms, 3),
-        "roi_head_ms_p95": percentiles(timer.samples["roi_head"], (95,))["p95"],
-        "detector_with_hwc_map_ms": round(timer.p50("with_hwc_map"), 3),
+        "roi_head_ms_p95": percentiles(timer.samples[prefix + "roi_head"], (95,))["p95"],
+        "detector_with_hwc_map_ms": round(timer.p50(prefix + "with_hwc_map"), 3),
         "extra_hwc_output_ms": round(extra_hwc, 3),
-        "roi_align_numpy_ms": round(timer.p50("roi_align_numpy"), 3),
-        "head_ms": round(timer.p50("head"), 3),
+        "roi_align_numpy_ms": round(timer.p50(prefix + "roi_align_numpy"), 3),
+        "head_ms": round(timer.p50(prefix + "head"), 3),
         "numpy_path_ms": round(numpy_ms, 3),
         "joint_added_graph_ms": round(graph_added, 3),
         "joint_added_numpy_ms": round(numpy_added, 3),
         "joint_added_ms": round(added, 3),
-        "joint_added_vs_detector": round(added / timer.p50("detector"), 4),
+        "joint_added_vs_detector": round(added / timer.p50(prefix + "detector"), 4),
         "goal_ms": GOAL_MS,
         "goal_met": added <= GOAL_MS,
     }
-
-
-class BucketedHead:
-    """The joint head compiled for fixed batch sizes (4, 8, 16, ...): boxes are zero-padded up.
-
-    With a dynamic batch OpenVINO's CPU plugin re-infers shapes and runs a reference
-    Broadcast on every call: 0.67 ms for 10 boxes here, against 0.18 ms for the same
-    head compiled for a static batch. A handful of compiled sizes covers any frame.
-    """
-
-    def __init__(self, core: ov.Core, head: ov.Model, smallest: int = 4) -> None:
-        self._core = core
-        self._head = head
-        self._smallest = smallest
-        self._requests: dict[int, ov.InferRequest] = {}
-
-    def bucket(self, count: int) -> int:
-        """The compiled batch size used for ``count`` boxes (next power of two, at least the smallest)."""
-        size = self._smallest
-        while size < count:
-            size *= 2
-        return size
-
-    def __call__(self, pooled: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Embeddings ``(n, D)`` of pooled features ``(n, h, w, C)``."""
-        count = len(pooled)
-        size = self.bucket(count)
-        request = self._requests.get(size)
-        if request is None:
-            model = self._head.clone()
-            model.reshape({model.inputs[0]: ov.PartialShape([size, *pooled.shape[1:]])})
-            request = self._core.compile_model(model, "CPU", cpu_config("LATENCY", "f32")).create_infer_request()
-            self._requests[size] = request
-        batch = np.zeros((size, *pooled.shape[1:]), np.float32)
-        batch[:count] = pooled
-        request.infer({0: batch}, share_inputs=True)
-        return np.array(request.get_output_tensor(0).data[:count])
 
 
 def _min_cosine(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
@@ -281,35 +264,21 @@ def _crop_embedder(model: str, assets_dir: str | None) -> OpenVINOCropEmbedder |
 
 
 def head_after_roi_align(model: ov.Model) -> tuple[ov.Model, dict[str, Any]]:
-    """The part of a joint-mode IR after its ``ROIAlign``: pooled ``(n, h, w, C)`` → embeddings.
-
-    The input is channels-last, as `pictag.reid.roi_align.roi_align_hwc` pools; the graph
-    transposes it back (inside OpenVINO, cheaper than a numpy copy).
-
-    Returns the head model and the op's settings (``output_hw``, ``spatial_scale``,
-    ``sampling_ratio``, ``mode``, ``aligned_mode``) for `pictag.reid.roi_align.roi_align`.
+    """`pictag.reid.joint_head.head_after_roi_aligns` for a one-layer IR, settings as a dict (older callers).
 
     Raises:
-        ModelError: the IR has no (or more than one) ``ROIAlign``.
+        ModelError: the IR has more than one feature input, or is off the joint-mode contract.
     """
-    rois = [op for op in model.get_ordered_ops() if op.get_type_name() == "ROIAlign"]
-    if len(rois) != 1:
+    head, settings = head_after_roi_aligns(model)
+    if len(settings) != 1:
         raise ModelError(
-            f"model={model.get_friendly_name()} reason=not_joint: expected one ROIAlign, found {len(rois)}"
+            f"model={model.get_friendly_name()} reason=not_joint: expected one ROIAlign, found {len(settings)}"
         )
-    roi = rois[0]
-    attrs = roi.get_attributes()
-    n, c, h, w = roi.get_output_partial_shape(0)
-    pooled = ops.parameter(ov.PartialShape([n, h, w, c]), ov.Type.f32, name="pooled")
-    nchw = ops.transpose(pooled, ops.constant(np.array([0, 3, 1, 2], np.int64)))
-    for target in list(roi.output(0).get_target_inputs()):
-        target.replace_source_output(nchw.output(0))
-    head = ov.Model([r.input_value(0) for r in model.get_results()], [pooled], "pictag_joint_head")
-    settings = {
-        "output_hw": (int(attrs["pooled_h"]), int(attrs["pooled_w"])),
-        "spatial_scale": float(attrs["spatial_scale"]),
-        "sampling_ratio": int(attrs["sampling_ratio"]),
-        "mode": str(attrs["mode"]),
-        "aligned_mode": str(attrs.get("aligned_mode", "asymmetric")),
+    s = settings[0]
+    return head, {
+        "output_hw": s.output_hw,
+        "spatial_scale": s.spatial_scale,
+        "sampling_ratio": s.sampling_ratio,
+        "mode": s.mode,
+        "aligned_mode": s.aligned_mode,
     }
-    return head, settings

@@ -409,7 +409,25 @@ def joint_table(r: dict[str, Any]) -> str:
         ["paths agree (min cosine)", _fmt(r["numpy_path_min_cosine"], 6)],
     ]
     rows += [[f"crop mode, {model}, {r['persons']} persons", _fmt(ms, 2)] for model, ms in r["crop_mode_ms"].items()]
-    return _table(["per frame", "ms"], rows)
+    table = _table(["per frame", "ms"], rows)
+    candidates = r.get("candidates", {})
+    if len(candidates) > 1:
+        table += "\n\n" + _table(
+            ["joint IR", "layers", "extra output (hwc)", "numpy RoIAlign", "head", "joint adds", "vs detector"],
+            [
+                [
+                    name,
+                    ",".join(str(k) for k in c["layers"]),
+                    _fmt(c["extra_hwc_output_ms"], 2),
+                    _fmt(c["roi_align_numpy_ms"], 2),
+                    _fmt(c["head_ms"], 2),
+                    _fmt(c["joint_added_numpy_ms"], 2),
+                    _fmt(c["joint_added_numpy_ms"] / c["detector_ms"], 3),
+                ]
+                for name, c in candidates.items()
+            ],
+        )
+    return table
 
 
 def tracker_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -223,7 +223,10 @@ def _register_joint(group: argparse._SubParsersAction[argparse.ArgumentParser]) 
     joint.add_argument("--rounds", type=int, default=20, help="Timed passes over the frames (default 20).")
     joint.add_argument("--frames", type=int, default=4, help="Frames taken from the video (default 4).")
     joint.add_argument(
-        "--model", default="pictag-lite-joint", help="Joint-mode IR (default the shipped pictag-lite-joint)."
+        "--model",
+        action="append",
+        help="Joint-mode IR (default the shipped pictag-lite-joint); repeat to time several interleaved "
+        "on the same frames (one table row each).",
     )
     joint.add_argument(
         "--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi)."
@@ -392,7 +395,10 @@ def _joint(args: argparse.Namespace) -> int:
         print("pictag bench joint: --persons, --rounds and --frames must be at least 1", file=sys.stderr)
         return 2
     result = bench_joint(
-        _frames(args.source, args.frames), persons=args.persons, rounds=args.rounds, joint_model=args.model
+        _frames(args.source, args.frames),
+        persons=args.persons,
+        rounds=args.rounds,
+        joint_model=args.model or ["pictag-lite-joint"],
     )
     machine = machine_info()
     print(f"Machine: {machine_line(machine)}\n\n{joint_table(result)}")

@@ -61,6 +61,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--model", help="Re-id model (asset name or path); default: the config's reid.model."
     )
     p.add_argument(
+        "--precision",
+        choices=("f32", "bf16", "int8"),
+        help="Re-id model precision (default: the config's reid.precision); int8 loads the INT8 IR.",
+    )
+    p.add_argument(
+        "--joint-model",
+        action="append",
+        metavar="XML",
+        help="Calibrate a joint-mode IR (detector feature maps + boxes) instead of a crop model: the "
+        "config's detector runs on every frame and the boxes are pooled from its maps. Give one for "
+        "all videos, or one per --video (out-of-fold: each video embedded by a model that never "
+        "saw it).",
+    )
+    p.add_argument(
+        "--write-threshold-to",
+        metavar="XML",
+        help="Write the chosen threshold into this joint-mode IR's rt_info (pictag_threshold, "
+        "pictag_threshold_source): the threshold that belongs to the model.",
+    )
+    p.add_argument(
         "-c",
         "--config",
         help="PicTag YAML: read its reid section, and write the threshold into it.",
@@ -143,13 +163,32 @@ def _seqinfo(gt: Path) -> SeqInfo | None:
     return read_seqinfo(path) if path.is_file() else None
 
 
+def _embedders(
+    args: argparse.Namespace, config: Any, reid: Any, assets_dir: str | None
+) -> list[Any]:
+    """The embedder(s): the config's crop model, or joint-mode IR(s) on the config's detector maps."""
+    from pictag.reid import build_embedder
+
+    if not args.joint_model:
+        return [build_embedder(reid, assets_dir, config.detector)]
+    if len(args.joint_model) not in (1, len(args.video)):
+        raise PictagError(
+            f"got {len(args.joint_model)} --joint-model for {len(args.video)} --video: "
+            "give one, or one per video"
+        )
+    # The runtime's own joint path (detector maps + numpy RoIAlign + head): calibrated as it runs.
+    return [
+        build_embedder(reid.model_copy(update={"type": "joint", "model": path}), assets_dir, config.detector)
+        for path in args.joint_model
+    ]
+
+
 def _run(args: argparse.Namespace) -> int:
     from pictag import assets
     from pictag.config import PictagConfig, load_config
     from pictag.identity import calibration
     from pictag.identity.config_file import write_threshold
     from pictag.identity.persons import known_persons, load_persons
-    from pictag.reid import build_embedder
 
     if len(args.video) != len(args.gt):
         raise PictagError(
@@ -160,7 +199,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     assets_dir = args.assets or config.assets_dir
     reid = config.reid.model_copy(update={"model": args.model}) if args.model else config.reid
-    embedder = build_embedder(reid, assets_dir, config.detector)
+    if args.precision:
+        reid = reid.model_copy(update={"precision": args.precision})
+    embedders = _embedders(args, config, reid, assets_dir)
     if args.persons and len(args.persons) != len(args.video):
         raise PictagError(
             f"got {len(args.persons)} --persons for {len(args.video)} --video: give one per video"
@@ -178,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
             calibration.collect_crops(
                 assets.resolve(video, assets_dir),
                 gt_path,
-                embedder,
+                embedders[k] if len(embedders) > 1 else embedders[0],
                 min_height=reid.min_box_height,
                 max_overlap=reid.max_crop_overlap,
                 frame_offset=args.frame_offset,
@@ -199,15 +240,16 @@ def _run(args: argparse.Namespace) -> int:
         min_gap_s=args.min_gap,
     )
     report = cal.to_json()
-    report["settings"]["model"] = reid.model_name
-    report["settings"]["type"] = reid.type
+    report["settings"]["model"] = ", ".join(args.joint_model) if args.joint_model else reid.model_name
+    report["settings"]["type"] = "joint" if args.joint_model else reid.type
+    report["settings"]["precision"] = "f32 (joint head)" if args.joint_model else reid.precision
     report["settings"]["videos"] = [str(v) for v in args.video]
     print_report(report)
     if args.plot:
         calibration.plot(
             cal,
             args.plot,
-            title=f"{reid.model_name}: threshold {cal.choice.threshold:.3f} ({args.rule})",
+            title=f"{report['settings']['model']}: threshold {cal.choice.threshold:.3f} ({args.rule})",
         )
         print(f"plot: {args.plot}")
     if args.json:
@@ -221,6 +263,16 @@ def _run(args: argparse.Namespace) -> int:
         source = f"pictag calibrate --rule {args.rule} on " + ", ".join(str(v) for v in args.video)
         path = write_sidecar(model_file, cal.choice.threshold, source, {"rule": args.rule, "model": reid.model_name})
         print(f"threshold {round(cal.choice.threshold, 4)} written to {path}")
+    if args.write_threshold_to:
+        from pictag.models.joint_export import write_threshold as write_ir_threshold
+
+        source = (
+            f"pictag calibrate --rule {args.rule} on {', '.join(Path(v).name for v in args.video)} "
+            f"({report['settings']['crops']} crops, {report['settings']['persons']} persons) "
+            f"with {', '.join(Path(m).name for m in (args.joint_model or [reid.model_name]))}"
+        )
+        write_ir_threshold(args.write_threshold_to, round(cal.choice.threshold, 4), source)
+        print(f"pictag_threshold: {round(cal.choice.threshold, 4)} written to {args.write_threshold_to}")
     if args.config and not args.no_write:
         path = write_threshold(args.config, round(cal.choice.threshold, 4))
         print(f"reid.threshold: {round(cal.choice.threshold, 4)} written to {path}")

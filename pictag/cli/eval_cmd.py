@@ -10,6 +10,7 @@ EVAL_MODULES: tuple[str, ...] = (
     "pictag.cli.eval_track",
     "pictag.cli.eval_count",
     "pictag.cli.reid_eval_cmd",
+    "pictag.cli.reid_loso_cmd",
     "pictag.cli.eval_identity",
 )
 

@@ -127,6 +127,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     t.add_argument("--out", default="reid-out", help="Output folder.")
     t.add_argument("--work-dir", default=DEFAULT_WORK, help="Cache of crops, features and teacher embeddings.")
     t.set_defaults(func=_train_reid)
+    from pictag.cli.reid_loso_cmd import register_train as register_train_joint
+
+    register_train_joint(tgroup)
 
     models = sub.add_parser("models", help="Export and quantise detector models (needs pictag[train]).")
     mgroup = models.add_subparsers(dest="models_command", metavar="WHAT", required=True)

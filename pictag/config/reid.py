@@ -17,7 +17,7 @@ InputFormat = Literal["auto", "bgr255", "rgb_imagenet", "rgb01"]
 #: The model each backend uses when ``reid.model`` is ``auto``.
 DEFAULT_MODELS = {
     "openvino_crop": "intel/person-reidentification-retail-0287",
-    "joint": "pictag/reid-lite-joint",
+    "joint": "pictag/reid-joint",
 }
 
 
@@ -42,7 +42,7 @@ class ReidConfig(ConfigModel):
             "Asset name or path of the re-id model: an OMZ folder (the precision sub-folder is "
             "picked from `precision`), an IR .xml, an ONNX file, or a model shipped with PicTag "
             "(pictag/NAME). auto: OMZ person-reidentification-retail-0287 for openvino_crop, "
-            "pictag/reid-lite-joint for joint."
+            "pictag/reid-joint for joint."
         ),
     )
     precision: Literal["f32", "bf16", "int8"] = Field(

@@ -19,6 +19,7 @@ from pictag.config import DetectorConfig, ReidConfig, TrackingConfig
 from pictag.datasets.video import read_frames
 from pictag.messages import FrameRef, Outcome, StageTimings, TrackSummaries
 from pictag.reid.registry import build_embedder
+from pictag.reid.threshold import resolve_reid
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -44,7 +45,7 @@ def test_live_joint_embeddings_equal_the_eval_path(ray_session, asset, assets_di
     from pictag.actors.detector import DetectorActor
 
     frames = read_frames(asset("videos/vtest.avi"), range(FIRST, FIRST + COUNT))
-    reid = ReidConfig(type="joint", threshold=0.5)
+    reid, _ = resolve_reid(ReidConfig(type="joint"), str(assets_dir))  # the default joint model, its own threshold
     collector = Collector.remote()
     detector: Any = DetectorActor.remote(
         DetectorConfig(), str(assets_dir), collector, tracking=TrackingConfig(), reid=reid

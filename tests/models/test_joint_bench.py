@@ -50,3 +50,16 @@ def test_a_missing_joint_model_is_named(asset, tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="no joint-mode re-id IR"):
         bench_joint([np.zeros((64, 64, 3), np.uint8)], joint_model=str(tmp_path / "nope.xml"))
+
+
+def test_bench_joint_times_several_joint_irs_interleaved(asset, tmp_path: Path) -> None:
+    out = tmp_path / "joint.json"
+    argv = ["bench", "joint", "--source", str(asset("vtest.avi")), "--rounds", "1", "--frames", "1", "--json", str(out)]
+    assert main([*argv, "--model", "pictag-lite-joint", "--model", "pictag-joint"]) == 0
+    result = json.loads(out.read_text())["joint"]
+    candidates = result["candidates"]
+    assert list(candidates) == ["pictag-lite-joint", "pictag-joint"]
+    assert candidates["pictag-lite-joint"]["layers"] == [6] and candidates["pictag-joint"]["layers"] == [2]
+    for c in candidates.values():
+        assert c["numpy_path_min_cosine"] > 0.9999 and c["joint_added_numpy_ms"] > 0
+    assert result["joint_added_ms"] == candidates["pictag-lite-joint"]["joint_added_ms"]
