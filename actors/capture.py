@@ -31,6 +31,9 @@ from pictag.messages import FrameOutcome, FrameRef, StageTimings
 
 log = logging.getLogger(__name__)
 
+#: While the detector is down, one frame per this many seconds still goes to find out it is back.
+STAGE_PROBE_S = 1.0
+
 
 def _ray_done(pending: list[Any]) -> list[Any]:
     done, _ = ray.wait(pending, num_returns=len(pending), timeout=0)
@@ -68,9 +71,12 @@ class CaptureActor:
             else None
         )
         self._live_tracks = 1  # until the detector has answered, assume someone may be there
+        self._detector_down = False
+        self._last_probe = 0.0
         self._sent = 0
         self._skipped = 0
         self._idle = 0
+        self._stage_down = 0
         self._stop = threading.Event()
         self._source = CameraSource(camera, on_status=self._on_status)
         self._pump = threading.Thread(target=self._run, name=f"pump-{camera.id}", daemon=True)
@@ -108,9 +114,14 @@ class CaptureActor:
         for ref in done:
             try:
                 outcome: FrameOutcome = ray.get(ref, timeout=0)
-            except Exception:  # the detector died or dropped the call: assume someone may be there
+            except ray.exceptions.RayActorError:  # the detector is dead or restarting
+                self._detector_down = True
                 self._live_tracks = 1
                 continue
+            except Exception:  # a failed call: assume someone may be there
+                self._live_tracks = 1
+                continue
+            self._detector_down = False
             self._live_tracks = outcome.live_tracks
         return done
 
@@ -118,6 +129,14 @@ class CaptureActor:
         if not self._window.has_room():
             self._skipped += 1
             return
+        if self._detector_down:
+            # Frames for a dead stage are counted and dropped here (no object-store copy); one
+            # a second still goes, to notice when Ray has restarted the actor.
+            now = time.monotonic()
+            if now - self._last_probe < STAGE_PROBE_S:
+                self._stage_down += 1
+                return
+            self._last_probe = now
         if self._gate is not None and not self._gate.should_detect(frame.image, frame.captured_at, self._live_tracks):
             self._idle += 1
             return
@@ -148,9 +167,15 @@ class CaptureActor:
             "sent": self._sent,
             "skipped": self._skipped,
             "idle": self._idle,
+            "stage_down": self._stage_down,
             "in_flight": self._window.pending,
             "node_id": ray.get_runtime_context().get_node_id(),
         }
+
+    def set_detector(self, detector: Any) -> None:
+        """The controller re-created this camera's detector: send frames there from now on."""
+        self._detector = detector
+        self._detector_down = False
 
     def stop(self) -> None:
         """Stop the pump and the reader; the actor can then be killed."""

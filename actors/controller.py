@@ -25,14 +25,17 @@ from pictag.config import CameraConfig, PictagConfig
 from pictag.config.loader import format_validation_error
 from pictag.config.root import MAX_CAMERAS
 from pictag.errors import PictagError
-from pictag.events import CAMERA_STATUS, make_event
+from pictag.events import CAMERA_STATUS, STAGE_DOWN, STAGE_UP, Event, make_event
 from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
+from pictag.supervision import StageHealth, death_reason
 
 log = logging.getLogger(__name__)
 
 SUPERVISE_INTERVAL_S = 2.0
 STATS_TIMEOUT_S = 2.0
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+#: Global stages every camera depends on, and the method that answers a health ping.
+GLOBAL_STAGES = (("identity", "gallery_stats"), ("store", "ready"), ("event_hub", "head"))
 
 
 class _Stage:
@@ -43,12 +46,38 @@ class _Stage:
     shared across its cameras, and those cameras' trackers); the embedder stays single.
     """
 
-    def __init__(self, key: str, embedder: Any | None, new_detector: Any) -> None:
+    def __init__(self, key: str, embedder: Any | None, new_detector: Any, new_embedder: Any) -> None:
         self.key = key
         self.embedder = embedder
         self._new_detector = new_detector
+        self.new_embedder = new_embedder
         self.detectors: list[Any] = []
         self.assignment: dict[str, int] = {}
+        self.health: dict[str, StageHealth] = {}
+        if embedder is not None:
+            self.health["embedder"] = StageHealth(f"embedder@{key or 'head'}", "embedder", key, time.time())
+
+    def new_detector(self) -> Any:
+        """A new detector actor for this node (sharing the node's embedder)."""
+        return self._new_detector(self.embedder)
+
+    def detector_health(self, index: int) -> StageHealth:
+        """The health record of detector ``index`` (created on first use)."""
+        name = f"detector{index}"
+        if name not in self.health:
+            self.health[name] = StageHealth(f"detector@{self.key or 'head'}#{index}", "detector", self.key, time.time())
+        return self.health[name]
+
+    def cameras_of(self, index: int) -> list[str]:
+        """Cameras served by detector ``index``."""
+        return [cam for cam, i in self.assignment.items() if i == index]
+
+    def problem_for(self, camera_id: str) -> StageHealth | None:
+        """A down stage of this node that the camera needs (its detector, the node's embedder)."""
+        index = self.assignment.get(camera_id)
+        candidates = [self.health.get(f"detector{index}")] if index is not None else []
+        candidates.append(self.health.get("embedder"))
+        return next((h for h in candidates if h is not None and h.status == "down"), None)
 
     def detector_for(self, camera_id: str, per_detector: int) -> Any:
         """The detector serving a camera, creating one when all are full."""
@@ -61,8 +90,9 @@ class _Stage:
         if free:
             index = min(free, key=lambda i: load[i])
         else:
-            self.detectors.append(self._new_detector())
+            self.detectors.append(self.new_detector())
             index = len(self.detectors) - 1
+            self.detector_health(index)
         self.assignment[camera_id] = index
         return self.detectors[index]
 
@@ -124,6 +154,24 @@ class ControllerActor:
         self._background: set[asyncio.Task[None]] = set()
         self._self_handle: Any | None = None
         self._file_origin = {c.id: fingerprint(c) for c in self._file_config.cameras}
+        now = time.time()
+        self._global_health = {name: StageHealth(name, name, "", now) for name, _ in GLOBAL_STAGES}  # type: ignore[arg-type]
+        if ray.get_runtime_context().was_current_actor_reconstructed:
+            # A restarted controller: the capture and stage actors it owned died with it.
+                # (An async actor's constructor runs with its event loop already going.)
+            self._background.add(asyncio.get_event_loop().create_task(self._recover()))
+
+    async def _recover(self) -> None:
+        """Start every camera again after this actor was restarted (kill, crash)."""
+        from pictag.camera_registry import merge_cameras
+
+        try:
+            stored = await self._store.load_cameras.remote()
+        except Exception:
+            log.exception("controller recovery: stored cameras unavailable; starting the file's cameras")
+            stored = []
+        await self.start(merge_cameras(self._config.cameras, stored))
+        log.warning("controller restarted: %d cameras started again", len(self._cameras))
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self, cameras: list[CameraConfig]) -> list[str]:
@@ -144,11 +192,15 @@ class ControllerActor:
         if stage is None:
             options = self._placement.stage_options(node)
             config = self._config
+
+            def new_embedder() -> Any:
+                return EmbedderActor.options(**options).remote(config.reid, config.assets_dir, config.detector)
+
             embedder = None
             if config.reid.enabled and config.reid.type != "joint":  # joint re-id runs in the detector
-                embedder = EmbedderActor.options(**options).remote(config.reid, config.assets_dir, config.detector)
+                embedder = new_embedder()
 
-            def new_detector() -> Any:
+            def new_detector(embedder: Any | None) -> Any:
                 return DetectorActor.options(**options).remote(
                     config.detector,
                     config.assets_dir,
@@ -161,7 +213,7 @@ class ControllerActor:
                     embedder=embedder,
                 )
 
-            stage = self._stages[key] = _Stage(key, embedder, new_detector)
+            stage = self._stages[key] = _Stage(key, embedder, new_detector, new_embedder)
         return stage
 
     def _start_capture(self, cam: _Camera) -> None:
@@ -243,6 +295,7 @@ class ControllerActor:
         while True:
             await asyncio.sleep(SUPERVISE_INTERVAL_S)
             try:
+                await self._check_stages()
                 await self._check_captures()
             except Exception:
                 log.exception("camera supervision failed")
@@ -268,6 +321,94 @@ class ControllerActor:
                 cam.restarts += 1
                 cam.next_restart_at = now + delay
                 self._set_status(cam.config.id, "offline", _lost_reason(cam, type(err).__name__, delay))
+
+    # ---- stage health ----------------------------------------------------------------
+    async def _check_stages(self) -> None:
+        """Ping every stage; mark deaths and recoveries, re-create stages that cannot come back."""
+        checks: list[tuple[StageHealth, Any, str, _Stage | None, int | None]] = []
+        for stage in self._stages.values():
+            for index, detector in enumerate(stage.detectors):
+                checks.append((stage.detector_health(index), detector, "stats", stage, index))
+            if stage.embedder is not None:
+                checks.append((stage.health["embedder"], stage.embedder, "stats", stage, None))
+        handles = {"identity": self._identity, "store": self._store, "event_hub": self._hub}
+        for name, method in GLOBAL_STAGES:
+            checks.append((self._global_health[name], handles[name], method, None, None))
+        results = await asyncio.gather(
+            *(asyncio.wait_for(getattr(actor, method).remote(), STATS_TIMEOUT_S) for _, actor, method, _, _ in checks),
+            return_exceptions=True,
+        )
+        now = time.time()
+        for (health, _, _, stage, index), result in zip(checks, results, strict=True):
+            if not isinstance(result, BaseException):
+                if health.answered(now):
+                    self._stage_event(STAGE_UP, health, stage, index)
+            elif isinstance(result, asyncio.TimeoutError):
+                if health.unanswered(now):
+                    self._stage_event(STAGE_DOWN, health, stage, index)
+            else:
+                # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
+                permanent = isinstance(result, ray.exceptions.ActorDiedError) and stage is not None
+                if health.died(death_reason(str(result)), now, recreate=permanent):
+                    self._stage_event(STAGE_DOWN, health, stage, index)
+            if stage is not None and health.due_for_restart(now):
+                self._recreate(stage, index, health, now)
+
+    def _recreate(self, stage: _Stage, index: int | None, health: StageHealth, now: float) -> None:
+        """A new actor for a dead node stage; everything that held the old handle gets the new one."""
+        log.warning("stage=%s re-created after: %s", health.name, health.reason)
+        health.restarted(now)
+        if index is None:  # the node's embedder: its detectors call it
+            stage.embedder = stage.new_embedder()
+            for detector in stage.detectors:
+                detector.set_embedder.remote(stage.embedder)
+            return
+        detector = stage.detectors[index] = stage.new_detector()
+        for camera_id in stage.cameras_of(index):
+            cam = self._cameras.get(camera_id)
+            if cam is not None and cam.actor is not None:
+                cam.actor.set_detector.remote(detector)
+            self._identity.set_labeler.remote(camera_id, detector)
+
+    def _stage_event(self, kind: str, health: StageHealth, stage: _Stage | None, index: int | None) -> None:
+        """``stage.down`` / ``stage.up`` straight to the hub and the store (the identity stage may be the one down)."""
+        if stage is None:
+            cameras = list(self._cameras)
+        elif index is None:
+            cameras = list(stage.assignment)
+        else:
+            cameras = stage.cameras_of(index)
+        log.warning("stage=%s %s: %s", health.name, health.status, health.reason or "answering again")
+        event = make_event(kind, stage=health.name, kind=health.kind, node=health.node or None,
+                           reason=health.reason, cameras=sorted(cameras))
+        self._publish_direct([event])
+
+    def _publish_direct(self, events: list[Event]) -> None:
+        """Events to the hub (live) and the store (kept); fire-and-forget: either may be the stage down."""
+        self._hub.publish.remote(events)
+        self._store.write.remote(events=events, sightings=[])
+
+    def _stage_problem(self, cam: _Camera) -> StageHealth | None:
+        """The first down stage a camera depends on, if any."""
+        stage = self._stages.get(cam.config.node or "")
+        problem = stage.problem_for(cam.config.id) if stage is not None else None
+        if problem is None:
+            problem = next(
+                (h for name in ("identity", "store") if (h := self._global_health[name]).status == "down"), None
+            )
+        return problem
+
+    async def health(self) -> dict[str, Any]:
+        """Every stage's health, and cameras counted by status (for ``/api/v1/health``)."""
+        stages = {h.name: h.view() for h in self._global_health.values()}
+        for stage in self._stages.values():
+            stages.update({h.name: h.view() for h in stage.health.values()})
+        by_status: dict[str, int] = {}
+        for cam in self._cameras.values():
+            status = "error" if cam.actor is not None and self._stage_problem(cam) else cam.status["status"]
+            by_status[status] = by_status.get(status, 0) + 1
+        ok = all(view["status"] != "down" for view in stages.values())
+        return {"status": "ok" if ok else "degraded", "stages": stages, "cameras": by_status}
 
     # ---- queries ---------------------------------------------------------------------
     async def list_cameras(self) -> list[dict[str, Any]]:
@@ -301,7 +442,14 @@ class ControllerActor:
             if stats is not None:
                 cam.last_stats = stats
             det = det_by_stage.get(cam.config.node or "", {})
-            out.append(_camera_view(cam, det.get(cid, {}), identity_stats.get(cid, {})))
+            view = _camera_view(cam, det.get(cid, {}), identity_stats.get(cid, {}))
+            problem = self._stage_problem(cam) if cam.actor is not None else None
+            if problem is not None:
+                view["status"] = "error"
+                view["reason"] = f"{problem.kind} stage down: {problem.reason}"
+                view["reason_code"] = "stage_down"
+                view["since"] = problem.since
+            out.append(view)
         return out
 
     async def stages(self) -> dict[str, Any]:
@@ -459,6 +607,7 @@ def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> di
             "sent": sent,
             "skipped": skipped,
             "idle": stats.get("idle", 0),
+            "stage_down": stats.get("stage_down", 0),
             "dropped": dropped,
             "detected": det.get("detected", 0),
             "processed": processed,

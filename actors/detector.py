@@ -305,6 +305,11 @@ class DetectorActor:
 
         return finish
 
+    async def set_embedder(self, embedder: Any) -> None:
+        """The controller re-created the node's crop embedder: use the new one."""
+        if self._embedder is not None:
+            self._embedder = embedder
+
     async def set_confidence(self, confidence: float) -> None:
         """Change the lowest kept box score for the next frames (dashboard setting)."""
         config = getattr(self._detector, "config", None)

@@ -30,13 +30,17 @@ class EventHub:
         """Append events; returns the newest sequence number."""
         return await self._ring.publish(events)
 
-    async def poll(self, after: int, timeout: float = 10.0) -> dict[str, Any]:
-        """Events newer than ``after`` (waits up to ``timeout`` s): {seq, events, missed}."""
-        return await self._ring.poll(after, timeout)
+    async def poll(self, after: int, timeout: float = 10.0, epoch: str | None = None) -> dict[str, Any]:
+        """Events newer than ``after`` (waits up to ``timeout`` s): {seq, events, missed, epoch}."""
+        return await self._ring.poll(after, timeout, epoch)
 
     async def head(self) -> int:
         """Newest sequence number, for a client that wants only future events."""
         return self._ring.seq
+
+    async def where(self) -> tuple[str, int]:
+        """This hub's epoch and newest sequence number (a new epoch: the hub restarted)."""
+        return self._ring.epoch, self._ring.seq
 
     def _cond(self) -> asyncio.Condition:
         if self._channel_cond is None:

@@ -8,6 +8,7 @@ buffer growing without bound.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections import deque
 from typing import Any
 
@@ -24,6 +25,9 @@ class EventRing:
         self._seq = 0
         self._cond = asyncio.Condition()
         self.published = 0
+        #: Changes when the ring is new (its actor restarted): readers holding an older epoch
+        #: restart from sequence 0 instead of waiting for a number the new ring may never reach.
+        self.epoch = secrets.token_hex(4)
 
     @property
     def seq(self) -> int:
@@ -40,8 +44,19 @@ class EventRing:
             self._cond.notify_all()
         return self._seq
 
-    async def poll(self, after: int, timeout: float) -> dict[str, Any]:
-        """Events newer than ``after``, waiting up to ``timeout`` s: ``{seq, events, missed}``."""
+    async def poll(self, after: int, timeout: float, epoch: str | None = None) -> dict[str, Any]:
+        """Events newer than ``after``, waiting up to ``timeout`` s: ``{seq, events, missed, epoch}``.
+
+        A reader whose ``epoch`` is not this ring's saw another ring (before a restart): it gets
+        everything this ring holds.
+        """
+        if epoch is not None and epoch != self.epoch:
+            after = 0
+        out = await self._poll(after, timeout)
+        out["epoch"] = self.epoch
+        return out
+
+    async def _poll(self, after: int, timeout: float) -> dict[str, Any]:
         async with self._cond:
             if self._seq <= after:
                 try:

@@ -20,6 +20,8 @@ IDENTITY_MATCHED: Final = "identity.matched"
 IDENTITY_CREATED: Final = "identity.created"
 VISIT_STARTED: Final = "visit.started"
 VISIT_ENDED: Final = "visit.ended"
+STAGE_DOWN: Final = "stage.down"
+STAGE_UP: Final = "stage.up"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -31,6 +33,8 @@ EVENT_TYPES: Final = frozenset(
         IDENTITY_CREATED,
         VISIT_STARTED,
         VISIT_ENDED,
+        STAGE_DOWN,
+        STAGE_UP,
     }
 )
 

@@ -105,6 +105,9 @@ class FrameTracks:
         started: track ids confirmed in this frame.
         ended: track ids the tracker gave up in this frame (or in frames dropped before it).
         seq: the frame's sequence number (0 where frames are not numbered, e.g. evaluation).
+        epoch: which tracker instance numbered the tracks. A new epoch (the detector actor was
+            restarted, the camera re-created) means track ids started over: the identity stage
+            closes the old epoch's sessions, which would otherwise never see their end.
     """
 
     camera_id: str
@@ -113,6 +116,7 @@ class FrameTracks:
     started: tuple[int, ...] = ()
     ended: tuple[int, ...] = ()
     seq: int = 0
+    epoch: str = ""
 
 
 @dataclass(frozen=True)

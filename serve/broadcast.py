@@ -53,8 +53,8 @@ class Broadcaster:
         client = Client()
         self._clients.add(client)
         if self._task is None or self._task.done():
-            after = await self._hub.head.remote()
-            self._task = asyncio.get_running_loop().create_task(self._pump(after))
+            epoch, after = await self._hub.where.remote()
+            self._task = asyncio.get_running_loop().create_task(self._pump(after, epoch))
         return client
 
     def unsubscribe(self, client: Client) -> None:
@@ -64,17 +64,17 @@ class Broadcaster:
             self._task.cancel()
             self._task = None
 
-    async def _pump(self, after: int) -> None:
+    async def _pump(self, after: int, epoch: str) -> None:
         while self._clients:
             try:
-                got = await self._hub.poll.remote(after, 5.0)
+                got = await self._hub.poll.remote(after, 5.0, epoch)
             except asyncio.CancelledError:
                 raise
             except Exception:  # hub restarting: retry shortly, clients stay connected
                 log.warning("event hub poll failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            after = got["seq"]
+            after, epoch = got["seq"], got["epoch"]
             for event in got["events"]:
                 for client in list(self._clients):
                     client.offer(event)

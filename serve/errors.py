@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ray.exceptions import GetTimeoutError, RayActorError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pictag.errors import PictagError
 from pictag.redaction import redact_text
 
 log = logging.getLogger(__name__)
+
+#: Seconds a client should wait before retrying while a stage restarts (Ray restarts one in 1-5 s).
+RETRY_AFTER_S = 2
 
 
 class ApiError(HTTPException):
@@ -48,6 +53,22 @@ def install_error_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
+    # A pipeline actor died under the request or is restarting (the store, the identity stage,
+    # the controller): a short outage, not a server bug. Ray restarts it; the client retries.
+    @app.exception_handler(RayActorError)
+    @app.exception_handler(GetTimeoutError)
+    @app.exception_handler(asyncio.TimeoutError)
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("a stage did not answer (%s): 503", type(exc).__name__)
+        return JSONResponse(
+            error_body(
+                "unavailable",
+                f"a pipeline stage is restarting ({type(exc).__name__}); retry in {RETRY_AFTER_S} s",
+            ),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
     @app.exception_handler(RequestValidationError)

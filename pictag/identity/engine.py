@@ -165,6 +165,7 @@ class IdentityEngine:
         self._appearance: dict[tuple[str, int], TrackAppearance] = {}
         self._decisions: dict[tuple[str, int], _Decision] = {}
         self._suppressed: set[tuple[str, int]] = set()
+        self._epochs: dict[str, str] = {}
         self._day: float | None = None
         self.counters = {"matched": 0, "created": 0, "learned": 0, "expired": 0, "splits": 0}
 
@@ -190,6 +191,10 @@ class IdentityEngine:
         summaries = self._without_suppressed(summaries)
         frame, looks = summaries.frame, summaries.appearance
         cam, ts = frame.camera_id, frame.captured_at
+        if frame.epoch and self._epochs.setdefault(cam, frame.epoch) != frame.epoch:
+            # The camera's tracker started over (its detector restarted): the old tracks are gone.
+            out.extend(self.end_camera(cam, ts))
+            self._epochs[cam] = frame.epoch
         if looks and not self.settings.reid_enabled:  # re-id off: appearance is ignored
             looks = {}
         for tid, appearance in looks.items():

@@ -14,6 +14,7 @@ forgets the tracks the tracker ended.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,7 @@ class NodeTracker:
     ) -> None:
         self._tracking = tracking
         self._trackers: dict[str, ByteTracker] = {}
+        self._epochs: dict[str, str] = {}
         self.appearance = (
             AppearanceAggregator.from_config(reid, identity) if reid is not None and reid.enabled else None
         )
@@ -70,6 +72,7 @@ class NodeTracker:
         tracker = self._trackers.get(camera_id)
         if tracker is None:
             tracker = self._trackers[camera_id] = ByteTracker(self._tracking)
+            self._epochs[camera_id] = secrets.token_hex(4)
         result = tracker.update(detections, captured_at)
         frame = FrameTracks(
             camera_id=camera_id,
@@ -78,6 +81,7 @@ class NodeTracker:
             started=tuple(result.started),
             ended=tuple(result.ended),
             seq=seq,
+            epoch=self._epochs[camera_id],
         )
         if self.appearance is None or len(result.tracks) == 0:
             due = np.zeros(len(result.tracks), dtype=bool)
@@ -116,5 +120,6 @@ class NodeTracker:
     def forget(self, camera_id: str) -> None:
         """Drop a removed camera's tracker and appearance state."""
         self._trackers.pop(camera_id, None)
+        self._epochs.pop(camera_id, None)
         if self.appearance is not None:
             self.appearance.forget_camera(camera_id)

@@ -28,7 +28,8 @@ def test_poll_times_out_empty() -> None:
     async def run() -> dict:
         return await EventRing().poll(0, timeout=0.05)
 
-    assert run_async(run()) == {"seq": 0, "events": [], "missed": 0}
+    got = run_async(run())
+    assert {k: got[k] for k in ("seq", "events", "missed")} == {"seq": 0, "events": [], "missed": 0}
 
 
 def test_slow_reader_is_told_what_it_missed_and_memory_is_bounded() -> None:
@@ -40,3 +41,19 @@ def test_slow_reader_is_told_what_it_missed_and_memory_is_bounded() -> None:
     got = run_async(run())
     assert [e["type"] for e in got["events"]] == ["6", "7", "8", "9"]
     assert got["missed"] == 6
+
+
+def test_a_reader_from_before_a_restart_gets_the_new_ring_from_the_start() -> None:
+    import asyncio
+
+    from pictag.event_ring import EventRing
+
+    async def run() -> dict:
+        old, new = EventRing(), EventRing()
+        await old.publish([{"type": "a"}] * 50)
+        seen = await old.poll(0, 0.1)
+        await new.publish([{"type": "after-restart"}])
+        return await new.poll(seen["seq"], 0.1, seen["epoch"])
+
+    got = asyncio.run(run())
+    assert [e["type"] for e in got["events"]] == ["after-restart"] and got["seq"] == 1

@@ -232,3 +232,17 @@ def test_a_tracker_switch_closes_the_session_and_decides_the_new_person(people: 
     out = eng.observe(frame("a", T0 + 1, [1], appearance={1: switched}))
     assert _types(out)[:2] == ["track.ended", "identity.created"]
     assert out.events[0]["person_id"] == ann and eng.sessions.session("a", 1).person_id != ann
+
+
+def test_a_restarted_tracker_ends_the_old_tracks_sessions(people: People) -> None:
+    """Track ids start over when the camera's detector restarts: old sessions must not stay open forever."""
+    from dataclasses import replace
+
+    eng = IdentityEngine(EngineSettings(threshold=0.5, min_crops=1))
+    first = frame("a", T0, [1], appearance={1: people.appearance("ann")})
+    eng.observe(replace(first, frame=replace(first.frame, epoch="old")))
+    assert eng.sessions.live_count("a") == 1
+    again = frame("a", T0 + 5, [1], appearance={1: people.appearance("ann")})
+    out = eng.observe(replace(again, frame=replace(again.frame, epoch="new")))
+    ended = [e for e in out.events if e["type"] == "track.ended"]
+    assert len(ended) == 1 and eng.sessions.live_count("a") == 1  # the new epoch's track 1 lives on
