@@ -33,6 +33,7 @@ READ_METHODS = frozenset(
         "list_visits",
         "stats",
         "counters",
+        "row_counts",
     }
 )
 

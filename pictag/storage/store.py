@@ -669,6 +669,15 @@ class Store:
         )
 
     @_locked
+    def row_counts(self) -> dict[str, int]:
+        """Committed rows per data table (after a flush): durability checks and diagnostics."""
+        self._read_prep()
+        return {
+            table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - fixed names
+            for table in ("events", "sightings", "identities", "visits")
+        }
+
+    @_locked
     def stats(
         self,
         since: float,
