@@ -102,6 +102,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_footfall(group)
     _register_joint(group)
     _register_demo(group)
+    _register_soak(group)
 
 
 def _register_detector(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -249,6 +250,48 @@ def _register_demo(group: argparse._SubParsersAction[argparse.ArgumentParser]) -
     demo.set_defaults(func=_demo)
 
 
+def _register_soak(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    soak = group.add_parser(
+        "soak",
+        help="Memory (PSS), file descriptors and threads of the runtime over a long run.",
+        description="Run N cameras for --minutes as `pictag up` does and sample every process of the Ray "
+        "session: PSS, fds, threads, frames processed. With --kill-every, one camera's RTSP server is "
+        "killed and restarted on that period. Reports the growth after --settle seconds (budget: "
+        "50 MiB of PSS).",
+    )
+    soak.add_argument("--cameras", type=int, default=8, help="Cameras (default 8).")
+    soak.add_argument("--minutes", type=float, default=30.0, help="Length of the run (default 30).")
+    soak.add_argument("--fps", type=float, default=5.0, help="Analysis frames/s per camera (default 5).")
+    soak.add_argument("--sample", type=float, default=30.0, help="Seconds between samples (default 30).")
+    soak.add_argument("--settle", type=float, default=300.0, help="Growth is measured from here (default 300 s).")
+    soak.add_argument(
+        "--kill-every", type=float, default=0.0, help="Kill and restart one camera's RTSP server this often (s)."
+    )
+    soak.add_argument("--source", default="videos/vtest.avi", help="Video file or asset name.")
+    soak.add_argument("-c", "--config", type=Path, help="YAML config whose settings to use.")
+    soak.add_argument("--json", type=Path, metavar="OUT", help="Write the samples and summary here.")
+    soak.set_defaults(func=_soak)
+
+
+def _soak(args: argparse.Namespace) -> int:
+    from pictag.actors.bench_soak import SoakParams, run_soak, write
+
+    params = SoakParams(
+        cameras=args.cameras,
+        minutes=args.minutes,
+        fps=args.fps,
+        sample_s=args.sample,
+        settle_s=args.settle,
+        kill_every_s=args.kill_every,
+        source=args.source,
+        config=_base_config(args.config),
+    )
+    result = run_soak(params, _progress)
+    write(result, args.json)
+    print(json.dumps(result["summary"], indent=2))
+    return 0 if result["summary"].get("pss_within_budget") else 1
+
+
 def _base_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
@@ -271,8 +314,8 @@ def _write(path: Path | None, doc: Any, quiet: bool = False) -> None:
 
 
 def _suite(args: argparse.Namespace) -> int:
+    from pictag.actors.bench_suite import SCENARIOS, SuiteParams, cameras_arg, run_suite
     from pictag.bench.report import markdown
-    from pictag.bench.suite import SCENARIOS, SuiteParams, cameras_arg, run_suite
 
     config = _base_config(args.config)
     config.pop("runtime", None)

@@ -30,7 +30,7 @@ from pictag import assets
 from pictag.bench.baseline import BaselineParams
 from pictag.bench.machine import machine_info
 from pictag.bench.report import document
-from pictag.bench.runtime_run import MAX_ANALYSIS_FPS, RuntimeParams, run_runtime
+from pictag.actors.bench_runtime import MAX_ANALYSIS_FPS, RuntimeParams, run_runtime
 from pictag.errors import PictagError
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ reach the end of the pipeline, warm up, then measure over a window: counters are
 read at its start and end, latency samples are cut to the window, CPU time is read
 per process (by role) at both ends and memory (RSS/PSS) is sampled during it.
 
-This module talks to the actors through their handles only. ``pictag/`` never
-imports Ray (an architecture rule), so results are taken with ``ObjectRef.future()``,
-Ray's public bridge to `concurrent.futures`.
+It drives Ray, so it lives with the actors, not in the domain package (``pictag/`` never
+imports Ray); the measuring and reporting pieces it uses (`pictag.bench.procs`, ``stats``,
+``report``) are plain Python.
 """
 
 from __future__ import annotations
