@@ -25,7 +25,19 @@ class DetectorConfig(ConfigModel):
         ),
     )
     input_size: int = Field(
-        default=640, ge=96, le=1920, description="Square network input size in pixels (multiple of 32)."
+        default=640,
+        ge=96,
+        le=1920,
+        description="Network input size in pixels (multiple of 32): the square side, or with rect the longer side.",
+    )
+    rect: bool = Field(
+        default=False,
+        description=(
+            "Fit the input to each camera's aspect ratio (sides rounded up to the model stride) instead of a "
+            "padded square: a 4:3 camera at 640 needs 640x480, 16:9 640x384 — 25-40 % less detector work, "
+            "but tracking IDF1 on PETS09/TUD fell 3-4 points with the tracker tuned on square inputs "
+            "(docs/benchmarks.md), so it is off by default."
+        ),
     )
     confidence: float = Field(
         default=0.1, ge=0.0, le=1.0, description="Lowest box score kept (the tracker uses low scores too)."

@@ -1,8 +1,10 @@
-"""Letterbox: fit a frame into a square network input without distorting it.
+"""Letterbox: fit a frame into a network input without distorting it.
 
 The frame is resized keeping its aspect ratio so its longer side equals
 ``size`` (Ultralytics' rounding, bilinear resize, grey padding 114), centred on
-a ``size x size`` canvas. A frozen `Letterbox` records the transform so boxes
+a ``size x size`` canvas — or, with ``stride`` (Ultralytics' "rect" inference), on the
+smallest canvas whose sides are multiples of the stride: a 4:3 frame at 640 then needs a
+640x480 input instead of 640x640, a quarter less work for the same detections. A frozen `Letterbox` records the transform so boxes
 predicted in input pixels map back to frame pixels exactly:
 
     x_input = x_frame * scale_x + pad_left        y_input = y_frame * scale_y + pad_top
@@ -43,6 +45,19 @@ class Letterbox:
     resized_height: int
     pad_left: int
     pad_top: int
+    input_width: int = 0
+    input_height: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.input_width:
+            object.__setattr__(self, "input_width", self.size)
+        if not self.input_height:
+            object.__setattr__(self, "input_height", self.size)
+
+    @property
+    def input_hw(self) -> tuple[int, int]:
+        """The network input's ``(height, width)``."""
+        return self.input_height, self.input_width
 
     @property
     def scale_x(self) -> float:
@@ -73,8 +88,11 @@ class Letterbox:
         return (b * scale + offset).astype(np.float32, copy=False)
 
 
-def fit(frame_width: int, frame_height: int, size: int) -> Letterbox:
+def fit(frame_width: int, frame_height: int, size: int, stride: int | None = None) -> Letterbox:
     """The letterbox of a ``frame_width x frame_height`` frame in a ``size`` square (pure maths).
+
+    With ``stride``, the canvas is the smallest one with sides that are multiples of it
+    (at most ``size``): the rectangular input of Ultralytics' rect inference.
 
     Raises:
         ValueError: a non-positive size.
@@ -84,19 +102,25 @@ def fit(frame_width: int, frame_height: int, size: int) -> Letterbox:
     ratio = min(size / frame_width, size / frame_height)
     resized_w = min(size, max(1, round(frame_width * ratio)))
     resized_h = min(size, max(1, round(frame_height * ratio)))
+    in_w = in_h = size
+    if stride:
+        in_w = min(size, -(-resized_w // stride) * stride)
+        in_h = min(size, -(-resized_h // stride) * stride)
     return Letterbox(
         size=size,
         frame_width=frame_width,
         frame_height=frame_height,
         resized_width=resized_w,
         resized_height=resized_h,
-        pad_left=(size - resized_w) // 2,
-        pad_top=(size - resized_h) // 2,
+        pad_left=(in_w - resized_w) // 2,
+        pad_top=(in_h - resized_h) // 2,
+        input_width=in_w,
+        input_height=in_h,
     )
 
 
 def letterbox_image(
-    frame: npt.NDArray[np.uint8], size: int, pad_value: int = PAD_VALUE
+    frame: npt.NDArray[np.uint8], size: int, pad_value: int = PAD_VALUE, stride: int | None = None
 ) -> tuple[npt.NDArray[np.uint8], Letterbox]:
     """Resize and pad a BGR frame onto the ``size x size`` canvas, still ``uint8`` BGR.
 
@@ -107,23 +131,25 @@ def letterbox_image(
 
     Args:
         frame: ``(h, w, 3) uint8`` BGR image (OpenCV order).
-        size: side of the square network input.
+        size: side of the square network input (the longer side of a rect one).
         pad_value: grey level of the padding.
+        stride: fit to a rectangular canvas of multiples of ``stride`` (see `fit`).
 
     Returns:
-        ``(size, size, 3) uint8`` BGR canvas and the `Letterbox` that maps boxes back.
+        ``(h, w, 3) uint8`` BGR canvas (``size x size`` without ``stride``) and the `Letterbox`
+        that maps boxes back.
 
     Raises:
         ValueError: the frame is not an ``h x w x 3`` uint8 image.
     """
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError(f"expected an HxWx3 uint8 BGR frame, got shape={frame.shape} dtype={frame.dtype}")
-    box = fit(frame.shape[1], frame.shape[0], size)
+    box = fit(frame.shape[1], frame.shape[0], size, stride)
     resized = frame
     if (box.resized_width, box.resized_height) != (frame.shape[1], frame.shape[0]):
         size_wh = (box.resized_width, box.resized_height)
         resized = np.asarray(cv2.resize(frame, size_wh, interpolation=cv2.INTER_LINEAR), np.uint8)
-    canvas = np.full((size, size, 3), pad_value, dtype=np.uint8)
+    canvas = np.full((box.input_height, box.input_width, 3), pad_value, dtype=np.uint8)
     rows = slice(box.pad_top, box.pad_top + box.resized_height)
     cols = slice(box.pad_left, box.pad_left + box.resized_width)
     canvas[rows, cols] = resized

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,17 @@ from pictag.ov import PerformanceHint, compile_model, is_quantized, read_ir, wit
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class _Engine:
+    """The detector compiled for one input size, with its request queue and a sync request."""
+
+    compiled: ov.CompiledModel
+    output: ov.ConstOutput
+    feature_outputs: list[ov.ConstOutput]
+    sync_request: ov.InferRequest
+    queue: ov.AsyncInferQueue
 
 
 def resolve_classes(wanted: Sequence[str | int], names: dict[int, str], where: Path) -> IntArray | None:
@@ -108,50 +120,81 @@ class YoloOpenVINODetector:
                 "(use precision f32/bf16 or an NNCF-quantised export)"
             )
         check_input(model, xml)
-        resize_static_export(model, self.input_size, self.metadata.strides, xml)
-        check_output(model, len(self.class_names), self.input_size, self.metadata.strides, xml)
+        self._base = model
+        self._xml = xml
+        self._hint: PerformanceHint = performance_hint or ("THROUGHPUT" if self.config.num_requests > 1 else "LATENCY")
+        #: Rect inference (``detector.rect``): inputs fitted to each camera's aspect ratio.
+        self.stride: int | None = max(self.metadata.strides) if self.config.rect else None
+        self._engines: dict[tuple[int, int], _Engine] = {}
+        self._engines_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._submit_lock = threading.Lock()
+        # Build (and so check) the square engine now: a model that does not fit fails at start.
+        self._engine((self.input_size, self.input_size))
+        log.info(
+            "detector ready: model=%s input=%d%s classes=%s precision=%s requests=%d",
+            xml.name,
+            self.input_size,
+            " (rect)" if self.stride else "",
+            self.kept_class_names,
+            self.config.precision,
+            self.config.num_requests,
+        )
+
+    def _engine(self, hw: tuple[int, int]) -> _Engine:
+        """The compiled model for one input ``(height, width)`` (built on first use, then kept)."""
+        engine = self._engines.get(hw)
+        if engine is not None:
+            return engine
+        with self._engines_lock:
+            engine = self._engines.get(hw)
+            if engine is None:
+                engine = self._engines[hw] = self._build_engine(hw)
+        return engine
+
+    def _build_engine(self, hw: tuple[int, int]) -> _Engine:
+        xml = self._xml
+        model = self._base.clone()
+        resize_static_export(model, hw, self.metadata.strides, xml)
+        check_output(model, len(self.class_names), hw, self.metadata.strides, xml)
         if self.feature_layers:
             model = add_feature_outputs(model, self.feature_layers, channels_last=True)
-            self._check_feature_maps(model, xml)
+            self._check_feature_maps(model, hw, xml)
         model = with_bgr_uint8_input(model)
-        num_requests = self.config.num_requests
         # With several requests in flight, THROUGHPUT gives each its own CPU stream so they truly
         # run in parallel (~1.8x frames/s on 2 cores); one request wants every thread (LATENCY).
-        self._compiled = compile_model(
+        compiled = compile_model(
             model,
             device=self.config.device,
             precision="f32" if self.config.precision == "int8" else self.config.precision,
             num_threads=self.config.num_threads,
-            hint=performance_hint or ("THROUGHPUT" if num_requests > 1 else "LATENCY"),
-            num_requests=num_requests,
+            hint=self._hint,
+            num_requests=self.config.num_requests,
             core=self._core,
         )
-        self._output = self._compiled.output(0)
-        self._feature_outputs = [self._compiled.output(i + 1) for i in range(len(self.feature_layers))]
-        self._sync_request = self._compiled.create_infer_request()
-        self._sync_lock = threading.Lock()
-        self._submit_lock = threading.Lock()
-        self._queue = ov.AsyncInferQueue(self._compiled, num_requests)
-        self._queue.set_callback(self._on_done)
-        log.info(
-            "detector ready: model=%s input=%d classes=%s precision=%s requests=%d",
-            xml.name,
-            self.input_size,
-            self.kept_class_names,
-            self.config.precision,
-            num_requests,
+        queue = ov.AsyncInferQueue(compiled, self.config.num_requests)
+        engine = _Engine(
+            compiled=compiled,
+            output=compiled.output(0),
+            feature_outputs=[compiled.output(i + 1) for i in range(len(self.feature_layers))],
+            sync_request=compiled.create_infer_request(),
+            queue=queue,
         )
+        queue.set_callback(lambda request, userdata: self._on_done(engine, request, userdata))
+        if hw != (self.input_size, self.input_size):
+            log.info("detector input %dx%d compiled (rect inference)", hw[1], hw[0])
+        return engine
 
-    def _check_feature_maps(self, model: ov.Model, xml: Path) -> None:
-        """Each feature output must be ``1 x H x W x C`` at the input size divided by the layer's stride."""
+    def _check_feature_maps(self, model: ov.Model, hw: tuple[int, int], xml: Path) -> None:
+        """Each feature output must be ``1 x H x W x C``: the input's size divided by the layer's stride."""
         for index, layer in enumerate(self.feature_layers, start=1):
             shape = model.outputs[index].get_partial_shape()
             stride = LAYER_STRIDE.get(layer)
-            want = None if stride is None else self.input_size // stride
-            if shape.is_dynamic or stride is None or [shape[1].get_length(), shape[2].get_length()] != [want, want]:
+            want = None if stride is None else [hw[0] // stride, hw[1] // stride]
+            if shape.is_dynamic or want is None or [shape[1].get_length(), shape[2].get_length()] != want:
                 raise ModelError(
-                    f"feature map of layer {layer} has shape {shape}, expected 1 x {want} x {want} x C "
-                    f"at input {self.input_size}: path={xml}"
+                    f"feature map of layer {layer} has shape {shape}, expected 1 x {want} x C "
+                    f"at input {hw[1]}x{hw[0]}: path={xml}"
                 )
 
     @property
@@ -163,14 +206,17 @@ class YoloOpenVINODetector:
     @property
     def num_streams(self) -> int:
         """CPU streams OpenVINO made: how many requests really run at the same time."""
-        return int(self._compiled.get_property("NUM_STREAMS"))
+        engine = self._engine((self.input_size, self.input_size))
+        return int(engine.compiled.get_property("NUM_STREAMS"))
 
     def preprocess(self, frame: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], Letterbox]:
-        """Letterbox a BGR frame into the model's ``(1, S, S, 3)`` uint8 BGR input and its `Letterbox`.
+        """Letterbox a BGR frame into the model's ``(1, H, W, 3)`` uint8 BGR input and its `Letterbox`.
 
-        The compiled model converts the pixels itself (see `pictag.ov.with_bgr_uint8_input`).
+        ``H x W`` is ``input_size`` square, or with rect inference the frame's aspect ratio
+        rounded up to the stride. The compiled model converts the pixels itself
+        (see `pictag.ov.with_bgr_uint8_input`).
         """
-        canvas, box = letterbox_image(frame, self.input_size)
+        canvas, box = letterbox_image(frame, self.input_size, stride=self.stride)
         return canvas[np.newaxis], box
 
     def postprocess(self, raw_output: npt.NDArray[np.float32], box: Letterbox) -> Detections:
@@ -186,30 +232,29 @@ class YoloOpenVINODetector:
 
     def infer(self, tensor: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Run the network synchronously on a `preprocess` output; returns a copy of output 0."""
+        engine = self._engine((tensor.shape[1], tensor.shape[2]))
         with self._sync_lock:
-            self._sync_request.infer({0: tensor}, share_inputs=True)
-            return np.array(self._sync_request.get_tensor(self._output).data, copy=True)
+            engine.sync_request.infer({0: tensor}, share_inputs=True)
+            return np.array(engine.sync_request.get_tensor(engine.output).data, copy=True)
 
     def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
         """Detect synchronously in one BGR frame (thread-safe; `detect` calls are serialised)."""
-        tensor, box = self.preprocess(frame)
-        with self._sync_lock:
-            self._sync_request.infer({0: tensor}, share_inputs=True)
-            return self.postprocess(self._sync_request.get_tensor(self._output).data, box)
+        return self.detect_full(frame).detections
 
     def detect_full(self, frame: npt.NDArray[np.uint8]) -> DetectorOutput:
         """`detect`, with copies of the feature maps of ``feature_layers`` (thread-safe)."""
         tensor, box = self.preprocess(frame)
+        engine = self._engine(box.input_hw)
         with self._sync_lock:
-            self._sync_request.infer({0: tensor}, share_inputs=True)
-            return self._output_of(self._sync_request, box)
+            engine.sync_request.infer({0: tensor}, share_inputs=True)
+            return self._output_of(engine, engine.sync_request, box)
 
-    def _output_of(self, request: ov.InferRequest, box: Letterbox) -> DetectorOutput:
+    def _output_of(self, engine: _Engine, request: ov.InferRequest, box: Letterbox) -> DetectorOutput:
         """Decode a finished request; feature maps are copied out (the request is reused)."""
-        detections = self.postprocess(request.get_tensor(self._output).data, box)
-        if not self._feature_outputs:
+        detections = self.postprocess(request.get_tensor(engine.output).data, box)
+        if not engine.feature_outputs:
             return DetectorOutput(detections)
-        maps = tuple(np.array(request.get_tensor(out).data[0], copy=True) for out in self._feature_outputs)
+        maps = tuple(np.array(request.get_tensor(out).data[0], copy=True) for out in engine.feature_outputs)
         return DetectorOutput(detections, FeatureMaps(self.feature_layers, maps, box))
 
     def submit(self, frame: npt.NDArray[np.uint8], callback: DetectionCallback) -> None:
@@ -231,19 +276,27 @@ class YoloOpenVINODetector:
         except Exception as err:  # bad frame: report through the same channel as a failed inference
             callback(err)
             return
+        try:
+            engine = self._engine(box.input_hw)
+        except Exception as err:  # a frame size the model cannot take
+            callback(err)
+            return
         with self._submit_lock:
             # The tensor rides in userdata so the shared input buffer lives until the callback.
-            self._queue.start_async({0: tensor}, (tensor, box, callback), share_inputs=True)
+            engine.queue.start_async({0: tensor}, (tensor, box, callback), share_inputs=True)
 
     def wait_all(self) -> None:
         """Block until every submitted frame has been decoded and its callback has returned."""
-        self._queue.wait_all()
+        for engine in list(self._engines.values()):
+            engine.queue.wait_all()
 
-    def _on_done(self, request: ov.InferRequest, userdata: tuple[Any, Letterbox, OutputCallback]) -> None:
+    def _on_done(
+        self, engine: _Engine, request: ov.InferRequest, userdata: tuple[Any, Letterbox, OutputCallback]
+    ) -> None:
         _, box, callback = userdata
         result: DetectorOutput | BaseException
         try:
-            result = self._output_of(request, box)
+            result = self._output_of(engine, request, box)
         except Exception as err:
             result = err
         try:

@@ -87,3 +87,19 @@ def test_tensor_is_nchw_rgb_in_0_1_with_grey_padding() -> None:
 def test_letterbox_rejects_non_bgr_frames(frame: np.ndarray) -> None:
     with pytest.raises(ValueError, match="HxWx3 uint8"):
         letterbox(frame, 64)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "input_hw", "pad"),
+    [
+        (768, 576, (480, 640), (0, 0)),  # 4:3: no padding at all
+        (1920, 1080, (384, 640), (0, 12)),  # 16:9: 360 rows, padded to 384
+        (480, 640, (640, 480), (0, 0)),  # portrait
+        (640, 640, (640, 640), (0, 0)),
+    ],
+)
+def test_rect_letterbox_pads_only_to_the_stride(width: int, height: int, input_hw, pad) -> None:
+    box = fit(width, height, 640, stride=32)
+    assert box.input_hw == input_hw and (box.pad_left, box.pad_top) == pad
+    frame_box = np.array([[10, 20, width - 10, height - 20]], np.float32)
+    np.testing.assert_allclose(box.to_frame(box.to_input(frame_box)), frame_box, atol=1e-3)

@@ -37,6 +37,7 @@ def _config(**kw) -> DetectorConfig:
         "confidence": 0.5,
         "classes": ["bright"],
         "num_requests": 1,
+        "rect": False,  # the synthetic head's box is in square-input pixels
     }
     return DetectorConfig(**(base | kw))
 
@@ -237,3 +238,21 @@ def test_build_detector_resolves_the_asset_name(assets_dir: Path) -> None:
 def test_parallel_requests_get_parallel_streams(bright_dark: Path, requests, hint, streams) -> None:
     det = YoloOpenVINODetector(bright_dark, _config(num_requests=requests), performance_hint=hint)
     assert det.num_streams == streams
+
+
+def test_rect_inference_finds_the_same_people_with_a_smaller_input(asset, assets_dir: Path) -> None:
+    """A 4:3 frame goes in as 640x480, not a padded 640 square: the same detections."""
+    square = build_detector(DetectorConfig(rect=False, num_requests=1), str(assets_dir))
+    rect = build_detector(DetectorConfig(rect=True, num_requests=1), str(assets_dir))
+    frames = read_frames(asset("videos/vtest.avi"), range(0, 795, 53))
+    matched = total = 0
+    for frame in frames.values():
+        tensor, box = rect.preprocess(frame)
+        assert tensor.shape == (1, 480, 640, 3) and box.input_hw == (480, 640)
+        a = square.detect(frame)
+        b = rect.detect(frame)
+        a, b = a[a.confidence > 0.4], b[b.confidence > 0.4]
+        total += len(a)
+        if len(a) and len(b):
+            matched += int((box_iou(a.xyxy, b.xyxy).max(axis=1) > 0.8).sum())
+    assert total > 50 and matched >= 0.95 * total
