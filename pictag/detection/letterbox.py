@@ -4,8 +4,8 @@ The frame is resized keeping its aspect ratio so its longer side equals
 ``size`` (Ultralytics' rounding, bilinear resize, grey padding 114), centred on
 a ``size x size`` canvas — or, with ``stride`` (Ultralytics' "rect" inference), on the
 smallest canvas whose sides are multiples of the stride: a 4:3 frame at 640 then needs a
-640x480 input instead of 640x640, a quarter less work for the same detections. A frozen `Letterbox` records the transform so boxes
-predicted in input pixels map back to frame pixels exactly:
+640x480 input instead of 640x640, a quarter less work. A frozen `Letterbox` records the
+transform so boxes predicted in input pixels map back to frame pixels exactly:
 
     x_input = x_frame * scale_x + pad_left        y_input = y_frame * scale_y + pad_top
 
