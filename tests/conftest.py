@@ -31,6 +31,33 @@ def require_asset(name: str) -> Path:
         pytest.skip(f"asset not available ({err}); set PICTAG_ASSETS to ../shared/assets")
 
 
+def missing_in_ci(reason: str) -> None:
+    """Something a test needs is not installed: a failure in CI (a green run must mean it ran), a skip elsewhere."""
+    if _in_ci():
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def require_module(module: str, install: str) -> None:
+    """Import check for an optional dependency (the training extra, eval tools): see `missing_in_ci`."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        missing_in_ci(f"module {module!r} is not installed ({install})")
+
+
+@pytest.fixture(scope="session")
+def missing():
+    """``missing("reason")``: fail in CI, skip elsewhere."""
+    return missing_in_ci
+
+
+@pytest.fixture(scope="session", name="require_module")
+def require_module_fixture():
+    """``require_module("torch", "pip install 'pictag[train]'")``."""
+    return require_module
+
+
 @pytest.fixture(scope="session")
 def asset():
     """``asset("vtest.avi")`` → Path, failing in CI when missing."""

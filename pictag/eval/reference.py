@@ -22,7 +22,6 @@ import numpy.typing as npt
 
 from pictag.detections import Detections
 from pictag.errors import EvaluationError
-from pictag.eval import torchvision_stub
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +77,12 @@ def _import_tracker_class() -> tuple[type[Any], str]:
     # Quiet and offline: no settings banner, no pip auto-update attempts for `lap`.
     os.environ.setdefault("YOLO_VERBOSE", "False")
     os.environ.setdefault("YOLO_OFFLINE", "1")
-    if torchvision_stub.install():
-        log.debug("torchvision missing: using the metadata stand-in for Ultralytics' import")
     try:
+        # The one torchvision workaround of the project (the training code uses it too).
+        from pictag.models.torchvision_stub import ensure_torchvision
+
+        if ensure_torchvision():
+            log.debug("torchvision unusable: PicTag's NMS-only stand-in serves Ultralytics' import")
         module = importlib.import_module("ultralytics.trackers.byte_tracker")
         version = str(importlib.import_module("ultralytics").__version__)
     except Exception as err:  # noqa: BLE001 - any import failure means "not available"

@@ -15,15 +15,15 @@ import pytest
 import ray
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pictag.serve.errors import install_error_handlers
-from pictag.serve.routes import identities, stats, visits
-from pictag.serve.services import Services, get_services
 
 from pictag.config import ReidConfig, StorageConfig, TrackingConfig
 from pictag.detections import Detections
 from pictag.identity.appearance import TrackAppearance
 from pictag.messages import FrameTracks, TrackSummaries
 from pictag.reid.base import l2_normalize
+from pictag.serve.errors import install_error_handlers
+from pictag.serve.routes import identities, stats, visits
+from pictag.serve.services import Services, get_services
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(300)

@@ -45,6 +45,7 @@ def _rows(db: Path) -> dict[str, set[str]]:
 
 def test_purge_runs_at_start_and_when_retention_shrinks(ray_session, tmp_path: Path) -> None:
     import ray
+
     from pictag.actors.maintenance import MaintenanceActor
     from pictag.actors.store import StoreActor
 
@@ -95,10 +96,10 @@ def test_runtime_purges_at_start_and_follows_the_settings_page(ray_session, tmp_
     """In the real runtime: the start-up purge ran, and a retention changed through the
     controller (what PATCH /api/v1/config does) reaches the retention job."""
     import ray
+
     from pictag.actors.maintenance import MAINTENANCE_NAME
     from pictag.actors.names import NAMESPACE
     from pictag.actors.runtime import start_runtime
-
     from pictag.config import parse_config
 
     config = parse_config({"storage": {"path": str(tmp_path / "pictag.duckdb")}})

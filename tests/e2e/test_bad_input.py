@@ -114,8 +114,8 @@ def runtime_with_bad_cameras(
     _ray_owner, asset, tmp_path_factory
 ) -> Iterator[tuple[Any, str, dict[str, str]]]:
     import ray
-    from pictag.actors.runtime import start_runtime
 
+    from pictag.actors.runtime import start_runtime
     from tests.conftest import _init_local_ray
 
     if not ray.is_initialized():

@@ -65,8 +65,8 @@ FUZZ_SETTINGS = settings(
 def live_api(_ray_owner, asset, tmp_path_factory) -> Iterator[str]:
     """A full runtime with one looping vtest camera; yields the base URL."""
     import ray
-    from pictag.actors.runtime import start_runtime
 
+    from pictag.actors.runtime import start_runtime
     from tests.conftest import _init_local_ray
 
     if not ray.is_initialized():  # like `ray_session`, but for the whole module
@@ -96,9 +96,8 @@ def _document() -> dict[str, Any]:
     (schemathesis' lazy fixture loader does not work with pytest 9; the served
     document is compared with this one in `test_served_document_is_the_fuzzed_one`.)
     """
-    from pictag.serve.app import create_app
-
     from pictag.config import ServerConfig
+    from pictag.serve.app import create_app
 
     return create_app(ServerConfig(auth_token=TOKEN)).openapi()
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import cv2
 import duckdb
-import numpy as np
 import httpx
+import numpy as np
 import pytest
 from websockets.sync.client import connect
 

@@ -8,6 +8,7 @@ import pytest
 
 from pictag.errors import ModelError
 from pictag.models.backbone import add_feature_outputs, cut_prefix, layer_output
+from tests.conftest import require_module
 
 F32 = {"INFERENCE_PRECISION_HINT": "f32"}
 
@@ -49,7 +50,9 @@ def test_non_yolo_model_is_refused_with_a_hint(asset) -> None:
 
 def test_attention_head_projects_after_pooling_with_the_same_result() -> None:
     """The value projection moved after the attention pooling (32x fewer operations) changes nothing."""
-    torch = pytest.importorskip("torch")
+    require_module("torch", "pip install 'pictag[train]'")
+    import torch
+
     from pictag.models.heads import AttentionHead
 
     torch.manual_seed(0)

@@ -8,7 +8,6 @@ import pytest
 
 from pictag.cli.main import main
 
-
 _TRAINING_LIBS = ("torch", "ultralytics", "nncf")
 
 

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 
 from pictag.cli.main import main
+from tests.conftest import require_module
 
-pytest.importorskip("torch", reason="needs torch (pip install 'pictag[train]')")
+
+@pytest.fixture(scope="module", autouse=True)
+def _training_extra() -> None:
+    require_module("torch", "pip install 'pictag[train]'")
 
 UNLABELLED = "gif-store-aisle-detection"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from pictag.cli.main import main
 from pictag.reid.model_files import resolve_model_file, shipped_dir
+from tests.conftest import require_module
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINT = ROOT / "models" / "weights" / "reid-lite.pt"
@@ -72,8 +72,8 @@ def test_eval_reid_cli_meets_the_regression_floor(tud, tmp_path: Path, capsys) -
             assert scores[key] >= floor, (name, key, scores[key])
 
 
-@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch (pip install 'pictag[train]')")
 def test_torch_and_openvino_embeddings_of_the_trained_head_agree(asset) -> None:
+    require_module("torch", "pip install 'pictag[train]'")
     import openvino as ov
     import torch
     from torch.nn import functional as F  # noqa: N812

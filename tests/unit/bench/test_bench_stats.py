@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pictag.actors.bench_runtime import transit_ms, window_latency
+from pictag.actors.bench_suite import saturating_fps
 from pictag.bench.stats import (
     CameraCounters,
     cpu_percent,
@@ -15,7 +16,6 @@ from pictag.bench.stats import (
     total_counters,
     window_samples,
 )
-from pictag.actors.bench_suite import saturating_fps
 
 
 def test_percentiles_match_numpy_and_name_each_quantile() -> None:

@@ -20,6 +20,7 @@ import pytest
 from pictag.eval.clear import clear_metrics
 from pictag.eval.frames import TrackRows, align, iou_matrix, read_mot_rows
 from pictag.eval.hota import hota
+from tests.conftest import require_module
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "trackeval_reference.json").read_text())
@@ -169,7 +170,7 @@ MOTMETRICS_EXPECTED = {
 
 
 def _motmetrics_data(name: str) -> tuple[TrackRows, TrackRows]:
-    pytest.importorskip("motmetrics")
+    require_module("motmetrics", "pip install 'pictag[eval]'")
     base = resources.files("motmetrics") / "data" / name
     gt = read_mot_rows(Path(str(base / "gt.txt")))
     hyp = read_mot_rows(Path(str(base / "test.txt")), ground_truth=False)

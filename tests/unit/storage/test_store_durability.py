@@ -152,11 +152,13 @@ def test_key_resolution(tmp_path: Path) -> None:
         resolve_key(key_file=tmp_path / "missing.key")
 
 
-def test_crypto_error_is_actionable_when_unavailable(tmp_path: Path) -> None:
-    from pictag.storage import encryption_available
+def test_crypto_error_is_actionable_when_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the httpfs extension is missing (simulated: no packaged binary, an empty DuckDB home)."""
+    from pictag.storage import crypto, encryption_available
 
-    if encryption_available():
-        pytest.skip("encryption works here; the error path is for environments without httpfs")
+    monkeypatch.setattr(crypto, "packaged_httpfs_path", lambda: None)
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    assert not encryption_available()
     start = time.monotonic()
     with pytest.raises(StorageError, match="duckdb-extension-httpfs"):
         Store.open(tmp_path / "x.duckdb", encryption_key=KEY)
