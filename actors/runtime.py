@@ -40,6 +40,11 @@ def prepare_ray_env() -> None:
     # (10 s) the API stayed unreachable for ~35 s after the proxy was killed. Every 2 s: ~10 s.
     os.environ.setdefault("RAY_SERVE_PROXY_HEALTH_CHECK_PERIOD_S", "2")
     os.environ.setdefault("RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S", "5")
+    # Ray records every task call for its dashboard's state API (which PicTag does not run):
+    # tens of calls per second per camera, CPU in every worker and a table growing in the GCS.
+    os.environ.setdefault("RAY_task_events_report_interval_ms", "0")
+    # Likewise Ray's own Prometheus metrics export (PicTag serves /metrics itself).
+    os.environ.setdefault("RAY_enable_metrics_collection", "0")
 
 
 def init_ray(config: PictagConfig, address: str | None = None) -> bool:
