@@ -79,14 +79,18 @@ class StageHealth:
     next_restart_at: float = 0.0
 
     def answered(self, now: float) -> bool:
-        """The stage answered a ping. True when that is news (it was not up)."""
+        """The stage answered a ping. True when that is a recovery (it was down, or re-created).
+
+        The first answer of a stage starting with the runtime is not news: no ``stage.up`` for it.
+        """
         self.missed = 0
         self.failures = 0
         self.next_restart_at = 0.0
         if self.status == "up":
             return False
+        recovered = self.status == "down" or self.restarts > 0
         self.status, self.reason, self.since = "up", None, now
-        return True
+        return recovered
 
     def unanswered(self, now: float) -> bool:
         """A ping timed out (busy, or restarting). True once that makes it count as down."""

@@ -81,8 +81,12 @@ def test_a_detector_that_cannot_start_is_visible_and_recovers(ray_session, asset
             message="camera live and processed again",
         )
         assert cam["counters"]["stage_down"] >= first["counters"]["stage_down"]
-        up = wait_for(lambda: _events(runtime, "stage.up"), 30, message="stage.up event")
-        assert any(e["kind"] == "detector" for e in up)
+        # Only the recovery is news: stages answering at start-up raise no stage.up.
+        up = wait_for(
+            lambda: [e for e in _events(runtime, "stage.up") if e["kind"] == "detector"], 30, message="stage.up event"
+        )
+        assert up[0]["stage"] == "detector@head#0" and up[0]["cameras"] == ["door"]
+        assert all(e["kind"] == "detector" for e in _events(runtime, "stage.up")), "start-up answers are not news"
         health = httpx.get(f"{base}/api/v1/health", timeout=10).json()
         assert next(v for n, v in health["stages"].items() if n.startswith("detector@"))["restarts"] >= 1
     finally:
