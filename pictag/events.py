@@ -20,6 +20,11 @@ IDENTITY_MATCHED: Final = "identity.matched"
 IDENTITY_CREATED: Final = "identity.created"
 VISIT_STARTED: Final = "visit.started"
 VISIT_ENDED: Final = "visit.ended"
+# Footfall (issue 17, docs/footfall.md): counting lines, zones, site occupancy.
+LINE_CROSSED: Final = "line.crossed"
+ZONE_ENTERED: Final = "zone.entered"
+ZONE_LEFT: Final = "zone.left"
+OCCUPANCY_CHANGED: Final = "occupancy.changed"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -31,6 +36,10 @@ EVENT_TYPES: Final = frozenset(
         IDENTITY_CREATED,
         VISIT_STARTED,
         VISIT_ENDED,
+        LINE_CROSSED,
+        ZONE_ENTERED,
+        ZONE_LEFT,
+        OCCUPANCY_CHANGED,
     }
 )
 

@@ -72,6 +72,18 @@ class StaffRegister:
         candidates = set(self._seen.get(day, ())) | {p for (p, d), v in self._marks.items() if v and d in (day, None)}
         return frozenset(p for p in candidates if self.is_staff_on(p, day))
 
+    def marks(self) -> list[StaffMark]:
+        """Every manual decision (for the API's list)."""
+        return [
+            StaffMark(p, v, d) for (p, d), v in sorted(self._marks.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+        ]
+
+    def forget_person(self, person_id: str) -> None:
+        """Erasure: the person's sightings and marks go."""
+        for seen in self._seen.values():
+            seen.discard(person_id)
+        self._marks = {k: v for k, v in self._marks.items() if k[0] != person_id}
+
     def forget_before(self, day: dt.date) -> None:
         """Drop zone sightings of days before ``day`` (day-scoped marks too); every-day marks stay."""
         self._seen = {d: s for d, s in self._seen.items() if d >= day}
