@@ -10,6 +10,7 @@ Whether points lie *inside* the frame is checked against the size the camera del
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -22,6 +23,16 @@ GeometryKind = Literal["lines", "zones"]
 EditAction = Literal["create", "update", "delete"]
 
 
+@dataclass(frozen=True)
+class EditRefusal:
+    """Why an edit was refused: the HTTP status, an error code, the request field, what to do."""
+
+    status: int
+    error: str
+    field: str | None
+    detail: str
+
+
 class GeometryEditError(ConfigError):
     """A refused edit: ``status`` (404, 409, 422), ``error`` code, ``field`` of the request at fault."""
 
@@ -31,6 +42,35 @@ class GeometryEditError(ConfigError):
         self.error = error
         self.field = field
         self.detail = detail
+
+    def refusal(self) -> EditRefusal:
+        """The refusal as a plain record (it crosses actor boundaries; exceptions with custom
+        constructors do not unpickle)."""
+        return EditRefusal(self.status, self.error, self.field, self.detail)
+
+
+@dataclass(frozen=True)
+class CameraGeometry:
+    """A camera's lines and zones and the frame size they are in (None: not delivered yet)."""
+
+    camera_id: str
+    frame_size: tuple[int, int] | None
+    lines: tuple[LineConfig, ...]
+    zones: tuple[ZoneConfig, ...]
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What an edit answers: the camera's new geometry and the item written, or the refusal."""
+
+    geometry: CameraGeometry | None = None
+    item: LineConfig | ZoneConfig | None = None
+    refusal: EditRefusal | None = None
+
+
+def unknown_camera(camera_id: str) -> EditRefusal:
+    """Issue 17: an unknown camera is bad input, 422 naming the field."""
+    return EditRefusal(422, "invalid_request", "camera_id", f"no camera {camera_id!r}: see GET /api/v1/cameras")
 
 
 def _id_field(kind: GeometryKind) -> str:

@@ -140,8 +140,14 @@ class FootfallStage:
         self._route(self.engine.set_camera(camera_id, lines, zones), None, out)
         return out
 
-    def forget_camera(self, camera_id: str) -> FootfallOutput:
-        """The camera stopped: close its zone presences, release what waits for its tracks."""
+    def forget_camera(self, camera_id: str, identity_events: Iterable[ev.Event] = ()) -> FootfallOutput:
+        """The camera stopped: close its zone presences, release what waits for its tracks.
+
+        Args:
+            identity_events: the identity engine's events of closing the camera's sessions
+                (pending tracks are decided then, so their records get their person).
+        """
+        self._learn_starts(list(identity_events))
         out = FootfallOutput()
         self._route(self.engine.forget_camera(camera_id), None, out)
         for key in [k for k in self._held if k[0] == camera_id]:
@@ -287,6 +293,10 @@ class FootfallStage:
     def snapshot(self, now: float) -> FootfallSnapshot:
         """The engine's live figures (occupancy, line counters, zone counts, queue waits)."""
         return self.engine.snapshot(now)
+
+    def staff_reload_since(self, now: float) -> float:
+        """Start of yesterday's local day: staff-zone entries since then matter for staff today."""
+        return self.hours.day_start(self.staff.day(now) - dt.timedelta(days=1), self.staff.day_start_hour)
 
     def staff_today(self, now: float) -> tuple[dt.date, frozenset[str]]:
         """The current local day and who is staff on it."""

@@ -34,13 +34,13 @@ class StaffRegister:
 
     def __init__(self, hours: OpeningHours, day_start_hour: int = 0) -> None:
         self._hours = hours
-        self._day_start_hour = day_start_hour
+        self.day_start_hour = day_start_hour
         self._seen: dict[dt.date, set[str]] = {}
         self._marks: dict[tuple[str, dt.date | None], bool] = {}
 
     def day(self, ts: float) -> dt.date:
         """The local day an instant belongs to."""
-        return self._hours.local_date(ts, self._day_start_hour)
+        return self._hours.local_date(ts, self.day_start_hour)
 
     def seen_in_staff_zone(self, person_id: str, ts: float) -> bool:
         """Record a staff-zone entry; True if this made the person staff (it was not before)."""
