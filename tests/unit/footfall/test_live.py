@@ -200,3 +200,14 @@ def test_output_forget_person_keeps_counts_drops_events() -> None:
     out.forget_person("p_j")
     assert out.crossings[0].person_id is None
     assert all(e.get("person_id") != "p_j" for e in out.events)
+
+
+def test_a_stopping_camera_decides_its_pending_tracks_first() -> None:
+    d = Drive(stage())
+    for x in (150, 130, 90, 70, 60):
+        d.step({1: x})
+    out = d.stage.forget_camera("door-cam", [started(1, "p_late")])  # end_camera decided it
+    assert [(e["type"], e["person_id"]) for e in out.events if e["type"] == ev.LINE_CROSSED] == [
+        (ev.LINE_CROSSED, "p_late")
+    ]
+    assert d.stage.snapshot(d.t).lines == ()  # the camera's lines went with it
