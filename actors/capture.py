@@ -10,6 +10,9 @@ queued, so a slow detector costs freshness of nothing but the skipped frames.
 Motion gating (``runtime.motion_gating``): the detector's answer to each frame says how many
 tracks the camera's tracker holds; while it holds none, a frame that did not move against
 the last one sent is not sent at all and is counted as ``idle`` (`pictag.capture.motion`).
+
+Opening hours (``site.analyse_when_closed: false``): while the site is closed no frame is sent
+at all; each sampled frame is counted as ``closed`` (`pictag.footfall.gate`), apart from skips.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from pictag.capture import CameraSource, CameraStatus, Frame
 from pictag.capture.motion import MotionGate, MotionSettings
 from pictag.config import CameraConfig
 from pictag.config.runtime import RuntimeConfig
+from pictag.config.site import SiteConfig
 from pictag.flow import InFlightWindow
+from pictag.footfall.gate import OpenHoursGate
+from pictag.footfall.hours import OpeningHours
 from pictag.messages import FrameOutcome, FrameRef, StageTimings
 
 log = logging.getLogger(__name__)
@@ -58,7 +64,13 @@ class CaptureActor:
     """Owns one camera source, its sampling clock and its in-flight window."""
 
     def __init__(
-        self, camera: CameraConfig, detector: Any, controller: Any, runtime: RuntimeConfig | None = None
+        self,
+        camera: CameraConfig,
+        detector: Any,
+        controller: Any,
+        runtime: RuntimeConfig | None = None,
+        *,
+        site: SiteConfig | None = None,
     ) -> None:
         runtime = runtime or RuntimeConfig()
         self._camera = camera
@@ -77,6 +89,11 @@ class CaptureActor:
         self._skipped = 0
         self._idle = 0
         self._stage_down = 0
+        self._closed = 0
+        self._hours = (
+            OpenHoursGate(OpeningHours.from_config(site)) if site is not None and not site.analyse_when_closed else None
+        )
+        self._frame_size: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._source = CameraSource(camera, on_status=self._on_status)
         self._pump = threading.Thread(target=self._run, name=f"pump-{camera.id}", daemon=True)
@@ -126,6 +143,10 @@ class CaptureActor:
         return done
 
     def _send(self, frame: Frame) -> None:
+        self._frame_size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
+        if self._hours is not None and not self._hours.is_open(frame.captured_at):
+            self._closed += 1
+            return
         if not self._window.has_room():
             self._skipped += 1
             return
@@ -168,6 +189,8 @@ class CaptureActor:
             "skipped": self._skipped,
             "idle": self._idle,
             "stage_down": self._stage_down,
+            "closed": self._closed,
+            "frame_size": self._frame_size,
             "in_flight": self._window.pending,
             "node_id": ray.get_runtime_context().get_node_id(),
         }

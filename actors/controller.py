@@ -22,10 +22,20 @@ from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
 from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
+from pictag.config.geometry import GeometryError, validate_geometry
 from pictag.config.loader import format_validation_error
 from pictag.config.root import MAX_CAMERAS
 from pictag.errors import PictagError
 from pictag.events import CAMERA_STATUS, STAGE_DOWN, STAGE_UP, Event, make_event
+from pictag.footfall.editing import (
+    CameraGeometry,
+    EditAction,
+    EditOutcome,
+    GeometryEditError,
+    GeometryKind,
+    edit_geometry,
+    unknown_camera,
+)
 from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
 from pictag.supervision import StageHealth, death_reason
 
@@ -221,8 +231,11 @@ class ControllerActor:
         options = self._placement.capture_options(cam.config)
         detector = stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector)
         runtime = self._config.runtime
-        cam.actor = CaptureActor.options(**options).remote(cam.config, detector, self._self_handle, runtime)
+        cam.actor = CaptureActor.options(**options).remote(
+            cam.config, detector, self._self_handle, runtime, site=self._config.site
+        )
         self._identity.set_labeler.remote(cam.config.id, detector)
+        self._identity.set_geometry.remote(cam.config.id, list(cam.config.lines), list(cam.config.zones))
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
         # After a loss the status stays "offline" with its reason until the new capture
@@ -530,14 +543,24 @@ class ControllerActor:
             return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
         if "id" in patch and patch["id"] != camera_id:
             return _error(400, "invalid_request", "a camera's id cannot change", "id")
+        size = await self._frame_size(cam) if "lines" in patch or "zones" in patch else None
         merged = {**cam.config.model_dump(), **patch}
         try:
             config = CameraConfig.model_validate(merged)
+            if size is not None:
+                validate_geometry(config.lines, config.zones, *size)
         except ValidationError as err:
             return _validation_error(err)
-        restart = config.model_dump(exclude={"name"}) != cam.config.model_dump(exclude={"name"})
+        except GeometryError as err:
+            return _error(422, "invalid_camera", str(err), err.field)
+        # Names, lines and zones apply live (lines/zones: the identity stage's footfall engine).
+        live = {"name", "lines", "zones"}
+        restart = config.model_dump(exclude=live) != cam.config.model_dump(exclude=live)
+        geometry = (config.lines, config.zones) != (cam.config.lines, cam.config.zones)
         if restart:
             await self._stop_capture(cam, wait=False)
+        elif geometry:
+            self._identity.set_geometry.remote(camera_id, list(config.lines), list(config.zones))
         cam.config = config
         await self._store.save_camera.remote(config, self._file_origin.get(config.id))
         if restart and config.enabled:
@@ -545,6 +568,50 @@ class ControllerActor:
         elif not config.enabled:
             self._set_status(camera_id, "offline", "disabled")
         return {"camera": _camera_view(cam, {}, {})}
+
+    # ---- counting lines and zones (issue 17) -------------------------------------------
+    async def _frame_size(self, cam: _Camera) -> tuple[int, int] | None:
+        """The size the camera delivers (its capture actor's latest frame), else the configured one."""
+        size = cam.last_stats.get("frame_size") if cam.actor is not None else None
+        if size is None and cam.actor is not None:
+            try:
+                cam.last_stats = await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S)
+                size = cam.last_stats.get("frame_size")
+            except Exception as err:
+                log.debug("camera=%s stats for frame size: %s", cam.config.id, type(err).__name__)
+        return (int(size[0]), int(size[1])) if size else cam.config.frame_size
+
+    async def camera_geometry(self, camera_id: str) -> CameraGeometry | None:
+        """A camera's lines, zones and frame size; None for an unknown camera."""
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return None
+        size = await self._frame_size(cam)
+        return CameraGeometry(camera_id, size, tuple(cam.config.lines), tuple(cam.config.zones))
+
+    async def edit_geometry(
+        self,
+        camera_id: str,
+        kind: GeometryKind,
+        action: EditAction,
+        item_id: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> EditOutcome:
+        """Create, update or delete a line or zone: validated, persisted, applied live (no capture restart)."""
+        cam = self._cameras.get(camera_id)
+        if cam is None:
+            return EditOutcome(refusal=unknown_camera(camera_id))
+        size = await self._frame_size(cam)
+        if self._cameras.get(camera_id) is not cam:  # removed meanwhile
+            return EditOutcome(refusal=unknown_camera(camera_id))
+        try:
+            config, item = edit_geometry(cam.config, kind, action, item_id=item_id, body=body, frame_size=size)
+        except GeometryEditError as err:
+            return EditOutcome(refusal=err.refusal())
+        cam.config = config  # no await since reading cam.config: concurrent edits cannot lose one
+        self._identity.set_geometry.remote(camera_id, list(config.lines), list(config.zones))
+        await self._store.save_camera.remote(config, self._file_origin.get(camera_id))
+        return EditOutcome(CameraGeometry(camera_id, size, tuple(config.lines), tuple(config.zones)), item)
 
     async def remove_camera(self, camera_id: str) -> dict[str, Any]:
         """Stop a camera and forget it."""
@@ -608,6 +675,7 @@ def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> di
             "skipped": skipped,
             "idle": stats.get("idle", 0),
             "stage_down": stats.get("stage_down", 0),
+            "closed": stats.get("closed", 0),
             "dropped": dropped,
             "detected": det.get("detected", 0),
             "processed": processed,
@@ -621,4 +689,5 @@ def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> di
         "stages_ms": {**ident.get("stages_ms", {})},
         "occupancy": ident.get("occupancy", 0),
         "node_id": stats.get("node_id"),
+        "frame_size": stats.get("frame_size") or cfg.frame_size,
     }

@@ -7,11 +7,16 @@ detector actors into identities, visits, live events and rows — a thin shell a
 for a short interval so the event hub and the store see a few calls a second, not one per
 frame. At start-up the gallery and today's visits are reloaded from the store, so identities
 survive a restart.
+
+Footfall (issue 17) happens here too, in `pictag.footfall.live.FootfallStage`: the frame's
+confirmed tracks go through the site's lines and zones right after the identity engine has
+named their persons; crossings and zone presences become events and store rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -20,8 +25,13 @@ import numpy as np
 import ray
 
 from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
+from pictag.config.geometry import LineConfig, ZoneConfig
 from pictag.config.identity import IdentityConfig
+from pictag.config.site import SiteConfig
 from pictag.events import TRACK_STARTED, Event
+from pictag.footfall.engine import FootfallSnapshot
+from pictag.footfall.live import FootfallOutput, FootfallStage
+from pictag.footfall.staff import StaffMark
 from pictag.identity.engine import EngineSettings, IdentityEngine, IdentityOutput, day_start
 from pictag.identity.sessions import Sighting
 from pictag.messages import TrackSummaries
@@ -59,11 +69,15 @@ class IdentityActor:
         reid: ReidConfig | None = None,
         privacy: PrivacyConfig | None = None,
         identity: IdentityConfig | None = None,
+        site: SiteConfig | None = None,
     ) -> None:
         self._privacy = privacy or PrivacyConfig()
         self._engine = IdentityEngine(
             EngineSettings.from_config(reid or ReidConfig(), identity, tracking, self._privacy)
         )
+        self._site = site or SiteConfig()
+        self._footfall = FootfallStage(self._site, self._engine.settings.day_start_hour)
+        self._ff = FootfallOutput()  # rows waiting for the next flush (their events are in _out)
         self._store = store
         self._hub = hub
         self._out = IdentityOutput()
@@ -124,6 +138,16 @@ class IdentityActor:
             len(visits),
             len(expired),
         )
+        try:
+            await self._load_staff(now)
+        except Exception:
+            log.exception("staff marks reload failed: staff are known again once seen in a staff zone")
+
+    async def _load_staff(self, now: float) -> None:
+        """Manual staff marks and recent staff-zone entries, so staff stay staff after a restart."""
+        marks = await self._store.list_staff_marks.remote()
+        entries = await self._store.staff_zone_entries.remote(self._footfall.staff_reload_since(now), now)
+        self._footfall.load_staff(marks, entries)
 
     # ---- frames ------------------------------------------------------------------------
     async def process(self, batch: list[TrackSummaries]) -> None:
@@ -131,7 +155,9 @@ class IdentityActor:
         await self._ensure_started()
         expect_appearance = self._engine.settings.reid_enabled
         for summaries in batch:
-            self._queue(self._engine.observe(summaries, expect_appearance=expect_appearance))
+            out = self._engine.observe(summaries, expect_appearance=expect_appearance)
+            self._queue_footfall(self._footfall.observe(summaries.frame, out.events))
+            self._queue(out)
             now = time.time()
             counters = self._counter(summaries.camera_id)
             counters.processed += 1
@@ -148,6 +174,11 @@ class IdentityActor:
             self._sightings[s.key] = s
         self._out.extend(out)
 
+    def _queue_footfall(self, out: FootfallOutput) -> None:
+        self._out.events.extend(out.events)
+        out.events = []
+        self._ff.extend(out)
+
     async def publish(self, events: list[Event]) -> None:
         """Publish events that did not come from tracking (camera status) through the same path."""
         self._start_flusher()
@@ -156,7 +187,41 @@ class IdentityActor:
     async def end_camera(self, camera_id: str) -> None:
         """Close the live tracks of a camera that stopped or went offline."""
         await self._ensure_started()
-        self._queue(self._engine.end_camera(camera_id, time.time()))
+        out = self._engine.end_camera(camera_id, time.time())
+        self._queue_footfall(self._footfall.forget_camera(camera_id, out.events))
+        self._queue(out)
+
+    # ---- footfall ----------------------------------------------------------------------
+    async def set_geometry(self, camera_id: str, lines: list[LineConfig], zones: list[ZoneConfig]) -> None:
+        """A camera's counting lines and zones, at its start and after every edit (applied live)."""
+        await self._ensure_started()
+        self._queue_footfall(self._footfall.set_camera(camera_id, lines, zones))
+
+    async def footfall_snapshot(self) -> FootfallSnapshot:
+        """Live site figures: occupancy, entrance counters, per line and per zone counts, queue waits."""
+        return self._footfall.snapshot(time.time())
+
+    async def footfall_settings(self) -> tuple[SiteConfig, int]:
+        """The site section and the hour days start at (``identity.day_start_hour``), for reports."""
+        return self._site, self._engine.settings.day_start_hour
+
+    async def mark_staff(self, mark: StaffMark) -> bool:
+        """Mark or unmark a person as staff (stored, applied live); returns whether staff today now."""
+        await self._ensure_started()
+        await self._store.put_staff_mark.remote(mark)
+        return self._footfall.mark(mark, time.time())
+
+    async def clear_staff_mark(self, person_id: str, day: dt.date | None) -> bool:
+        """Remove a manual staff decision; returns whether there was one."""
+        await self._ensure_started()
+        existed: bool = await self._store.delete_staff_mark.remote(person_id, day)
+        self._footfall.clear_mark(person_id, day, time.time())
+        return existed
+
+    async def staff_today(self) -> tuple[dt.date, frozenset[str]]:
+        """The current local day and who is staff on it (zone rule and marks)."""
+        await self._ensure_started()
+        return self._footfall.staff_today(time.time())
 
     # ---- preview labels ----------------------------------------------------------------
     async def set_labeler(self, camera_id: str, labeler: Any) -> None:
@@ -186,6 +251,7 @@ class IdentityActor:
         """
         await self._ensure_started()
         known = self._engine.erase(identity_id)
+        self._footfall.erase(identity_id)
         self._drop_pending(identity_id)
         removed: dict[str, int] = await self._store.delete_identity.remote(identity_id)
         return {"found": known or any(removed.values()), "removed": removed}
@@ -199,6 +265,7 @@ class IdentityActor:
         out.prototypes.pop(identity_id, None)
         out.visits = {k: v for k, v in out.visits.items() if v["identity_id"] != identity_id}
         self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != identity_id}
+        self._ff.forget_person(identity_id)
 
     # ---- output --------------------------------------------------------------------------
     async def _flush_loop(self) -> None:
@@ -213,6 +280,7 @@ class IdentityActor:
                 ):
                     self._last_tick = now
                     self._queue(self._engine.tick(now))
+                    self._queue_footfall(self._footfall.tick(now))
                 await self.flush()
             except Exception:
                 log.exception("identity flush failed")
@@ -221,6 +289,9 @@ class IdentityActor:
         """Send buffered events and rows on (hub: live; store: persisted)."""
         out, self._out = self._out, IdentityOutput()
         sightings, self._sightings = list(self._sightings.values()), {}
+        ff, self._ff = self._ff, FootfallOutput()
+        if ff:
+            self._store.add_footfall.remote(ff.crossings, ff.entries, ff.leaves)
         if out.events:
             self._hub.publish.remote(out.events)
         if out.events or sightings:

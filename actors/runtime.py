@@ -202,7 +202,8 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         maintenance.start.remote()
         hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
         identity = IdentityActor.options(name=names.IDENTITY, **head).remote(
-            config.tracking, store, hub, reid=config.reid, privacy=config.privacy, identity=config.identity
+            config.tracking, store, hub, reid=config.reid, privacy=config.privacy, identity=config.identity,
+            site=config.site,
         )
         controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
             config, store, identity, hub, placement, file_config=file_config

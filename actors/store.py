@@ -8,6 +8,7 @@ them in one transaction; a thread here flushes at least every
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 import threading
@@ -18,6 +19,12 @@ import ray
 
 from pictag.camera_registry import DELETED_URL, SavedCamera, camera_settings, saved_camera
 from pictag.config import CameraConfig, StorageConfig
+from pictag.config.site import SiteConfig
+from pictag.footfall.hours import OpeningHours
+from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
+from pictag.footfall.report import FootfallReport, days_span, footfall_report, funnel_report
+from pictag.footfall.staff import StaffMark
+from pictag.footfall.stats import Funnel, ZoneKey
 from pictag.storage import Store, resolve_key
 from pictag.storage.sessions import SessionRecord
 
@@ -202,6 +209,43 @@ class StoreActor:
             # Per-kind dicts (events, sightings, ...) are summed; the detail stays in the store.
             out[key] = sum(value.values()) if isinstance(value, dict) else value
         return out
+
+    # ---- footfall ------------------------------------------------------------------------
+    def add_footfall(
+        self, crossings: list[LineCrossing], entries: list[ZoneEntered], leaves: list[ZoneLeft]
+    ) -> None:
+        """Write line crossings and zone presences from the identity stage."""
+        self._store.add_footfall(crossings, entries, leaves)
+
+    def put_staff_mark(self, mark: StaffMark) -> None:
+        """Persist a manual staff mark or unmark."""
+        self._store.put_staff_mark(mark)
+
+    def delete_staff_mark(self, person_id: str, day: dt.date | None) -> bool:
+        """Remove a manual staff decision; True if there was one."""
+        return self._store.delete_staff_mark(person_id, day)
+
+    def list_staff_marks(self) -> list[StaffMark]:
+        """Every manual staff decision."""
+        return self._store.list_staff_marks()
+
+    def staff_zone_entries(self, since: float, until: float) -> list[ZoneEntered]:
+        """Staff-zone entries in ``[since, until)``."""
+        return self._store.staff_zone_entries(since, until)
+
+    def footfall_report(self, since: float, until: float, site: SiteConfig, day_start_hour: int) -> FootfallReport:
+        """A window's footfall figures: open hours of ``site`` only, staff left out (`pictag.footfall.report`)."""
+        hours = OpeningHours.from_config(site)
+        data = self._store.footfall_data(since, until, days_span(hours, since, until, day_start_hour))
+        return footfall_report(data, hours, since, until, day_start_hour)
+
+    def footfall_funnel(
+        self, zones: list[ZoneKey], since: float, until: float, site: SiteConfig, day_start_hour: int
+    ) -> Funnel:
+        """Entered the shop → zones in order, over the window's open hours, staff left out."""
+        hours = OpeningHours.from_config(site)
+        data = self._store.footfall_data(since, until, days_span(hours, since, until, day_start_hour))
+        return funnel_report(data, hours, zones, since, until, day_start_hour=day_start_hour)
 
     def close(self) -> None:
         """Flush and close the file."""

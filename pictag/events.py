@@ -22,6 +22,11 @@ VISIT_STARTED: Final = "visit.started"
 VISIT_ENDED: Final = "visit.ended"
 STAGE_DOWN: Final = "stage.down"
 STAGE_UP: Final = "stage.up"
+# Footfall (issue 17, docs/footfall.md): counting lines, zones, site occupancy.
+LINE_CROSSED: Final = "line.crossed"
+ZONE_ENTERED: Final = "zone.entered"
+ZONE_LEFT: Final = "zone.left"
+OCCUPANCY_CHANGED: Final = "occupancy.changed"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -35,6 +40,10 @@ EVENT_TYPES: Final = frozenset(
         VISIT_ENDED,
         STAGE_DOWN,
         STAGE_UP,
+        LINE_CROSSED,
+        ZONE_ENTERED,
+        ZONE_LEFT,
+        OCCUPANCY_CHANGED,
     }
 )
 

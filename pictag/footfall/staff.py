@@ -34,13 +34,13 @@ class StaffRegister:
 
     def __init__(self, hours: OpeningHours, day_start_hour: int = 0) -> None:
         self._hours = hours
-        self._day_start_hour = day_start_hour
+        self.day_start_hour = day_start_hour
         self._seen: dict[dt.date, set[str]] = {}
         self._marks: dict[tuple[str, dt.date | None], bool] = {}
 
     def day(self, ts: float) -> dt.date:
         """The local day an instant belongs to."""
-        return self._hours.local_date(ts, self._day_start_hour)
+        return self._hours.local_date(ts, self.day_start_hour)
 
     def seen_in_staff_zone(self, person_id: str, ts: float) -> bool:
         """Record a staff-zone entry; True if this made the person staff (it was not before)."""
@@ -71,6 +71,18 @@ class StaffRegister:
         """Everybody who is staff on a day."""
         candidates = set(self._seen.get(day, ())) | {p for (p, d), v in self._marks.items() if v and d in (day, None)}
         return frozenset(p for p in candidates if self.is_staff_on(p, day))
+
+    def marks(self) -> list[StaffMark]:
+        """Every manual decision (for the API's list)."""
+        return [
+            StaffMark(p, v, d) for (p, d), v in sorted(self._marks.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+        ]
+
+    def forget_person(self, person_id: str) -> None:
+        """Erasure: the person's sightings and marks go."""
+        for seen in self._seen.values():
+            seen.discard(person_id)
+        self._marks = {k: v for k, v in self._marks.items() if k[0] != person_id}
 
     def forget_before(self, day: dt.date) -> None:
         """Drop zone sightings of days before ``day`` (day-scoped marks too); every-day marks stay."""

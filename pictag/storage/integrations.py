@@ -1,7 +1,9 @@
-"""Tables of issue 17/18 that the store does not have yet: webhook deliveries and line crossings.
+"""Tables of issue 18 that the store does not have yet: webhook deliveries.
+
+Line crossings (issue 17) are schema migration 3, defined in `pictag.storage.footfall`.
 
 `INTEGRATION_DDL` is meant to become the next migration in `pictag.storage.schema`
-(``Migration(N, "webhook deliveries and line crossings", lambda ctx: INTEGRATION_DDL)``);
+(``Migration(N, "webhook deliveries", lambda ctx: INTEGRATION_DDL)``);
 until then `ensure_integration_tables` creates them (idempotent). Every function takes
 the caller's connection and runs inside the caller's transaction, like
 `pictag.storage.maintenance`.
@@ -9,9 +11,7 @@ the caller's connection and runs inside the caller's transaction, like
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable
 
 import duckdb
 
@@ -31,18 +31,6 @@ INTEGRATION_DDL: tuple[str, ...] = (
         last_error VARCHAR,
         created_at DOUBLE NOT NULL,
         finished_at DOUBLE NOT NULL)""",
-    "CREATE SEQUENCE IF NOT EXISTS line_crossings_id_seq START 1",
-    # One row per `line.crossed` event (issue 17). `entrance` is copied from the line's setting at the
-    # time of the crossing, so site footfall stays right after a line is edited or deleted.
-    """CREATE TABLE IF NOT EXISTS line_crossings (
-        id BIGINT NOT NULL DEFAULT nextval('line_crossings_id_seq'),
-        ts DOUBLE NOT NULL,
-        camera_id VARCHAR NOT NULL,
-        line_id VARCHAR NOT NULL,
-        direction VARCHAR NOT NULL CHECK (direction IN ('in', 'out')),
-        track_id BIGINT NOT NULL,
-        person_id VARCHAR,
-        entrance BOOLEAN NOT NULL DEFAULT false)""",
 )
 
 
@@ -98,39 +86,9 @@ def recent_deliveries(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[
     ]
 
 
-@dataclass(frozen=True)
-class LineCrossing:
-    """A stored ``line.crossed`` event (issue 17 fields)."""
-
-    ts: float
-    camera_id: str
-    line_id: str
-    direction: Literal["in", "out"]
-    track_id: int
-    person_id: str | None = None
-    entrance: bool = False
-
-
-def insert_line_crossings(con: duckdb.DuckDBPyConnection, crossings: Sequence[LineCrossing]) -> int:
-    """Append crossings; return how many."""
-    if crossings:
-        con.executemany(
-            """INSERT INTO line_crossings (ts, camera_id, line_id, direction, track_id, person_id, entrance)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [(c.ts, c.camera_id, c.line_id, c.direction, c.track_id, c.person_id, c.entrance) for c in crossings],
-        )
-    return len(crossings)
-
-
 def purge_integration_rows(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
     """Retention for these tables (add to `maintenance.purge_older_than`)."""
     c = {"cutoff": cutoff}
     return {
         "webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c),
-        "line_crossings": count_rows(con, "DELETE FROM line_crossings WHERE ts < $cutoff", c),
     }
-
-
-def forget_person_in_crossings(con: duckdb.DuckDBPyConnection, identity_id: str) -> int:
-    """Erasure (add to `maintenance.erase_identity`): the count stays, the link to the person goes."""
-    return count_rows(con, "UPDATE line_crossings SET person_id = NULL WHERE person_id = $id", {"id": identity_id})

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pictag.errors import StorageError
+from pictag.storage import footfall
 from pictag.storage.buffer import json_needle
 
 
@@ -22,7 +23,8 @@ def count_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, ob
 
 
 def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str, int]:
-    """Delete every row naming an identity: prototypes, identity, sightings, visits, events.
+    """Delete every row naming an identity: prototypes, identity, sightings, visits, events;
+    footfall rows keep their count and lose the link (`pictag.storage.footfall.forget_person`).
 
     Events are matched on their ``identity_id`` column and on any JSON string
     value in the payload equal to the id (e.g. an ``identity.matched`` event
@@ -43,6 +45,7 @@ def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str
                WHERE identity_id = $id OR contains(CAST(payload AS VARCHAR), $needle)""",
             {**p, "needle": json_needle(identity_id)},
         ),
+        **footfall.forget_person(con, identity_id),
     }
 
 
@@ -71,6 +74,7 @@ def purge_older_than(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str,
             c,
         ),
         "identities": count_rows(con, "DELETE FROM identities WHERE last_seen_at < $cutoff", c),
+        **footfall.purge_older_than(con, cutoff),
     }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pictag.errors import StorageError
+from pictag.storage import footfall
 
 #: Embedding width of the shipped re-id models. Fixed per file at creation.
 DEFAULT_EMBEDDING_DIM = 256
@@ -119,6 +120,8 @@ def _v2_login_sessions(ctx: SchemaContext) -> list[str]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "login sessions", _v2_login_sessions),
+    # Line crossings, zone visits, staff marks (issue 17): DDL in pictag.storage.footfall.
+    Migration(3, "footfall", footfall.migration_statements),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

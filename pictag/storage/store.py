@@ -10,6 +10,7 @@ may call them from several tasks.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -17,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, cast
 
@@ -26,8 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from pictag.errors import StorageError
+from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
+from pictag.footfall.staff import StaffMark
 from pictag.redaction import REDACTED, redact_url, url_secrets
-from pictag.storage import maintenance, queries, schema, sessions, writes
+from pictag.storage import footfall, maintenance, queries, schema, sessions, writes
 from pictag.storage.buffer import (
     WriteBuffer,
     normalise_event,
@@ -39,6 +42,7 @@ from pictag.storage.buffer import (
 )
 from pictag.storage.camera_secrets import CameraSecrets, secrets_path_for
 from pictag.storage.crypto import load_crypto, sql_literal
+from pictag.storage.footfall import FootfallData
 from pictag.storage.records import (
     CameraRecord,
     EventRecord,
@@ -703,6 +707,52 @@ class Store:
         """Identity ids and prototypes as arrays, for the gallery reload at start-up."""
         self._read_prep()
         return queries.load_gallery(self._con, self.embedding_dim)
+
+    # ------------------------------------------------------------------ footfall
+
+    @_locked
+    def add_footfall(
+        self,
+        crossings: Sequence[LineCrossing] = (),
+        entries: Sequence[ZoneEntered] = (),
+        leaves: Sequence[ZoneLeft] = (),
+    ) -> int:
+        """Write line crossings and zone presences at once (a few a minute, so no buffer); return rows."""
+        if not (crossings or entries or leaves):
+            return 0
+        return self._transaction(
+            lambda: footfall.insert_line_crossings(self._con, crossings)
+            + footfall.upsert_zone_visits(self._con, entries, leaves)
+        )
+
+    @_locked
+    def put_staff_mark(self, mark: StaffMark, *, now: float | None = None) -> None:
+        """Store a manual staff mark or unmark (replaces the person's decision for that day)."""
+        when = time.time() if now is None else now
+        self._transaction(lambda: footfall.put_staff_mark(self._con, mark, when))
+
+    @_locked
+    def delete_staff_mark(self, person_id: str, day: dt.date | None = None) -> bool:
+        """Remove a manual staff decision; True if there was one."""
+        return self._transaction(lambda: footfall.delete_staff_mark(self._con, person_id, day))
+
+    @_locked
+    def list_staff_marks(self) -> list[StaffMark]:
+        """Every manual staff decision."""
+        self._read_prep()
+        return footfall.list_staff_marks(self._con)
+
+    @_locked
+    def staff_zone_entries(self, since: float, until: float) -> list[ZoneEntered]:
+        """Staff-zone entries in ``[since, until)`` (the live staff register reloads today's)."""
+        self._read_prep()
+        return footfall.read_zone_entries(self._con, since, until, kind="staff")
+
+    @_locked
+    def footfall_data(self, since: float, until: float, days: tuple[float, float]) -> FootfallData:
+        """Rows behind a window's footfall figures (``days``: span of the local days it touches)."""
+        self._read_prep()
+        return footfall.read_footfall(self._con, since, until, days)
 
     # ------------------------------------------------------------------ privacy maintenance
 

@@ -54,10 +54,16 @@ async def stats(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Current occupancy per camera; unique and returning visitors, average and median dwell
-    of closed visits, and distinct visitors per UTC hour of the window (docs/storage.md)."""
+    of closed visits, and distinct visitors per UTC hour of the window (docs/storage.md).
+    ``footfall``: site footfall over entrance lines, per-line and per-hour in/out, visitors, zone
+    dwell statistics (open hours only, staff left out), live occupancy, zone counts, queue length
+    and estimated wait, and the day's staff (docs/footfall.md)."""
     since, until = window(start, end)
     s = await services.store.query.remote("stats", since, until, camera)
-    return jsonable(
+    from pictag.serve.routes.footfall import footfall_stats  # imports this module's `window`
+
+    footfall = await footfall_stats(services, since, until)
+    return {"footfall": footfall.model_dump(mode="json", by_alias=True)} | jsonable(
         {
             "from": s.since,
             "to": s.until,

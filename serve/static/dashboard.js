@@ -2,11 +2,13 @@
 import { api, ApiError, LiveSocket } from "./api.js";
 import { renderHourChart } from "./chart.js";
 import { byTestId, el, fmtDuration, fmtNumber, fmtTime, startOfToday, toMillis } from "./dom.js";
+import { GeometryEditor, setLiveFootfall } from "./footfall.js";
 
 const CAMERAS_EVERY_MS = 2000;
 const STATS_EVERY_MS = 15000;
 const CONFIG_EVERY_MS = 30000;
 const STATS_DEBOUNCE_MS = 3000;
+const FOOTFALL_EVERY_MS = 2000;
 const FEED_MAX = 50;
 const VISITS_SHOWN = 20;
 const METRIC_SAMPLES = 500;
@@ -60,15 +62,18 @@ class CameraCard {
     this.delay = el("dd", { "data-testid": `latency-${id}` }, "—");
     this.skipped = el("dd", { "data-testid": `skipped-${id}` }, "—");
     const stat = (label, dd, title) => el("div", { title }, el("dt", {}, label), dd);
+    const previewBox = el("div", { class: "preview", "data-testid": `preview-box-${id}` }, this.img, this.placeholder);
+    this.geometry = new GeometryEditor(id, previewBox); // counting lines and zones (footfall.js)
     this.root = el("article", { class: "camera", "data-testid": `camera-card-${id}` },
       el("div", { class: "camera-head" }, this.title, this.badge),
-      el("div", { class: "preview", "data-testid": `preview-box-${id}` }, this.img, this.placeholder),
+      previewBox,
       this.reason,
       el("dl", { class: "cam-stats" },
         stat("People", this.occupancy, "People in view right now"),
         stat("Analysed", this.fps, "Frames analysed per second (the configured cap)"),
         stat("Delay", this.delay, "Time from camera frame to result, 95th percentile"),
-        stat("Skipped", this.skipped, "Share of frames skipped to keep up (newest frames win)")));
+        stat("Skipped", this.skipped, "Share of frames skipped to keep up (newest frames win)")),
+      this.geometry.root);
     visibility.observe(this.root);
     this.update(cam);
   }
@@ -88,6 +93,7 @@ class CameraCard {
     this.delay.textContent = !live || p95 === null || p95 === undefined ? "—" : `${Math.round(p95)} ms`;
     this.skipped.textContent = !live || cam.skip_rate === undefined ? "—" : `${Math.round(cam.skip_rate * 100)} %`;
     if (this.enabled) this.startPreview(); else this.stopPreview();
+    this.geometry.setCamera(cam);
   }
 
   setStatus(status, reason, since) {
@@ -165,6 +171,7 @@ class CameraCard {
   destroy() {
     visibility.unobserve(this.root);
     this.stopPreview();
+    this.geometry.destroy();
     this.destroyed = true;
     if (this.shownUrl) URL.revokeObjectURL(this.shownUrl);
     this.shownUrl = this.latestUrl = null;
@@ -218,6 +225,7 @@ async function refreshStats() {
   const s = await api("GET", `/api/v1/stats?${q}`);
   byTestId("visitors-unique").textContent = fmtNumber(s.unique_visitors);
   byTestId("visitors-returning").textContent = fmtNumber(s.returning_visitors);
+  if (s.footfall) byTestId("footfall-entered").textContent = fmtNumber(s.footfall.entered);
   byTestId("dwell-avg").textContent = fmtDuration(s.avg_dwell_s);
   byTestId("dwell-median").textContent =
     s.median_dwell_s === null || s.median_dwell_s === undefined
@@ -229,6 +237,13 @@ async function refreshStats() {
 let lastChart = null;
 function drawChart() {
   if (lastChart) renderHourChart(byTestId("visitors-chart"), ...lastChart);
+}
+
+async function refreshFootfall() {
+  const f = await api("GET", "/api/v1/footfall/live");
+  byTestId("footfall-occupancy").textContent = fmtNumber(f.occupancy);
+  byTestId("footfall-since").textContent = f.since ? `counted since ${fmtTime(f.since, true)}` : "";
+  setLiveFootfall(f);
 }
 
 async function refreshVisits() {
@@ -270,6 +285,12 @@ function describe(ev) {
     case "visit.started": return `Visit by ${who} started`;
     case "visit.ended":
       return `Visit by ${who} ended${ev.dwell_s !== undefined ? ` after ${fmtDuration(ev.dwell_s)}` : ""}`;
+    case "line.crossed": return `${ev.staff ? "Staff" : "Person"} ${who} crossed ${ev.line_id} (${ev.direction})`;
+    case "zone.entered": return `${ev.staff ? "Staff" : "Person"} ${who} entered ${ev.zone_id}`;
+    case "zone.left":
+      return `${ev.staff ? "Staff" : "Person"} ${who} left ${ev.zone_id} after ${fmtDuration(ev.dwell_s)}`;
+    case "occupancy.changed":
+      return `Inside now: ${ev.occupancy} (${{ crossing: "door", reconciled: "people in view", reset: "closing time" }[ev.reason] || ev.reason})`;
     default: return ev.type;
   }
 }
@@ -281,6 +302,12 @@ function addToFeed(ev) {
     el("time", { datetime: ev.ts || "" }, fmtTime(ev.ts || ev.ts_unix)),
     el("span", {}, where + describe(ev))));
   while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
+}
+
+let footfallTimer = null;
+function refreshFootfallSoon() {
+  if (footfallTimer) return;
+  footfallTimer = setTimeout(() => { footfallTimer = null; run("footfall", refreshFootfall); }, 300);
 }
 
 let statsTimer = null;
@@ -301,6 +328,10 @@ function onEvent(data) {
   if (ev.type === "track.updated") return; // many per second: counters show them, the feed does not
   if (ev.type === "camera.status" && cards.has(ev.camera_id)) cards.get(ev.camera_id).setStatus(ev.status, ev.reason, ev.ts);
   if (ev.type && ev.type.startsWith("visit.")) refreshStatsSoon();
+  if (ev.type === "line.crossed" || ev.type === "occupancy.changed" || (ev.type && ev.type.startsWith("zone."))) {
+    refreshFootfallSoon();
+  }
+  if (ev.type === "line.crossed" && ev.entrance) refreshStatsSoon(); // "Came in today"
   addToFeed(ev);
 }
 
@@ -343,6 +374,7 @@ async function start() {
   every("cameras", CAMERAS_EVERY_MS, refreshCameras);
   every("statistics", STATS_EVERY_MS, refreshStats);
   every("visits", STATS_EVERY_MS, refreshVisits);
+  every("footfall", FOOTFALL_EVERY_MS, refreshFootfall);
   every("settings", CONFIG_EVERY_MS, refreshConfig);
   run("version", showVersion);
   let resizeTimer = null;

@@ -68,7 +68,8 @@ def test_purge_runs_at_start_and_when_retention_shrinks(ray_session, tmp_path: P
         first = status[0]
         assert first["ok"], first["error"]
         assert first["deleted"] == {"events": 1, "sightings": 1, "visits": 1,
-                                    "identity_prototypes": 2, "identities": 1}
+                                    "identity_prototypes": 2, "identities": 1,
+                                    "line_crossings": 0, "zone_visits": 0, "staff_marks": 0}
         assert first["compacted_bytes"] is not None  # rows went away: the file was rewritten
         assert ray.get(maintenance.status.remote(), timeout=10)["next_run_at"] > now + 23 * 3600
 

@@ -26,7 +26,8 @@ from pictag.reports.daily import build_daily, write_daily
 from pictag.reports.email import ReportMailError, send_report
 from pictag.reports.hourly import BASE_COLUMNS, hourly_csv
 from pictag.reports.schedule import day_bounds, parse_instant
-from pictag.storage.integrations import LineCrossing, ensure_integration_tables, insert_line_crossings
+from pictag.footfall.outputs import LineCrossing
+from pictag.storage.footfall import insert_line_crossings
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store
 from tests.integrations.mqtt_broker import free_port
@@ -65,11 +66,10 @@ def store_file(tmp_path: Path) -> Path:
         )
         store.flush()
     con = duckdb.connect(str(path))
-    ensure_integration_tables(con)  # the lead's migration, in miniature
     door = [("10:00", "in"), ("10:15", "in"), ("10:30", "out"), ("11:20", "out"), ("14:00", "in"), ("14:05", "in")]
     door += [("14:10", "out")]
-    crossings = [LineCrossing(at(t) + 5, "entrance", "door", d, i, None, True) for i, (t, d) in enumerate(door)]
-    crossings.append(LineCrossing(at("10:40"), "till", "aisle", "in", 99, None, False))
+    crossings = [LineCrossing("entrance", "door", d, i, at(t) + 5, True) for i, (t, d) in enumerate(door)]
+    crossings.append(LineCrossing("till", "aisle", "in", 99, at("10:40"), False))
     insert_line_crossings(con, crossings)
     con.close()
     return path
