@@ -1,10 +1,10 @@
-"""Tables of issue 17/18 that the store does not have yet: webhook deliveries and line crossings.
+"""Webhook delivery rows (schema migration 4) and the line-crossing rows the reports read.
 
-`INTEGRATION_DDL` is meant to become the next migration in `pictag.storage.schema`
-(``Migration(N, "webhook deliveries and line crossings", lambda ctx: INTEGRATION_DDL)``);
-until then `ensure_integration_tables` creates them (idempotent). Every function takes
-the caller's connection and runs inside the caller's transaction, like
-`pictag.storage.maintenance`.
+``webhook_deliveries`` is created by migration 4 (`pictag.storage.schema`). ``line_crossings``
+belongs to issue 17 (migration 3); `LINE_CROSSINGS_DDL` is the shape `pictag.storage.reports`
+reads, and `ensure_line_crossings` creates it for stores without migration 3 (tests, an older
+file). Every function takes the caller's connection and runs inside the caller's transaction,
+like `pictag.storage.maintenance`.
 """
 
 from __future__ import annotations
@@ -18,19 +18,7 @@ import duckdb
 from pictag.integrations.webhooks import DeliveryRecord
 from pictag.storage.maintenance import count_rows
 
-INTEGRATION_DDL: tuple[str, ...] = (
-    # One row per finished webhook delivery (secret-free: the URL is redacted before it gets here).
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        id VARCHAR PRIMARY KEY,
-        url VARCHAR NOT NULL,
-        event_type VARCHAR NOT NULL,
-        event_ts DOUBLE,
-        status VARCHAR NOT NULL CHECK (status IN ('delivered', 'failed')),
-        attempts INTEGER NOT NULL,
-        http_status INTEGER,
-        last_error VARCHAR,
-        created_at DOUBLE NOT NULL,
-        finished_at DOUBLE NOT NULL)""",
+LINE_CROSSINGS_DDL: tuple[str, ...] = (
     "CREATE SEQUENCE IF NOT EXISTS line_crossings_id_seq START 1",
     # One row per `line.crossed` event (issue 17). `entrance` is copied from the line's setting at the
     # time of the crossing, so site footfall stays right after a line is edited or deleted.
@@ -46,9 +34,9 @@ INTEGRATION_DDL: tuple[str, ...] = (
 )
 
 
-def ensure_integration_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables if missing (until they are a schema migration)."""
-    for statement in INTEGRATION_DDL:
+def ensure_line_crossings(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``line_crossings`` if missing (a store without issue 17's migration)."""
+    for statement in LINE_CROSSINGS_DDL:
         con.execute(statement)
 
 
@@ -122,15 +110,8 @@ def insert_line_crossings(con: duckdb.DuckDBPyConnection, crossings: Sequence[Li
     return len(crossings)
 
 
-def purge_integration_rows(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
-    """Retention for these tables (add to `maintenance.purge_older_than`)."""
+def purge_deliveries(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
+    """Retention: deliveries finished before ``cutoff``."""
     c = {"cutoff": cutoff}
-    return {
-        "webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c),
-        "line_crossings": count_rows(con, "DELETE FROM line_crossings WHERE ts < $cutoff", c),
-    }
+    return {"webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c)}
 
-
-def forget_person_in_crossings(con: duckdb.DuckDBPyConnection, identity_id: str) -> int:
-    """Erasure (add to `maintenance.erase_identity`): the count stays, the link to the person goes."""
-    return count_rows(con, "UPDATE line_crossings SET person_id = NULL WHERE person_id = $id", {"id": identity_id})

@@ -26,10 +26,11 @@ from pictag.reports.daily import build_daily, write_daily
 from pictag.reports.email import ReportMailError, send_report
 from pictag.reports.hourly import BASE_COLUMNS, hourly_csv
 from pictag.reports.schedule import day_bounds, parse_instant
-from pictag.storage.integrations import LineCrossing, ensure_integration_tables, insert_line_crossings
+from pictag.storage.integrations import LineCrossing, ensure_line_crossings, insert_line_crossings
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store
 from tests.integrations.mqtt_broker import free_port
+from tests.integrations.smtp_sink import smtp_sink
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 24)
@@ -65,7 +66,7 @@ def store_file(tmp_path: Path) -> Path:
         )
         store.flush()
     con = duckdb.connect(str(path))
-    ensure_integration_tables(con)  # the lead's migration, in miniature
+    ensure_line_crossings(con)  # issue 17's table (migration 3), where that migration is not there yet
     door = [("10:00", "in"), ("10:15", "in"), ("10:30", "out"), ("11:20", "out"), ("14:00", "in"), ("14:05", "in")]
     door += [("14:10", "out")]
     crossings = [LineCrossing(at(t) + 5, "entrance", "door", d, i, None, True) for i, (t, d) in enumerate(door)]
@@ -177,19 +178,8 @@ def test_report_without_line_crossings_table(tmp_path: Path) -> None:
 
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, list]]:
-    from aiosmtpd.controller import Controller
-
-    received: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
-            received.append(envelope)
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, received
-    controller.stop()
+    with smtp_sink() as server:
+        yield server
 
 
 def test_report_mail_reaches_a_local_smtp_server(store_file: Path, tmp_path: Path, smtp_server) -> None:
