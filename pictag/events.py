@@ -20,6 +20,8 @@ IDENTITY_MATCHED: Final = "identity.matched"
 IDENTITY_CREATED: Final = "identity.created"
 VISIT_STARTED: Final = "visit.started"
 VISIT_ENDED: Final = "visit.ended"
+ALERT_RAISED: Final = "alert.raised"
+ALERT_CLEARED: Final = "alert.cleared"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -31,6 +33,8 @@ EVENT_TYPES: Final = frozenset(
         IDENTITY_CREATED,
         VISIT_STARTED,
         VISIT_ENDED,
+        ALERT_RAISED,
+        ALERT_CLEARED,
     }
 )
 
