@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from pictag.serve.errors import install_error_handlers
 from pictag.serve.routes import cameras, dashboard, events_ws, export, health, metrics, preview_ws, settings, tracks
 from pictag.serve.routes import identities, stats, visits
+from pictag.serve.routes import alerts, heatmaps, reports
 from pictag.serve.security import install_security
 
 from pictag import __version__
@@ -32,6 +33,8 @@ def create_app(server: ServerConfig | None = None, sessions: SessionStore | None
     )
     install_error_handlers(app)
     for router in (health.router, cameras.router, tracks.router, settings.router, export.router, stats.router, visits.router, identities.router):
+        app.include_router(router, prefix=API_PREFIX)
+    for router in (alerts.router, reports.router, heatmaps.router):  # issue 18
         app.include_router(router, prefix=API_PREFIX)
     for router in (events_ws.router, preview_ws.router, metrics.router, dashboard.router):
         app.include_router(router)
