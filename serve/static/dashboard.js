@@ -2,6 +2,8 @@
 import { api, ApiError, LiveSocket } from "./api.js";
 import { renderHourChart } from "./chart.js";
 import { byTestId, el, fmtDuration, fmtNumber, fmtTime, startOfToday, toMillis } from "./dom.js";
+import { describeAlertEvent, onAlertEvent, refreshAlerts, setAlertCameraNames } from "./alerts.js";
+import { setHeatmapCameras, startHeatmaps } from "./heatmap.js";
 
 const CAMERAS_EVERY_MS = 2000;
 const STATS_EVERY_MS = 15000;
@@ -205,6 +207,8 @@ function renderCameras(items) {
   }
   byTestId("no-cameras").hidden = items.length > 0;
   byTestId("occupancy-total").textContent = String(total);
+  setAlertCameraNames(cameraNames);
+  setHeatmapCameras(items);
 }
 
 async function refreshCameras() {
@@ -270,14 +274,15 @@ function describe(ev) {
     case "visit.started": return `Visit by ${who} started`;
     case "visit.ended":
       return `Visit by ${who} ended${ev.dwell_s !== undefined ? ` after ${fmtDuration(ev.dwell_s)}` : ""}`;
-    default: return ev.type;
+    default: return describeAlertEvent(ev) || ev.type;
   }
 }
 
 function addToFeed(ev) {
   const feed = byTestId("event-feed");
   const where = ev.camera_id ? `${cameraNames[ev.camera_id] || ev.camera_id} · ` : "";
-  feed.prepend(el("li", { "data-type": ev.type, "data-kind": ev.type === "camera.status" ? "status" : "person" },
+  const kind = ev.type === "camera.status" ? "status" : ev.type.startsWith("alert.") ? "alert" : "person";
+  feed.prepend(el("li", { "data-type": ev.type, "data-kind": kind },
     el("time", { datetime: ev.ts || "" }, fmtTime(ev.ts || ev.ts_unix)),
     el("span", {}, where + describe(ev))));
   while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
@@ -301,6 +306,7 @@ function onEvent(data) {
   if (ev.type === "track.updated") return; // many per second: counters show them, the feed does not
   if (ev.type === "camera.status" && cards.has(ev.camera_id)) cards.get(ev.camera_id).setStatus(ev.status, ev.reason, ev.ts);
   if (ev.type && ev.type.startsWith("visit.")) refreshStatsSoon();
+  onAlertEvent(ev);
   addToFeed(ev);
 }
 
@@ -339,7 +345,9 @@ function every(name, ms, fn) {
 
 async function start() {
   // Cameras first, so the first events already show camera names.
+  startHeatmaps();
   await run("cameras", refreshCameras);
+  every("alerts", STATS_EVERY_MS, refreshAlerts);
   every("cameras", CAMERAS_EVERY_MS, refreshCameras);
   every("statistics", STATS_EVERY_MS, refreshStats);
   every("visits", STATS_EVERY_MS, refreshVisits);
