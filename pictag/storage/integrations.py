@@ -114,4 +114,3 @@ def purge_deliveries(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str,
     """Retention: deliveries finished before ``cutoff``."""
     c = {"cutoff": cutoff}
     return {"webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c)}
-

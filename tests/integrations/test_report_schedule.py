@@ -60,7 +60,7 @@ def test_schedule_reports_yesterday_at_the_configured_second_and_mails_it(tmp_pa
         thread = threading.Thread(target=reporter.loop, args=(stop, lambda: now[0]), daemon=True)
         thread.start()
         try:
-            wait_until(lambda: thread.is_alive(), 5, "loop started")
+            wait_until(thread.is_alive, 5, "loop started")
             assert reporter.runs == []  # 15 s early: nothing yet
             now[0] += 16
             wait_until(lambda: len(reporter.runs) == 1, 30, "the scheduled run")
