@@ -17,7 +17,9 @@ When a frame's detections arrive, on the actor's event loop:
    that the tracks stay due for the next frame, counted as ``embed_deferred``);
 3. the frame's `TrackSummaries` (tracks + refreshed appearances, never pixels) leave for the
    identity stage in capture order per camera, batched (`OrderedForwarder`);
-4. anonymised previews while a viewer watches (`PreviewRenderer`).
+4. anonymised previews while a viewer watches (`PreviewRenderer`);
+5. heatmaps: confirmed tracks' bottom-centres per camera and local day, and now and then a
+   background sample with every person box masked (`HeatmapRecorder`; written to the store).
 
 The capture actor gets a `FrameOutcome` back (detected / dropped / failed, and how many tracks
 the camera's tracker holds, which turns motion gating on and off).
@@ -34,6 +36,8 @@ from typing import Any
 import numpy as np
 import ray
 
+from pictag.actors import names
+from pictag.actors.heatmaps import HeatmapRecorder
 from pictag.actors.previews import PreviewRenderer
 from pictag.config import DetectorConfig, PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.identity import IdentityConfig
@@ -70,6 +74,7 @@ class _CameraCounters:
         self.detect_ms = RollingPercentiles()
         self.track_ms = RollingPercentiles()
         self.embed_ms = RollingPercentiles()
+        self.heatmap_ms = RollingPercentiles()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +89,7 @@ class _CameraCounters:
             "detect_ms": self.detect_ms.percentiles((50, 95)),
             "track_ms": self.track_ms.percentiles((50, 95)),
             "embed_ms": self.embed_ms.percentiles((50, 95)),
+            "heatmap_ms": self.heatmap_ms.percentiles((50, 95)),
         }
 
 
@@ -121,6 +127,7 @@ class DetectorActor:
         hub: Any | None = None,
         embedder: Any | None = None,
         forward_interval_s: float = 0.0,
+        store: Any | None = None,
     ) -> None:
         reid = reid if reid is not None and reid.enabled else None
         self._joint: JointEmbedder | None = None
@@ -137,6 +144,7 @@ class DetectorActor:
         self._sink = _IdentitySink(identity)
         self._forwarder = OrderedForwarder(self._sink, interval_s=forward_interval_s)
         self._previews = PreviewRenderer(privacy, hub)
+        self._heatmaps = HeatmapRecorder(store if store is not None else _named_store())
         self._counters: dict[str, _CameraCounters] = {}
         self._embeds_in_flight: dict[str, int] = {}
         self._mailbox: LatestWinsMailbox[str, _Item] = LatestWinsMailbox(on_replaced=self._on_replaced)
@@ -220,6 +228,9 @@ class DetectorActor:
             tracked = time.time()
             counters.track_ms.add((tracked - detected) * 1000.0)
             self._previews.maybe_render(camera_id, frame.image, frame.captured_at, result.detections, step.frame.tracks)
+            start = time.perf_counter()
+            self._heatmaps.observe(frame, result.detections, step.frame.tracks)
+            counters.heatmap_ms.add((time.perf_counter() - start) * 1000.0)
             self._reidentify(frame, step, result, timings.stamped(detect_end=detected), counters)
         except Exception:  # one camera's bad frame must not stop the others
             log.exception("camera=%s tracking failed", camera_id)
@@ -329,6 +340,7 @@ class DetectorActor:
         self._tracker.forget(camera_id)
         self._forwarder.forget(camera_id)
         self._previews.forget(camera_id)
+        await self._heatmaps.forget(camera_id)
 
     async def want_preview(self, camera_id: str, seconds: float) -> None:
         """Render anonymised previews of a camera for the next ``seconds`` (a viewer is watching)."""
@@ -353,4 +365,17 @@ class DetectorActor:
                 self._tracker.appearance.outlier_similarity if self._tracker.appearance is not None else None
             ),
             "node_id": ray.get_runtime_context().get_node_id(),
+            "heatmaps": self._heatmaps.stats(),
         }
+
+    async def flush_heatmaps(self) -> None:
+        """Write every camera's heatmap increment now (instead of at the next ``persist_every_s``)."""
+        await self._heatmaps.flush()
+
+
+def _named_store() -> Any | None:
+    """The runtime's store actor, where heatmaps go (None when this detector runs without one)."""
+    try:
+        return ray.get_actor(names.STORE, namespace=names.NAMESPACE)
+    except ValueError:
+        return None

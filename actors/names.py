@@ -7,6 +7,7 @@ CONTROLLER = "pictag-controller"
 STORE = "pictag-store"
 EVENT_HUB = "pictag-event-hub"
 IDENTITY = "pictag-identity"
+INTEGRATIONS = "pictag-integrations"
 
 
 def detector_name(node: str) -> str:

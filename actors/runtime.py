@@ -14,6 +14,7 @@ from pictag.actors import names
 from pictag.actors.controller import ControllerActor
 from pictag.actors.event_hub import EventHub
 from pictag.actors.identity import IdentityActor
+from pictag.actors.integrations import IntegrationsActor, integrations_wanted
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
 from pictag.actors.ray_network import check_local_binding, use_loopback_only, warn_if_cluster_unauthenticated
@@ -22,6 +23,7 @@ from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
 from pictag.live_settings import with_overrides
 from pictag.reid.threshold import resolve_reid
+from pictag.reports.runner import ReportSettings
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ class Runtime:
     owns_ray: bool
     #: The retention job; held here because Ray ends an actor whose last handle is dropped.
     maintenance: Any = None
+    #: MQTT / webhooks / alert rules (issue 18); None when none is configured.
+    integrations: Any = None
 
     @property
     def url(self) -> str:
@@ -124,6 +128,7 @@ class Runtime:
     def stop(self) -> None:
         """Stop cameras, flush the store, stop Serve, and Ray itself when this runtime started it."""
         steps = [
+            ("integrations", self._stop_integrations),
             ("retention job", _kill_maintenance),
             ("cameras", lambda: ray.get(self.controller.stop.remote(), timeout=30)),
             ("identity flush", lambda: ray.get(self.identity.flush.remote(), timeout=10)),
@@ -147,11 +152,18 @@ class Runtime:
         except Exception as err:
             log.debug("stage lookup failed: %s", err)
         actors = [a for st in stages.values() for a in st.values()]
-        for actor in [*actors, self.controller, self.identity, self.hub, self.store]:
+        extra = [self.integrations] if self.integrations is not None else []
+        for actor in [*actors, *extra, self.controller, self.identity, self.hub, self.store]:
             try:
                 ray.kill(actor, no_restart=True)
             except Exception as err:
                 log.debug("kill failed: %s", err)
+
+
+    def _stop_integrations(self) -> None:
+        """Publish MQTT ``offline`` and write the last webhook deliveries before the store closes."""
+        if self.integrations is not None:
+            ray.get(self.integrations.stop.remote(), timeout=15)
 
 
 def _kill_maintenance() -> None:
@@ -164,7 +176,7 @@ def _kill_maintenance() -> None:
 
 def _kill_named() -> None:
     """Remove half-started global actors so a later start does not see a ghost runtime."""
-    for name in (names.CONTROLLER, names.IDENTITY, names.EVENT_HUB, names.STORE, MAINTENANCE_NAME):
+    for name in (names.CONTROLLER, names.IDENTITY, names.EVENT_HUB, names.STORE, MAINTENANCE_NAME, names.INTEGRATIONS):
         try:
             ray.kill(ray.get_actor(name, namespace=names.NAMESPACE), no_restart=True)
         except ValueError:
@@ -192,7 +204,8 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
             raise PictagError("PicTag is already running on this Ray cluster (actor pictag-controller exists)")
         placement = Placement(head_node_id())
         head = placement.head_options()
-        store = StoreActor.options(name=names.STORE, **head).remote(config.storage)
+        reports = ReportSettings.from_config(config)
+        store = StoreActor.options(name=names.STORE, **head).remote(config.storage, reports)
         ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
         file_config = config
         config = with_overrides(config, ray.get(store.load_settings.remote(), timeout=START_TIMEOUT_S))
@@ -210,6 +223,12 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         )
         cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
         ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)
+        integrations = None
+        if integrations_wanted(config):
+            integrations = IntegrationsActor.options(name=names.INTEGRATIONS, **head).remote(
+                config, hub=hub, store=store, controller=controller, identity=identity, timezone=reports.timezone
+            )
+            ray.get(integrations.ready.remote(), timeout=START_TIMEOUT_S)
         serve_started = False
         if with_serve:
             from pictag.serve.deployment import start_serve
@@ -223,7 +242,7 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
             _kill_named()
         raise
     return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray,
-                   maintenance)
+                   maintenance, integrations)
 
 
 def _cameras_to_run(config: PictagConfig, stored: list[Any]) -> list[CameraConfig]:

@@ -12,20 +12,28 @@ import datetime as dt
 import logging
 import tempfile
 import threading
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import ray
 
 from pictag.camera_registry import DELETED_URL, SavedCamera, camera_settings, saved_camera
-from pictag.config import CameraConfig, StorageConfig
+from pictag.config import CameraConfig, PictagConfig, StorageConfig
 from pictag.config.site import SiteConfig
 from pictag.footfall.hours import OpeningHours
 from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
 from pictag.footfall.report import FootfallReport, days_span, footfall_report, funnel_report
 from pictag.footfall.staff import StaffMark
 from pictag.footfall.stats import Funnel, ZoneKey
+from pictag.integrations.webhooks import DeliveryRecord
+from pictag.reports.heatmap_live import HeatmapSettings
+from pictag.reports.hourly import hourly_csv
+from pictag.reports.runner import DailyReporter, ReportRun, ReportSettings
 from pictag.storage import Store, resolve_key
+from pictag.storage.heatmaps import HeatmapDelta, StoredHeatmap, heatmap_days, load_heatmap, merge_heatmap
+from pictag.storage.integrations import insert_deliveries
 from pictag.storage.sessions import SessionRecord
 
 log = logging.getLogger(__name__)
@@ -49,8 +57,9 @@ READ_METHODS = frozenset(
 class StoreActor:
     """Thin shell around `pictag.storage.Store` with a periodic flush thread."""
 
-    def __init__(self, config: StorageConfig) -> None:
+    def __init__(self, config: StorageConfig, reports: ReportSettings | None = None) -> None:
         self._config = config
+        self._reports = reports if reports is not None else ReportSettings.from_config(PictagConfig())
         key = resolve_key(key_env=config.encryption_key_env, key_file=config.encryption_key_file)
         self._store = Store.open(config.path, encryption_key=key, batch_size=config.batch_size)
         closed = self._store.close_open_sightings()
@@ -59,6 +68,11 @@ class StoreActor:
         self._closed = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, name="store-flush", daemon=True)
         self._flusher.start()
+        # Issue 18: the daily report is made here (no other process may open the store while it runs).
+        self._reporter: DailyReporter | None = None
+        if self._reports.reports.daily:
+            self._reporter = DailyReporter(self._reports, self._store.read_with)
+            threading.Thread(target=self._reporter.loop, args=(self._closed,), name="daily-report", daemon=True).start()
 
     def _flush_loop(self) -> None:
         while not self._closed.wait(min(0.25, self._config.flush_interval_s)):
@@ -246,6 +260,45 @@ class StoreActor:
         hours = OpeningHours.from_config(site)
         data = self._store.footfall_data(since, until, days_span(hours, since, until, day_start_hour))
         return funnel_report(data, hours, zones, since, until, day_start_hour=day_start_hour)
+    # ---- issue 18: webhook log, heatmaps, hourly export, daily report -----------------------
+    def write_deliveries(self, records: list[DeliveryRecord]) -> int:
+        """Append finished webhook deliveries to ``webhook_deliveries``."""
+        return self._store.write_with(lambda con: insert_deliveries(con, records))
+
+    def heatmap_settings(self) -> HeatmapSettings | None:
+        """What detectors need to accumulate heatmaps (None: off)."""
+        return self._reports.heatmap()
+
+    def merge_heatmap(self, delta: HeatmapDelta) -> None:
+        """Add a detector's heatmap increment to the camera's row for the day."""
+        now = time.time()
+        self._store.write_with(lambda con: merge_heatmap(con, delta, now))
+
+    def heatmap(self, camera_id: str, day: date) -> StoredHeatmap | None:
+        """A camera's stored heatmap of a local day."""
+        return self._store.read_with(lambda con: load_heatmap(con, camera_id, day))
+
+    def heatmap_days(self, camera_id: str) -> list[date]:
+        """Days with a heatmap for a camera, newest first."""
+        return self._store.read_with(lambda con: heatmap_days(con, camera_id))
+
+    def site_timezone(self) -> str:
+        """The site's IANA time zone (local days and hours of reports and heatmaps)."""
+        return self._reports.timezone
+
+    def hourly_csv(self, since: float, until: float) -> str:
+        """``GET /api/v1/export/hourly.csv``: one row per local hour of ``[since, until)``."""
+        tz = self._reports.tz
+        return self._store.read_with(lambda con: hourly_csv(con, since, until, tz))
+
+    def run_daily_report(self, day: date) -> ReportRun:
+        """Make one day's report now, as the schedule would (operators, tests)."""
+        reporter = self._reporter or DailyReporter(self._reports, self._store.read_with)
+        return reporter.run(day)
+
+    def report_runs(self) -> list[ReportRun]:
+        """The scheduled report runs of this process (newest last)."""
+        return list(self._reporter.runs) if self._reporter is not None else []
 
     def close(self) -> None:
         """Flush and close the file."""

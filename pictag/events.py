@@ -27,6 +27,8 @@ LINE_CROSSED: Final = "line.crossed"
 ZONE_ENTERED: Final = "zone.entered"
 ZONE_LEFT: Final = "zone.left"
 OCCUPANCY_CHANGED: Final = "occupancy.changed"
+ALERT_RAISED: Final = "alert.raised"
+ALERT_CLEARED: Final = "alert.cleared"
 
 EVENT_TYPES: Final = frozenset(
     {
@@ -44,6 +46,8 @@ EVENT_TYPES: Final = frozenset(
         ZONE_ENTERED,
         ZONE_LEFT,
         OCCUPANCY_CHANGED,
+        ALERT_RAISED,
+        ALERT_CLEARED,
     }
 )
 

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pictag.serve.errors import install_error_handlers
-from pictag.serve.routes import cameras, dashboard, events_ws, export, health, metrics, preview_ws, settings, tracks
-from pictag.serve.routes import identities, stats, visits
-from pictag.serve.routes import footfall, geometry, staff
-from pictag.serve.security import install_security
 
 from pictag import __version__
 from pictag.config import ServerConfig
+from pictag.serve.errors import install_error_handlers
+from pictag.serve.routes import (
+    alerts,
+    cameras,
+    dashboard,
+    events_ws,
+    export,
+    footfall,
+    geometry,
+    health,
+    heatmaps,
+    identities,
+    metrics,
+    preview_ws,
+    reports,
+    settings,
+    staff,
+    stats,
+    tracks,
+    visits,
+)
+from pictag.serve.security import install_security
 from pictag.sessions import SessionStore
 
 API_PREFIX = "/api/v1"
@@ -34,7 +51,7 @@ def create_app(server: ServerConfig | None = None, sessions: SessionStore | None
     install_error_handlers(app)
     for router in (health.router, cameras.router, tracks.router, settings.router, export.router, stats.router, visits.router, identities.router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (geometry.router, footfall.router, staff.router):  # issue 17
+    for router in (geometry.router, footfall.router, staff.router, alerts.router, reports.router, heatmaps.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (events_ws.router, preview_ws.router, metrics.router, dashboard.router):
         app.include_router(router)

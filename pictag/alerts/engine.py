@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pictag.alerts.snapshot import Snapshot
 from pictag.config.alerts import AlertRuleConfig
 
-ClearReason = Literal["recovered", "removed", "rule_changed"]
+ClearReason = Literal["recovered", "removed", "disabled", "rule_changed"]
 
 
 @dataclass(frozen=True)
@@ -241,13 +241,29 @@ class AlertEngine:
         found = [s.active for s in self._state.values() if s.active is not None]
         return sorted(found, key=lambda a: (a.ts, a.alert_id))
 
-    def remove_subjects(self, *, camera_id: str, zone_id: str | None = None, ts: float) -> list[AlertCleared]:
-        """A camera (or one of its zones) was deleted: clear its open alerts (reason ``removed``)."""
+    def remove_subjects(
+        self,
+        *,
+        camera_id: str,
+        zone_id: str | None = None,
+        ts: float,
+        kinds: frozenset[str] | None = None,
+        reason: ClearReason = "removed",
+    ) -> list[AlertCleared]:
+        """A camera (or one of its zones) was deleted: clear its open alerts (reason ``removed``).
+
+        ``kinds`` limits it to alerts of those rule kinds (a camera switched off clears its
+        ``camera_offline`` alerts with reason ``disabled``; its occupancy is still measured).
+        """
 
         def gone(a: AlertRaised) -> bool:
-            return a.camera_id == camera_id and (zone_id is None or a.zone_id == zone_id)
+            return (
+                a.camera_id == camera_id
+                and (zone_id is None or a.zone_id == zone_id)
+                and (kinds is None or a.kind in kinds)
+            )
 
-        return self._drop(lambda key, state: state.active is not None and gone(state.active), ts, "removed")
+        return self._drop(lambda key, state: state.active is not None and gone(state.active), ts, reason)
 
     def update_rules(self, rules: Sequence[AlertRuleConfig], *, ts: float) -> list[AlertCleared]:
         """Replace the rules; alerts of removed or changed rules are cleared (reason ``rule_changed``)."""

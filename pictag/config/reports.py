@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from pictag.config.base import ConfigModel
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
@@ -47,6 +47,10 @@ class SmtpConfig(ConfigModel):
 class HeatmapConfig(ConfigModel):
     """Where people stood, per camera and day, over a person-free background."""
 
+    enabled: bool = Field(default=True, description="Accumulate heatmaps on each camera's node.")
+    persist_every_s: float = Field(
+        default=60.0, ge=1, le=3600, description="How often each camera's heatmap is written to the store."
+    )
     cell_px: int = Field(default=8, ge=2, le=64, description="Grid cell size in frame pixels.")
     background_samples: int = Field(
         default=32, ge=3, le=256, description="Frames kept per camera and day for the background median."
@@ -72,7 +76,9 @@ class ReportsConfig(ConfigModel):
         default=None, max_length=64, description="IANA time zone of the site (Europe/Berlin); default: the machine's."
     )
     daily: bool = Field(default=False, description="The runtime writes yesterday's report every day at time.")
-    time: str = Field(default="00:30", description="Local HH:MM at which the previous day's report is made.")
+    time: str = Field(
+        default="00:30", description="Local HH:MM (or HH:MM:SS) at which the previous day's report is made."
+    )
     out_dir: str = Field(
         default="reports", min_length=1, description="Report folder (relative paths start at the config file's folder)."
     )
@@ -94,5 +100,5 @@ class ReportsConfig(ConfigModel):
     @classmethod
     def _hh_mm(cls, value: str) -> str:
         if not _HHMM.match(value):
-            raise ValueError(f"time must be HH:MM (24 h), got {value!r}")
+            raise ValueError(f"time must be HH:MM or HH:MM:SS (24 h), got {value!r}")
         return value

@@ -18,6 +18,7 @@ from typing import Any
 
 from pictag.alerts import AlertEngine, AlertRaised, AlertTransition, Snapshot
 from pictag.config.root import PictagConfig
+from pictag.integrations.live import LiveState
 from pictag.integrations.mqtt import MqttPublisher
 from pictag.integrations.topics import AlertInfo, CameraInfo, SiteLayout
 from pictag.integrations.webhooks import DeliverySink, WebhookDispatcher
@@ -50,6 +51,9 @@ class IntegrationHub:
         self.alerts = AlertEngine(config.alerts)
         self.mqtt = MqttPublisher(config.mqtt, layout or layout_from_config(config)) if config.mqtt else None
         self.webhooks = WebhookDispatcher(config.webhooks, delivery_sink) if config.webhooks else None
+        self._layout = layout or layout_from_config(config)
+        self._disabled: frozenset[str] = frozenset()
+        self._cameras: frozenset[str] | None = None
 
     def start(self) -> None:
         """Start the network threads (returns at once)."""
@@ -87,6 +91,34 @@ class IntegrationHub:
             for zone in snap.zones:
                 self.mqtt.set_zone_count(zone.camera_id, zone.zone_id, zone.count)
         return self._route(self.alerts.evaluate(snap), make_event)
+
+    def update(self, state: LiveState, make_event: EventFactory) -> list[dict[str, Any]]:
+        """One live tick: MQTT layout, states and counters, then the alert rules (see `tick`).
+
+        Cameras that disappeared get their open alerts cleared (reason ``removed``); cameras
+        switched off get their ``camera_offline`` alerts cleared (reason ``disabled``).
+        """
+        ts = state.snapshot.ts
+        changes: list[AlertTransition] = []
+        present = frozenset(state.snapshot.camera_occupancy)
+        for camera_id in sorted((self._cameras or frozenset()) - present):
+            changes += self.alerts.remove_subjects(camera_id=camera_id, ts=ts)
+        for camera_id in sorted(state.disabled - self._disabled):
+            changes += self.alerts.remove_subjects(
+                camera_id=camera_id, ts=ts, kinds=frozenset({"camera_offline"}), reason="disabled"
+            )
+        self._cameras, self._disabled = present, state.disabled
+        if self.mqtt is not None:
+            if state.layout != self._layout:
+                self._layout = state.layout
+                self.mqtt.set_layout(state.layout)
+            for camera_id, status in state.camera_status.items():
+                self.mqtt.set_camera_status(camera_id, status)
+            for line in state.lines:
+                self.mqtt.set_line_counts(line.camera_id, line.line_id, line.ins, line.outs)
+            if state.site_footfall is not None:
+                self.mqtt.set_site_footfall(state.site_footfall)
+        return self._route(changes, make_event) + self.tick(state.snapshot, make_event)
 
     def _route(self, transitions: Iterable[AlertTransition], make_event: EventFactory) -> list[dict[str, Any]]:
         out = []

@@ -252,7 +252,7 @@ def _with_colour_bar(image: Frame, top_s: float, colormap: int) -> Frame:
     ramp = np.tile(np.sqrt(np.linspace(0, 1, w - 20))[None, :], (12, 1))
     canvas[h + 4 : h + 16, 10 : w - 10] = cv2.applyColorMap((ramp * 255).astype(np.uint8), colormap)
     cv2.putText(canvas, "0", (10, h + 31), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (60, 60, 60), 1, cv2.LINE_AA)
-    label = f">= {top_s:.1f} person-s per cell" if top_s < 10 else f">= {top_s:.0f} person-s per cell"
+    label = f">= {top_s:.2g} person-s per cell" if top_s < 10 else f">= {top_s:.0f} person-s per cell"
     size = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.42, 1)[0][0]
     cv2.putText(canvas, label, (w - 10 - size, h + 31), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (60, 60, 60), 1, cv2.LINE_AA)
     return canvas

@@ -78,9 +78,9 @@ def local_iso(ts: float, tz: ZoneInfo) -> str:
 
 
 def parse_hhmm(text: str) -> time:
-    """``"00:30"`` → ``time(0, 30)``."""
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
+    """``"00:30"`` → ``time(0, 30)``; ``"00:30:15"`` → ``time(0, 30, 15)``."""
+    parts = [int(p) for p in text.split(":")]
+    return time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
 
 
 def next_run(now: float, at: time, tz: ZoneInfo) -> float:

@@ -1,11 +1,7 @@
-"""Tables of issue 18 that the store does not have yet: webhook deliveries.
+"""Webhook delivery rows (schema migration 4, `pictag.storage.schema`).
 
-Line crossings (issue 17) are schema migration 3, defined in `pictag.storage.footfall`.
-
-`INTEGRATION_DDL` is meant to become the next migration in `pictag.storage.schema`
-(``Migration(N, "webhook deliveries", lambda ctx: INTEGRATION_DDL)``);
-until then `ensure_integration_tables` creates them (idempotent). Every function takes
-the caller's connection and runs inside the caller's transaction, like
+Line crossings are migration 3, defined with the other footfall tables in `pictag.storage.footfall`.
+Every function takes the caller's connection and runs inside the caller's transaction, like
 `pictag.storage.maintenance`.
 """
 
@@ -17,27 +13,6 @@ import duckdb
 
 from pictag.integrations.webhooks import DeliveryRecord
 from pictag.storage.maintenance import count_rows
-
-INTEGRATION_DDL: tuple[str, ...] = (
-    # One row per finished webhook delivery (secret-free: the URL is redacted before it gets here).
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        id VARCHAR PRIMARY KEY,
-        url VARCHAR NOT NULL,
-        event_type VARCHAR NOT NULL,
-        event_ts DOUBLE,
-        status VARCHAR NOT NULL CHECK (status IN ('delivered', 'failed')),
-        attempts INTEGER NOT NULL,
-        http_status INTEGER,
-        last_error VARCHAR,
-        created_at DOUBLE NOT NULL,
-        finished_at DOUBLE NOT NULL)""",
-)
-
-
-def ensure_integration_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables if missing (until they are a schema migration)."""
-    for statement in INTEGRATION_DDL:
-        con.execute(statement)
 
 
 def insert_deliveries(con: duckdb.DuckDBPyConnection, records: Iterable[DeliveryRecord]) -> int:
@@ -86,9 +61,7 @@ def recent_deliveries(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[
     ]
 
 
-def purge_integration_rows(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
-    """Retention for these tables (add to `maintenance.purge_older_than`)."""
+def purge_deliveries(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
+    """Retention: deliveries finished before ``cutoff``."""
     c = {"cutoff": cutoff}
-    return {
-        "webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c),
-    }
+    return {"webhook_deliveries": count_rows(con, "DELETE FROM webhook_deliveries WHERE finished_at < $cutoff", c)}

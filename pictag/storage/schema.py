@@ -116,12 +116,48 @@ def _v2_login_sessions(ctx: SchemaContext) -> list[str]:
     ]
 
 
+def _v4_integrations(ctx: SchemaContext) -> list[str]:
+    # Issue 18. Version 3 is issue 17's (line crossings); a file may get 4 before 3: each
+    # migration applies once, whatever the order it arrives in.
+    return [
+        # One row per finished webhook delivery (secret-free: URL redacted before it gets here).
+        """CREATE TABLE IF NOT EXISTS webhook_deliveries (
+            id VARCHAR PRIMARY KEY,
+            url VARCHAR NOT NULL,
+            event_type VARCHAR NOT NULL,
+            event_ts DOUBLE,
+            status VARCHAR NOT NULL CHECK (status IN ('delivered', 'failed')),
+            attempts INTEGER NOT NULL,
+            http_status INTEGER,
+            last_error VARCHAR,
+            created_at DOUBLE NOT NULL,
+            finished_at DOUBLE NOT NULL)""",
+        # Per camera and local day: person-seconds per grid cell (float32, row-major) and a
+        # person-free background (JPEG); never a person's pixels (pictag.reports.heatmap).
+        """CREATE TABLE IF NOT EXISTS heatmaps (
+            camera_id VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            day_end DOUBLE NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            cell_px INTEGER NOT NULL,
+            counts BLOB NOT NULL,
+            person_seconds DOUBLE NOT NULL,
+            background BLOB,
+            background_samples INTEGER NOT NULL,
+            hole_fraction DOUBLE,
+            updated_at DOUBLE NOT NULL,
+            PRIMARY KEY (camera_id, day))""",
+    ]
+
+
 #: Every migration this code knows, in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "login sessions", _v2_login_sessions),
     # Line crossings, zone visits, staff marks (issue 17): DDL in pictag.storage.footfall.
     Migration(3, "footfall", footfall.migration_statements),
+    Migration(4, "webhook deliveries and heatmaps", _v4_integrations),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

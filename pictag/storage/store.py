@@ -43,6 +43,8 @@ from pictag.storage.buffer import (
 from pictag.storage.camera_secrets import CameraSecrets, secrets_path_for
 from pictag.storage.crypto import load_crypto, sql_literal
 from pictag.storage.footfall import FootfallData
+from pictag.storage.heatmaps import purge_heatmaps
+from pictag.storage.integrations import purge_deliveries
 from pictag.storage.records import (
     CameraRecord,
     EventRecord,
@@ -439,6 +441,24 @@ class Store:
         return result
 
     @_locked
+    def read_with(self, work: Callable[[duckdb.DuckDBPyConnection], R]) -> R:
+        """Run a read of one of the storage SQL modules (reports, heatmaps) on the store's connection.
+
+        Pending rows are flushed first; the call holds the store lock, so keep it short.
+        """
+        self._read_prep()
+        return work(self._con)
+
+    @_locked
+    def write_with(self, work: Callable[[duckdb.DuckDBPyConnection], R]) -> R:
+        """Run a write of one of the storage SQL modules in one transaction (rolled back on error).
+
+        Raises:
+            StorageError: the write failed (nothing of it is kept).
+        """
+        return self._transaction(lambda: work(self._con))
+
+    @_locked
     def close_open_sightings(self, before: float | None = None) -> int:
         """End sightings left open by a previous run (call at runtime start); return how many."""
         return self._transaction(lambda: maintenance.close_open_sightings(self._con, before))
@@ -773,7 +793,9 @@ class Store:
     def purge_older_than(self, cutoff: float) -> dict[str, int]:
         """Retention: delete events, sightings, visits, identities and embeddings older
         than ``cutoff`` (epoch seconds); return rows deleted per table."""
-        counts = self._transaction(lambda: maintenance.purge_older_than(self._con, cutoff))
+        counts = self._transaction(
+            lambda: {**maintenance.purge_older_than(self._con, cutoff), **_purge_integrations(self._con, cutoff)}
+        )
         if any(counts.values()):
             self._checkpoint()
         return counts
@@ -859,6 +881,11 @@ class Store:
             raise StorageError(
                 f"path={path} reason=export_failed ({_scrubbed(err, None)})"
             ) from err
+
+
+def _purge_integrations(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
+    """Retention of issue 18's tables (webhook deliveries, heatmaps)."""
+    return {**purge_deliveries(con, cutoff), **purge_heatmaps(con, cutoff)}
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -3,6 +3,8 @@ import { api, ApiError, LiveSocket } from "./api.js";
 import { renderHourChart } from "./chart.js";
 import { byTestId, el, fmtDuration, fmtNumber, fmtTime, startOfToday, toMillis } from "./dom.js";
 import { GeometryEditor, setLiveFootfall } from "./footfall.js";
+import { describeAlertEvent, onAlertEvent, refreshAlerts, setAlertCameraNames } from "./alerts.js";
+import { setHeatmapCameras, startHeatmaps } from "./heatmap.js";
 
 const CAMERAS_EVERY_MS = 2000;
 const STATS_EVERY_MS = 15000;
@@ -212,6 +214,8 @@ function renderCameras(items) {
   }
   byTestId("no-cameras").hidden = items.length > 0;
   byTestId("occupancy-total").textContent = String(total);
+  setAlertCameraNames(cameraNames);
+  setHeatmapCameras(items);
 }
 
 async function refreshCameras() {
@@ -291,14 +295,15 @@ function describe(ev) {
       return `${ev.staff ? "Staff" : "Person"} ${who} left ${ev.zone_id} after ${fmtDuration(ev.dwell_s)}`;
     case "occupancy.changed":
       return `Inside now: ${ev.occupancy} (${{ crossing: "door", reconciled: "people in view", reset: "closing time" }[ev.reason] || ev.reason})`;
-    default: return ev.type;
+    default: return describeAlertEvent(ev) || ev.type;
   }
 }
 
 function addToFeed(ev) {
   const feed = byTestId("event-feed");
   const where = ev.camera_id ? `${cameraNames[ev.camera_id] || ev.camera_id} · ` : "";
-  feed.prepend(el("li", { "data-type": ev.type, "data-kind": ev.type === "camera.status" ? "status" : "person" },
+  const kind = ev.type === "camera.status" ? "status" : ev.type.startsWith("alert.") ? "alert" : "person";
+  feed.prepend(el("li", { "data-type": ev.type, "data-kind": kind },
     el("time", { datetime: ev.ts || "" }, fmtTime(ev.ts || ev.ts_unix)),
     el("span", {}, where + describe(ev))));
   while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
@@ -332,6 +337,7 @@ function onEvent(data) {
     refreshFootfallSoon();
   }
   if (ev.type === "line.crossed" && ev.entrance) refreshStatsSoon(); // "Came in today"
+  onAlertEvent(ev);
   addToFeed(ev);
 }
 
@@ -370,7 +376,9 @@ function every(name, ms, fn) {
 
 async function start() {
   // Cameras first, so the first events already show camera names.
+  startHeatmaps();
   await run("cameras", refreshCameras);
+  every("alerts", STATS_EVERY_MS, refreshAlerts);
   every("cameras", CAMERAS_EVERY_MS, refreshCameras);
   every("statistics", STATS_EVERY_MS, refreshStats);
   every("visits", STATS_EVERY_MS, refreshVisits);

@@ -31,6 +31,7 @@ from pictag.storage.footfall import insert_line_crossings
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store
 from tests.integrations.mqtt_broker import free_port
+from tests.integrations.smtp_sink import smtp_sink
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 11, 24)
@@ -177,19 +178,8 @@ def test_report_without_line_crossings_table(tmp_path: Path) -> None:
 
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, list]]:
-    from aiosmtpd.controller import Controller
-
-    received: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
-            received.append(envelope)
-            return "250 OK"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, received
-    controller.stop()
+    with smtp_sink() as server:
+        yield server
 
 
 def test_report_mail_reaches_a_local_smtp_server(store_file: Path, tmp_path: Path, smtp_server) -> None:

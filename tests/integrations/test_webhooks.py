@@ -15,7 +15,7 @@ import pytest
 
 from pictag.config.webhooks import WebhookConfig
 from pictag.integrations.webhooks import SIGNATURE_HEADER, DeliveryRecord, WebhookDispatcher, encode_body, verify
-from pictag.storage.integrations import ensure_integration_tables, insert_deliveries, recent_deliveries
+from pictag.storage.integrations import insert_deliveries, recent_deliveries
 from pictag.storage.schema import apply_migrations
 from tests.integrations.mqtt_broker import free_port, wait_until
 from tests.integrations.webhook_receiver import Receiver
@@ -35,8 +35,7 @@ class DuckSink:
 
     def __init__(self, path: Path) -> None:
         self.con = duckdb.connect(str(path))
-        apply_migrations(self.con)
-        ensure_integration_tables(self.con)
+        apply_migrations(self.con)  # migration 4 creates webhook_deliveries
         self.lock = threading.Lock()
         self.records: list[DeliveryRecord] = []
 

@@ -194,6 +194,8 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
         "identity_prototypes": 3,
         "identities": 1,
         **dict.fromkeys(("line_crossings", "zone_visits", "staff_marks"), 0),  # test_store_footfall.py
+        "webhook_deliveries": 0,
+        "heatmaps": 0,
     }
     assert {i.id for i in store.list_identities()} == {"id_new", "id_regular"}
     assert {t.track_id for t in store.list_tracks(limit=100)} == {0, 1, 10}
