@@ -61,7 +61,9 @@ class StoreActor:
         self._config = config
         self._reports = reports if reports is not None else ReportSettings.from_config(PictagConfig())
         key = resolve_key(key_env=config.encryption_key_env, key_file=config.encryption_key_file)
-        self._store = Store.open(config.path, encryption_key=key, batch_size=config.batch_size)
+        self._store = Store.open(
+            config.path, encryption_key=key, batch_size=config.batch_size, memory_limit=f"{config.memory_limit_mb}MB"
+        )
         closed = self._store.close_open_sightings()
         if closed:
             log.info("closed %d sightings left open by the previous run", closed)

@@ -19,6 +19,15 @@ class StorageConfig(ConfigModel):
     flush_interval_s: float = Field(
         default=1.0, gt=0.0, le=60.0, description="Buffered rows are written at least this often."
     )
+    memory_limit_mb: int = Field(
+        default=256,
+        ge=64,
+        le=65_536,
+        description=(
+            "DuckDB's buffer cache limit in MiB. DuckDB keeps pages it has read up to this limit, so a"
+            " larger value makes long report queries faster and the store process bigger."
+        ),
+    )
     encryption_key_env: str | None = Field(
         default=None, description="Environment variable holding the database encryption key."
     )
