@@ -96,7 +96,8 @@ def build_config(params: RuntimeParams, workdir: Path, port: int) -> PictagConfi
 
 def identity_window_state(identity: Any) -> dict[str, Any]:
     """Per-camera running counts and rolling samples of latency and stage times (identity stage)."""
-    return _get(identity.__ray_call__.remote(_identity_samples), timeout=30)
+    state: dict[str, Any] = _get(identity.__ray_call__.remote(_identity_samples), timeout=30)
+    return state
 
 
 def _identity_samples(actor: Any) -> dict[str, Any]:

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from pictag import assets
+from pictag.actors.bench_runtime import MAX_ANALYSIS_FPS, RuntimeParams, run_runtime
 from pictag.bench.baseline import BaselineParams
 from pictag.bench.machine import machine_info
 from pictag.bench.report import document
-from pictag.actors.bench_runtime import MAX_ANALYSIS_FPS, RuntimeParams, run_runtime
 from pictag.errors import PictagError
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def _rtsp_urls(clip: Path, count: int) -> tuple[Any, list[str]]:
 
 
 def _base_config(params: SuiteParams) -> dict[str, Any]:
-    config = json.loads(json.dumps(params.config))  # deep copy, JSON-safe
+    config: dict[str, Any] = json.loads(json.dumps(params.config))  # deep copy, JSON-safe
     config.setdefault("reid", {})["enabled"] = params.reid
     return config
 

@@ -20,6 +20,7 @@ from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
 from pictag.actors.placement import Placement
+from pictag.actors.remote import actor_class
 from pictag.camera_registry import fingerprint
 from pictag.config import CameraConfig, PictagConfig
 from pictag.config.geometry import GeometryError, validate_geometry
@@ -168,7 +169,7 @@ class ControllerActor:
         self._global_health = {name: StageHealth(name, name, "", now) for name, _ in GLOBAL_STAGES}  # type: ignore[arg-type]
         if ray.get_runtime_context().was_current_actor_reconstructed:
             # A restarted controller: the capture and stage actors it owned died with it.
-                # (An async actor's constructor runs with its event loop already going.)
+            # (An async actor's constructor runs with its event loop already going.)
             self._background.add(asyncio.get_event_loop().create_task(self._recover()))
 
     async def _recover(self) -> None:
@@ -204,23 +205,31 @@ class ControllerActor:
             config = self._config
 
             def new_embedder() -> Any:
-                return EmbedderActor.options(**options).remote(config.reid, config.assets_dir, config.detector)
+                return (
+                    actor_class(EmbedderActor)
+                    .options(**options)
+                    .remote(config.reid, config.assets_dir, config.detector)
+                )
 
             embedder = None
             if config.reid.enabled and config.reid.type != "joint":  # joint re-id runs in the detector
                 embedder = new_embedder()
 
             def new_detector(embedder: Any | None) -> Any:
-                return DetectorActor.options(**options).remote(
-                    config.detector,
-                    config.assets_dir,
-                    self._identity,
-                    tracking=config.tracking,
-                    reid=config.reid,
-                    identity_config=config.identity,
-                    privacy=config.privacy,
-                    hub=self._hub,
-                    embedder=embedder,
+                return (
+                    actor_class(DetectorActor)
+                    .options(**options)
+                    .remote(
+                        config.detector,
+                        config.assets_dir,
+                        self._identity,
+                        tracking=config.tracking,
+                        reid=config.reid,
+                        identity_config=config.identity,
+                        privacy=config.privacy,
+                        hub=self._hub,
+                        embedder=embedder,
+                    )
                 )
 
             stage = self._stages[key] = _Stage(key, embedder, new_detector, new_embedder)
@@ -231,8 +240,10 @@ class ControllerActor:
         options = self._placement.capture_options(cam.config)
         detector = stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector)
         runtime = self._config.runtime
-        cam.actor = CaptureActor.options(**options).remote(
-            cam.config, detector, self._self_handle, runtime, site=self._config.site
+        cam.actor = (
+            actor_class(CaptureActor)
+            .options(**options)
+            .remote(cam.config, detector, self._self_handle, runtime, site=self._config.site)
         )
         self._identity.set_labeler.remote(cam.config.id, detector)
         self._identity.set_geometry.remote(cam.config.id, list(cam.config.lines), list(cam.config.zones))
@@ -325,7 +336,7 @@ class ControllerActor:
             try:
                 cam.last_stats = await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S)
                 cam.restarts = 0
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             except Exception as err:  # actor died (crash or its node went away)
                 log.warning("camera=%s capture actor lost (%s); restarting", cam.config.id, type(err).__name__)
@@ -352,20 +363,20 @@ class ControllerActor:
             return_exceptions=True,
         )
         now = time.time()
-        for (health, _, _, stage, index), result in zip(checks, results, strict=True):
+        for (health, _, _, node_stage, slot), result in zip(checks, results, strict=True):
             if not isinstance(result, BaseException):
                 if health.answered(now):
-                    self._stage_event(STAGE_UP, health, stage, index)
+                    self._stage_event(STAGE_UP, health, node_stage, slot)
             elif isinstance(result, asyncio.TimeoutError):
                 if health.unanswered(now):
-                    self._stage_event(STAGE_DOWN, health, stage, index)
+                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
             else:
                 # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
-                permanent = isinstance(result, ray.exceptions.ActorDiedError) and stage is not None
+                permanent = isinstance(result, ray.exceptions.ActorDiedError) and node_stage is not None
                 if health.died(death_reason(str(result)), now, recreate=permanent):
-                    self._stage_event(STAGE_DOWN, health, stage, index)
-            if stage is not None and health.due_for_restart(now):
-                self._recreate(stage, index, health, now)
+                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
+            if node_stage is not None and health.due_for_restart(now):
+                self._recreate(node_stage, slot, health, now)
 
     def _recreate(self, stage: _Stage, index: int | None, health: StageHealth, now: float) -> None:
         """A new actor for a dead node stage; everything that held the old handle gets the new one."""
@@ -392,8 +403,14 @@ class ControllerActor:
         else:
             cameras = stage.cameras_of(index)
         log.warning("stage=%s %s: %s", health.name, health.status, health.reason or "answering again")
-        event = make_event(kind, stage=health.name, kind=health.kind, node=health.node or None,
-                           reason=health.reason, cameras=sorted(cameras))
+        event = make_event(
+            kind,
+            stage=health.name,
+            kind=health.kind,
+            node=health.node or None,
+            reason=health.reason,
+            cameras=sorted(cameras),
+        )
         self._publish_direct([event])
 
     def _publish_direct(self, events: list[Event]) -> None:

@@ -274,7 +274,9 @@ class DetectorActor:
             return
         self._embeds_in_flight[camera_id] = self._embeds_in_flight.get(camera_id, 0) + 1
         self._tracker.mark_sent(camera_id, ids, frame.captured_at)
-        task = asyncio.get_running_loop().create_task(self._embed_remote(frame, step, ids, boxes, timings, counters))
+        task = asyncio.get_running_loop().create_task(
+            self._embed_remote(frame, step, ids, boxes, timings=timings, counters=counters)
+        )
         self._forwarder.later(camera_id, task)
 
     async def _embed_remote(
@@ -283,6 +285,7 @@ class DetectorActor:
         step: TrackStep,
         ids: np.ndarray,
         boxes: np.ndarray,
+        *,
         timings: StageTimings,
         counters: _CameraCounters,
     ) -> Finish:

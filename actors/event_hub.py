@@ -61,7 +61,7 @@ class EventHub:
                 await asyncio.wait_for(
                     self._cond().wait_for(lambda: self._channels.get(channel, (0, None))[0] > after), timeout
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             return self._channels.get(channel, (0, None))
 

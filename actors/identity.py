@@ -119,9 +119,7 @@ class IdentityActor:
             )
             visits: list[Any] = []
             while True:
-                page = await self._store.query.remote(
-                    "list_visits", since=since, limit=VISIT_PAGE, offset=len(visits)
-                )
+                page = await self._store.query.remote("list_visits", since=since, limit=VISIT_PAGE, offset=len(visits))
                 visits.extend(page)
                 if len(page) < VISIT_PAGE:
                     break
@@ -258,9 +256,7 @@ class IdentityActor:
 
     def _drop_pending(self, identity_id: str) -> None:
         out = self._out
-        out.events = [
-            e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))
-        ]
+        out.events = [e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))]
         out.identities.pop(identity_id, None)
         out.prototypes.pop(identity_id, None)
         out.visits = {k: v for k, v in out.visits.items() if v["identity_id"] != identity_id}
@@ -273,11 +269,7 @@ class IdentityActor:
             await asyncio.sleep(FLUSH_INTERVAL_S)
             try:
                 now = time.time()
-                if (
-                    now - self._last_tick >= TICK_INTERVAL_S
-                    and self._loader is not None
-                    and self._loader.done()
-                ):
+                if now - self._last_tick >= TICK_INTERVAL_S and self._loader is not None and self._loader.done():
                     self._last_tick = now
                     self._queue(self._engine.tick(now))
                     self._queue_footfall(self._footfall.tick(now))
@@ -295,9 +287,7 @@ class IdentityActor:
         if out.events:
             self._hub.publish.remote(out.events)
         if out.events or sightings:
-            self._store.write.remote(
-                events=out.events, sightings=[_sighting_row(s) for s in sightings]
-            )
+            self._store.write.remote(events=out.events, sightings=[_sighting_row(s) for s in sightings])
         if out.identities or out.visits or out.prototypes:
             self._store.write_identity.remote(
                 list(out.identities.values()),

@@ -37,9 +37,7 @@ HISTORY = 10
 class MaintenanceActor:
     """Async actor owning the purge loop: a purge at once when created, then on schedule."""
 
-    def __init__(
-        self, privacy: PrivacyConfig, store: Any, settings_poll_s: float = SETTINGS_POLL_S
-    ) -> None:
+    def __init__(self, privacy: PrivacyConfig, store: Any, settings_poll_s: float = SETTINGS_POLL_S) -> None:
         self._privacy = privacy
         self._store = store
         self._settings_poll_s = settings_poll_s
@@ -66,8 +64,11 @@ class MaintenanceActor:
             if self._schedule.due(now):
                 report = await self.run_now()
                 if not report.ok:
-                    log.warning("retention purge failed (%s); retrying in %.0f s",
-                                report.error, self._schedule.seconds_until_due(time.time()))
+                    log.warning(
+                        "retention purge failed (%s); retrying in %.0f s",
+                        report.error,
+                        self._schedule.seconds_until_due(time.time()),
+                    )
             self._wake.clear()
             with contextlib.suppress(asyncio.TimeoutError):
                 sleep_s = min(self._schedule.seconds_until_due(time.time()), self._settings_poll_s)
@@ -107,10 +108,15 @@ class MaintenanceActor:
             took = time.time() - started
             report = PurgeReport(started, cutoff, dict(deleted), compacted, took, error)
             self._schedule.record(report, time.time())
-            self._history = [*self._history[-(HISTORY - 1):], report]
+            self._history = [*self._history[-(HISTORY - 1) :], report]
             if report.ok:
-                log.info("retention purge cutoff=%.0f deleted=%s compacted=%s in %.1f s",
-                         cutoff, deleted, compacted, report.duration_s)
+                log.info(
+                    "retention purge cutoff=%.0f deleted=%s compacted=%s in %.1f s",
+                    cutoff,
+                    deleted,
+                    compacted,
+                    report.duration_s,
+                )
             return report
 
     @staticmethod

@@ -75,7 +75,7 @@ class PreviewRenderer:
         self._busy.add(camera_id)
         labels = dict(self._labels.get(camera_id, {}))
         asyncio.get_running_loop().create_task(
-            self._render(camera_id, image_ref, captured_at, detections, tracks, labels)
+            self._render(camera_id, image_ref, captured_at, detections, tracks=tracks, labels=labels)
         )
 
     async def _render(
@@ -84,6 +84,7 @@ class PreviewRenderer:
         image_ref: Any,
         captured_at: float,
         detections: Detections,
+        *,
         tracks: Detections,
         labels: dict[int, str],
     ) -> None:

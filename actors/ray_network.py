@@ -59,7 +59,7 @@ def use_loopback_only() -> bool:
 
 def check_local_binding() -> None:
     """After a local ``ray.init``: warn if the node still has a network address."""
-    node_ip = str(ray.util.get_node_ip_address())  # type: ignore[no-untyped-call]
+    node_ip = str(ray.util.get_node_ip_address())
     if not is_loopback(node_ip):
         log.warning(
             "Ray's node address is %s: its processes listen on the network. Set %s=0 before Ray starts "

@@ -18,6 +18,7 @@ from pictag.actors.integrations import IntegrationsActor, integrations_wanted
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
 from pictag.actors.placement import Placement
 from pictag.actors.ray_network import check_local_binding, use_loopback_only, warn_if_cluster_unauthenticated
+from pictag.actors.remote import actor_class
 from pictag.actors.store import StoreActor
 from pictag.config import CameraConfig, PictagConfig
 from pictag.errors import PictagError
@@ -164,7 +165,6 @@ class Runtime:
             except Exception as err:
                 log.debug("kill failed: %s", err)
 
-
     def _stop_integrations(self) -> None:
         """Publish MQTT ``offline`` and write the last webhook deliveries before the store closes."""
         if self.integrations is not None:
@@ -210,28 +210,43 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         placement = Placement(head_node_id())
         head = placement.head_options()
         reports = ReportSettings.from_config(config)
-        store = StoreActor.options(name=names.STORE, **head).remote(config.storage, reports)
+        store = actor_class(StoreActor).options(name=names.STORE, **head).remote(config.storage, reports)
         ray.get(store.ready.remote(), timeout=START_TIMEOUT_S)
         file_config = config
         config = with_overrides(config, ray.get(store.load_settings.remote(), timeout=START_TIMEOUT_S))
         config = with_resolved_threshold(config)
         # Retention purge now (a box off for a month must not keep old data) and on schedule.
-        maintenance = MaintenanceActor.options(name=MAINTENANCE_NAME, **head).remote(config.privacy, store)
+        maintenance = actor_class(MaintenanceActor).options(name=MAINTENANCE_NAME, **head).remote(config.privacy, store)
         maintenance.start.remote()
-        hub = EventHub.options(name=names.EVENT_HUB, **head).remote()
-        identity = IdentityActor.options(name=names.IDENTITY, **head).remote(
-            config.tracking, store, hub, reid=config.reid, privacy=config.privacy, identity=config.identity,
-            site=config.site,
+        hub = actor_class(EventHub).options(name=names.EVENT_HUB, **head).remote()
+        identity = (
+            actor_class(IdentityActor)
+            .options(name=names.IDENTITY, **head)
+            .remote(
+                config.tracking,
+                store,
+                hub,
+                reid=config.reid,
+                privacy=config.privacy,
+                identity=config.identity,
+                site=config.site,
+            )
         )
-        controller = ControllerActor.options(name=names.CONTROLLER, **head).remote(
-            config, store, identity, hub, placement, file_config=file_config
+        controller = (
+            actor_class(ControllerActor)
+            .options(name=names.CONTROLLER, **head)
+            .remote(config, store, identity, hub, placement, file_config=file_config)
         )
         cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
         ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)
         integrations = None
         if integrations_wanted(config):
-            integrations = IntegrationsActor.options(name=names.INTEGRATIONS, **head).remote(
-                config, hub=hub, store=store, controller=controller, identity=identity, timezone=reports.timezone
+            integrations = (
+                actor_class(IntegrationsActor)
+                .options(name=names.INTEGRATIONS, **head)
+                .remote(
+                    config, hub=hub, store=store, controller=controller, identity=identity, timezone=reports.timezone
+                )
             )
             ray.get(integrations.ready.remote(), timeout=START_TIMEOUT_S)
         serve_started = False
@@ -246,8 +261,9 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         else:
             _kill_named()
         raise
-    return Runtime(config, controller, store, hub, identity, placement, serve_started, started, owns_ray,
-                   maintenance, integrations)
+    return Runtime(
+        config, controller, store, hub, identity, placement, serve_started, started, owns_ray, maintenance, integrations
+    )
 
 
 def _cameras_to_run(config: PictagConfig, stored: list[Any]) -> list[CameraConfig]:

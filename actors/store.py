@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ray
 
@@ -133,7 +133,9 @@ class StoreActor:
         """Retention: delete rows older than ``cutoff`` (epoch seconds)."""
         return self._store.purge_older_than(cutoff)
 
-    def export_aggregates(self, path: str, fmt: str, since: float | None, until: float | None) -> int:
+    def export_aggregates(
+        self, path: str, fmt: Literal["csv", "parquet"], since: float | None, until: float | None
+    ) -> int:
         """Write aggregate counts/dwell (no ids, no embeddings) to CSV or Parquet."""
         return self._store.export_aggregates(path, format=fmt, since=since, until=until)
 
@@ -227,9 +229,7 @@ class StoreActor:
         return out
 
     # ---- footfall ------------------------------------------------------------------------
-    def add_footfall(
-        self, crossings: list[LineCrossing], entries: list[ZoneEntered], leaves: list[ZoneLeft]
-    ) -> None:
+    def add_footfall(self, crossings: list[LineCrossing], entries: list[ZoneEntered], leaves: list[ZoneLeft]) -> None:
         """Write line crossings and zone presences from the identity stage."""
         self._store.add_footfall(crossings, entries, leaves)
 
@@ -262,6 +262,7 @@ class StoreActor:
         hours = OpeningHours.from_config(site)
         data = self._store.footfall_data(since, until, days_span(hours, since, until, day_start_hour))
         return funnel_report(data, hours, zones, since, until, day_start_hour=day_start_hour)
+
     # ---- issue 18: webhook log, heatmaps, hourly export, daily report -----------------------
     def write_deliveries(self, records: list[DeliveryRecord]) -> int:
         """Append finished webhook deliveries to ``webhook_deliveries``."""

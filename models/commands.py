@@ -283,7 +283,7 @@ def export_checkpoint(
     from pictag.models.torchvision_stub import import_ultralytics
 
     import_ultralytics()
-    from ultralytics import YOLO
+    from ultralytics import YOLO  # type: ignore[attr-defined]
 
     model = YOLO(checkpoint)
     exported = Path(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ class EvalSet:
     query: npt.NDArray[np.int64]
 
 
-def build_eval_set(videos: list[str | Path], gts: list[str | Path], frame_offset: int = 1) -> EvalSet:
+def build_eval_set(videos: Sequence[str | Path], gts: Sequence[str | Path], frame_offset: int = 1) -> EvalSet:
     """Labelled crops of every (video, gt) pair and their time-gap split."""
     parts = [
         crops_from_video(v, g, frame_offset=frame_offset, seq_index=i, id_base=100_000 * i)

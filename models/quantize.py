@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import openvino as ov
 
-from pictag.models.joint import letterbox
+from pictag.detection.letterbox import letterbox
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def frame_samples(video: str | Path, size: int = 640, count: int = 300) -> list[
     cap = cv2.VideoCapture(str(video))
     total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or count
     wanted = set(np.linspace(0, total - 1, min(count, total)).astype(int).tolist())
-    out = []
+    out: list[npt.NDArray[np.float32]] = []
     index = 0
     while len(out) < len(wanted):
         ok, frame = cap.read()

@@ -133,8 +133,8 @@ def resolve(name: str, configured: str | os.PathLike[str] | None = None, verify:
                     for known in _files_under(rel):
                         verify_file(base / known, known)
                 return path
-    known = [rel for rel in _candidates(name) if _files_under(rel)]
-    hint = "run `pictag assets fetch`" if known else "check the name or give a path"
+    fetchable = [rel for rel in _candidates(name) if _files_under(rel)]
+    hint = "run `pictag assets fetch`" if fetchable else "check the name or give a path"
     looked = ", ".join(str(d) for d in dirs)
     raise AssetError(f"asset {name!r} not found (looked in {looked}; set ${ENV_VAR} or {hint})")
 
@@ -157,7 +157,8 @@ def _tqdm_progress(total: int, label: str) -> Callable[[int], object]:
     from tqdm import tqdm
 
     bar = tqdm(total=total or None, unit="B", unit_scale=True, desc=label, leave=False)
-    return bar.update
+    update: Callable[[int], object] = bar.update
+    return update
 
 
 def download(

@@ -112,4 +112,5 @@ class Detections:
         """Box areas in square pixels, ``(n,)``."""
         w = np.clip(self.xyxy[:, 2] - self.xyxy[:, 0], 0, None)
         h = np.clip(self.xyxy[:, 3] - self.xyxy[:, 1], 0, None)
-        return (w * h).astype(np.float32)
+        areas: FloatArray = (w * h).astype(np.float32)
+        return areas

@@ -61,7 +61,7 @@ class EventRing:
             if self._seq <= after:
                 try:
                     await asyncio.wait_for(self._cond.wait_for(lambda: self._seq > after), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return {"seq": self._seq, "events": [], "missed": 0}
             oldest = self._items[0][0] if self._items else self._seq + 1
             missed = max(0, oldest - after - 1)

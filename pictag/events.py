@@ -9,7 +9,7 @@ WebSocket as JSON). Every event carries ``type``, ``ts`` (ISO-8601 UTC),
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Final
 
 TRACK_STARTED: Final = "track.started"
@@ -56,7 +56,7 @@ Event = dict[str, Any]
 
 def iso(ts: float) -> str:
     """Unix seconds → ISO-8601 UTC with milliseconds (``2026-11-24T10:00:00.123Z``)."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def make_event(event_type: str, ts: float | None = None, **fields: Any) -> Event:

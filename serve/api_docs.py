@@ -22,8 +22,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {"type": "string", "description": "Machine-readable code, e.g. not_found."},
         "detail": {"type": "string", "description": "What went wrong and what to do next."},
-        "field": {"anyOf": [{"type": "string"}, {"type": "null"}],
-                  "description": "The request field at fault, if any."},
+        "field": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "The request field at fault, if any.",
+        },
     },
 }
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -44,8 +46,10 @@ def _rewrite(document: dict[str, Any], bearer: bool) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for code, response in responses.items():
                 if code[0] in "45":  # FastAPI's 422 shape, or described without a body
-                    responses[code] = {"description": response.get("description", "Error"),
-                                       "content": _ERROR_RESPONSE["content"]}
+                    responses[code] = {
+                        "description": response.get("description", "Error"),
+                        "content": _ERROR_RESPONSE["content"],
+                    }
             responses["default"] = _ERROR_RESPONSE
             if bearer and path not in PUBLIC_OPERATIONS:
                 operation["security"] = [{"bearer": []}]
@@ -58,8 +62,11 @@ def document_errors(app: FastAPI, *, bearer: bool) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = get_openapi(
-                title=app.title, version=app.version, openapi_version=app.openapi_version,
-                description=app.description, routes=app.routes,
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
             )
             app.openapi_schema = _rewrite(document, bearer)
         return app.openapi_schema

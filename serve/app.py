@@ -49,7 +49,16 @@ def create_app(server: ServerConfig | None = None, sessions: SessionStore | None
         redoc_url=None,
     )
     install_error_handlers(app)
-    for router in (health.router, cameras.router, tracks.router, settings.router, export.router, stats.router, visits.router, identities.router):
+    for router in (
+        health.router,
+        cameras.router,
+        tracks.router,
+        settings.router,
+        export.router,
+        stats.router,
+        visits.router,
+        identities.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     for router in (geometry.router, footfall.router, staff.router, alerts.router, reports.router, heatmaps.router):
         app.include_router(router, prefix=API_PREFIX)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ray import serve
-from ray.serve.deployment import Application
+from ray.serve.deployment import Application, Deployment
 
 from pictag.config import ServerConfig
 from pictag.serve.app import create_app
@@ -19,14 +19,6 @@ def build_application(server: ServerConfig) -> Application:
     """The Serve application for these server settings (auth, CORS, limits are baked into the app)."""
     app = create_app(server)
 
-    # Health checks every 2 s (Serve's default 10 s left the API down ~15 s after a replica died).
-    @serve.deployment(
-        num_replicas=1,
-        ray_actor_options={"num_cpus": 0},
-        max_ongoing_requests=200,
-        health_check_period_s=2,
-        health_check_timeout_s=5,
-    )
     @serve.ingress(app)
     class PictagApi:
         """Ingress deployment: the routes live on the FastAPI app; this class only hosts it."""
@@ -36,7 +28,15 @@ def build_application(server: ServerConfig) -> Application:
 
             restrict_replica_grpc()  # single PC: the replica's own gRPC server on loopback too
 
-    return PictagApi.bind()
+    # Health checks every 2 s (Serve's default 10 s left the API down ~15 s after a replica died).
+    deployment: Deployment = serve.deployment(
+        num_replicas=1,
+        ray_actor_options={"num_cpus": 0},
+        max_ongoing_requests=200,
+        health_check_period_s=2,
+        health_check_timeout_s=5,
+    )(PictagApi)
+    return deployment.bind()
 
 
 def start_serve(server: ServerConfig) -> None:

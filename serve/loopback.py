@@ -33,7 +33,7 @@ def restrict_replica_grpc() -> bool:
     Returns:
         True when the bind address is now loopback.
     """
-    node_ip = str(ray.util.get_node_ip_address())  # type: ignore[no-untyped-call]
+    node_ip = str(ray.util.get_node_ip_address())
     if not is_loopback(node_ip):
         return False
     from ray.serve._private import replica

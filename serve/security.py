@@ -147,16 +147,20 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, refusal: Refusal) 
 
 
 WRONG_HOST = Refusal(
-    421, "misdirected_request",
+    421,
+    "misdirected_request",
     "this server answers only on loopback names (127.0.0.1, localhost); "
     "set server.auth_token to serve other host names",
 )
 WRONG_ORIGIN = Refusal(
-    403, "forbidden_origin",
+    403,
+    "forbidden_origin",
     "requests from another site are refused; add its origin to server.cors_origins",
 )
 NO_TOKEN = Refusal(
-    401, "unauthorized", "sign in: send 'Authorization: Bearer <token>' or log in at /login",
+    401,
+    "unauthorized",
+    "sign in: send 'Authorization: Bearer <token>' or log in at /login",
     ((b"www-authenticate", b'Bearer realm="pictag"'),),
 )
 
@@ -209,12 +213,18 @@ class Authenticator:
     def too_many(self, client: str) -> Refusal:
         """The 429 answer for a limited address."""
         wait = str(self.limiter.retry_after(client)).encode()
-        return Refusal(429, "too_many_attempts", "too many wrong tokens from this address; wait a minute",
-                       ((b"retry-after", wait),))
+        return Refusal(
+            429,
+            "too_many_attempts",
+            "too many wrong tokens from this address; wait a minute",
+            ((b"retry-after", wait),),
+        )
 
 
 SESSIONS_UNAVAILABLE = Refusal(
-    503, "unavailable", "sign-in is unavailable for a moment (the store is restarting); try again",
+    503,
+    "unavailable",
+    "sign-in is unavailable for a moment (the store is restarting); try again",
     ((b"retry-after", str(RETRY_AFTER_UNAVAILABLE_S).encode()),),
 )
 
@@ -295,8 +305,9 @@ class GuardMiddleware:
             return True
         return _same_origin(origin, host) or origin.rstrip("/").lower() in self.cors_origins
 
-    async def _authenticated(self, scope: Scope, receive: Receive, send: Send,
-                             headers: dict[str, str], checker: Authenticator) -> None:
+    async def _authenticated(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], checker: Authenticator
+    ) -> None:
         scheme, _, value = headers.get("authorization", "").partition(" ")
         cookie = _cookies(headers.get("cookie", "")).get(COOKIE_NAME)
         if scheme.lower() == "bearer" and value.strip():
@@ -384,8 +395,9 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        await _send_json(send, Refusal(
-            413, "too_large", f"request body over {self.limit} bytes (server.max_request_bytes)"))
+        await _send_json(
+            send, Refusal(413, "too_large", f"request body over {self.limit} bytes (server.max_request_bytes)")
+        )
 
 
 # ---- login / logout ----------------------------------------------------------------------
@@ -394,8 +406,7 @@ class BodyLimitMiddleware:
 class LoginRequest(BaseModel):
     """The access token typed on the login page."""
 
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS,
-                       description="The configured server.auth_token.")
+    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="The configured server.auth_token.")
 
 
 class AuthState(BaseModel):
@@ -430,8 +441,7 @@ def _refusal_response(refusal: Refusal) -> JSONResponse:
     return JSONResponse(error_body(refusal.error, refusal.detail), status_code=refusal.status, headers=headers)
 
 
-@router.post("/login", summary="Sign in with the access token", response_model=AuthState,
-             responses=ERROR_RESPONSES)
+@router.post("/login", summary="Sign in with the access token", response_model=AuthState, responses=ERROR_RESPONSES)
 async def login(body: LoginRequest, request: Request, response: Response) -> AuthState | JSONResponse:
     """Check the token and set the HttpOnly, SameSite=Strict ``pictag_token`` session cookie."""
     checker = _checker(request)
@@ -450,14 +460,23 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Aut
     except SessionStoreUnavailable:
         return _refusal_response(SESSIONS_UNAVAILABLE)
     response.set_cookie(
-        COOKIE_NAME, session.session_id, max_age=session.max_age_s, path="/",
-        httponly=True, samesite="strict", secure=checker.secure_cookie(request.scope, headers),
+        COOKIE_NAME,
+        session.session_id,
+        max_age=session.max_age_s,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=checker.secure_cookie(request.scope, headers),
     )
     return AuthState(authenticated=True, auth_required=True)
 
 
-@router.post("/logout", summary="Sign out (ends the session on the server)", response_model=AuthState,
-             responses={503: ERROR_RESPONSES[503]})
+@router.post(
+    "/logout",
+    summary="Sign out (ends the session on the server)",
+    response_model=AuthState,
+    responses={503: ERROR_RESPONSES[503]},
+)
 async def logout(request: Request, response: Response) -> AuthState | JSONResponse:
     """End this browser's session on the server, then remove its cookie.
 

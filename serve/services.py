@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import ray
+
 from pictag.actors import names
 from pictag.serve.broadcast import Broadcaster
 

@@ -47,9 +47,7 @@ def rtsp_available() -> None:
 
 
 @pytest.fixture(scope="session")
-def rtsp_clip_factory(
-    asset: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
-) -> ClipFactory:
+def rtsp_clip_factory(asset: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> ClipFactory:
     """Transcode a shared asset video once per session into a relay-safe H.264 clip."""
     out_dir = tmp_path_factory.mktemp("rtsp-clips")
 
@@ -80,9 +78,7 @@ def rtsp_server_factory(rtsp_available: None, rtsp_clip: Path) -> Iterator[Serve
         mounts: list[Mount] | None = None,
         start: bool = True,
     ) -> RtspSimulator:
-        chosen = mounts or [
-            Mount(p, clip=clip or rtsp_clip, user=user, password=password) for p in paths
-        ]
+        chosen = mounts or [Mount(p, clip=clip or rtsp_clip, user=user, password=password) for p in paths]
         sim = RtspSimulator(chosen, digest=digest)
         started.append(sim)
         if start:

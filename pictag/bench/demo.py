@@ -227,14 +227,14 @@ def _interrupt(proc: subprocess.Popen[str]) -> dict[str, Any]:
 
 def _safe_cmdline(p: psutil.Process) -> list[str]:
     try:
-        return p.cmdline()
+        return list(p.cmdline())
     except psutil.Error:
         return []
 
 
 def _running(p: psutil.Process) -> bool:
     try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        return bool(p.is_running() and p.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 

@@ -20,6 +20,7 @@ per-frame paired differences; a negative value means "within noise of zero".
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -139,7 +140,7 @@ def bench_joint(
             for p in all_paths:
                 agreement[p.prefix].append(p.time_frame(timer, tensor, input_boxes))
             for name, emb in crop_embedders.items():
-                timer.time(name, lambda e=emb, f=frame, b=frame_boxes: e.embed(f, b))
+                timer.time(name, functools.partial(emb.embed, frame, frame_boxes))
     return {
         "detector": paths.config.model,
         "precision": paths.config.precision,

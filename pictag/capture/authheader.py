@@ -25,8 +25,7 @@ def parse_challenges(headers: list[str]) -> dict[str, dict[str, str]]:
     for header in headers:
         scheme, _, rest = header.strip().partition(" ")
         params = {
-            m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-            for m in _PARAM_RE.finditer(rest)
+            m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM_RE.finditer(rest)
         }
         found[scheme.lower()] = params
     return found

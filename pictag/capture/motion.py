@@ -77,4 +77,4 @@ class MotionGate:
     def moved(self, before: npt.NDArray[np.int16], after: npt.NDArray[np.int16]) -> bool:
         """Whether enough thumbnail pixels changed between two thumbnails."""
         changed = np.count_nonzero(np.abs(after - before) > self.settings.pixel_delta)
-        return changed > self.settings.changed_fraction * after.size
+        return bool(changed > self.settings.changed_fraction * after.size)

@@ -75,8 +75,7 @@ def diagnose(spec: SourceSpec, *, timeout_s: float = 2.0, open_timed_out: bool =
         )
     return Failure(
         reasons.OPEN_FAILED,
-        f"{spec.redacted} answers, but FFmpeg could not open the stream; "
-        "check the camera's stream settings",
+        f"{spec.redacted} answers, but FFmpeg could not open the stream; check the camera's stream settings",
     )
 
 
@@ -89,15 +88,11 @@ def diagnose_file(spec: SourceSpec) -> Failure:
     """Why a local file did not open: missing, a directory, unreadable or undecodable."""
     path = Path(str(spec.target))
     if not path.exists():
-        return Failure(
-            reasons.NOT_FOUND, f"file {path} does not exist; check the path", retry=False
-        )
+        return Failure(reasons.NOT_FOUND, f"file {path} does not exist; check the path", retry=False)
     if path.is_dir():
         return Failure(reasons.NOT_FOUND, f"{path} is a directory, not a video file", retry=False)
     if not os.access(path, os.R_OK):
-        return Failure(
-            reasons.OPEN_FAILED, f"file {path} is not readable; check its permissions", retry=False
-        )
+        return Failure(reasons.OPEN_FAILED, f"file {path} is not readable; check its permissions", retry=False)
     return Failure(
         reasons.UNSUPPORTED_CODEC,
         f"FFmpeg cannot decode {path.name}; convert it to H.264 MP4",
@@ -128,13 +123,9 @@ def _connect_failure(err: OSError, host: str, port: int, timeout_s: float) -> Fa
     """Name the reason a TCP connect failed (DNS, refused, silence, no route)."""
     where = f"{host}:{port}"
     if isinstance(err, socket.gaierror):
-        return Failure(
-            reasons.UNREACHABLE, f"host name {host!r} cannot be resolved; check the address"
-        )
+        return Failure(reasons.UNREACHABLE, f"host name {host!r} cannot be resolved; check the address")
     if isinstance(err, ConnectionRefusedError):
-        return Failure(
-            reasons.REFUSED, f"nothing listens on {where}; is the camera on and the port right?"
-        )
+        return Failure(reasons.REFUSED, f"nothing listens on {where}; is the camera on and the port right?")
     if isinstance(err, TimeoutError):
         return Failure(
             reasons.UNREACHABLE,
@@ -142,9 +133,7 @@ def _connect_failure(err: OSError, host: str, port: int, timeout_s: float) -> Fa
         )
     if err.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL):
         return Failure(reasons.UNREACHABLE, f"no route to {where}; check the address and network")
-    return Failure(
-        reasons.UNREACHABLE, f"cannot connect to {where} ({os.strerror(err.errno or 0)})"
-    )
+    return Failure(reasons.UNREACHABLE, f"cannot connect to {where} ({os.strerror(err.errno or 0)})")
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -211,16 +200,12 @@ def _read_response(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def _parse_response(
-    raw: bytes, spec: SourceSpec
-) -> tuple[int, dict[str, list[str]], str] | Failure:
+def _parse_response(raw: bytes, spec: SourceSpec) -> tuple[int, dict[str, list[str]], str] | Failure:
     head, _, body = raw.decode("utf-8", errors="replace").partition("\r\n\r\n")
     status_line, *header_lines = head.split("\r\n")
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("RTSP/") or not parts[1].isdigit():  # noqa: PLR2004
-        return Failure(
-            reasons.OPEN_FAILED, f"{spec.host}:{spec.port} does not speak RTSP; check the port"
-        )
+        return Failure(reasons.OPEN_FAILED, f"{spec.host}:{spec.port} does not speak RTSP; check the port")
     headers: dict[str, list[str]] = {}
     for line in header_lines:
         name, _, value = line.partition(":")
@@ -269,9 +254,7 @@ def _judge_status(spec: SourceSpec, status: int, body: str) -> Failure | None:
             f"no stream at {spec.redacted}; check the stream path in the camera's manual",
         )
     if status != _HTTP_OK:
-        return Failure(
-            reasons.OPEN_FAILED, f"the camera answered status {status} for {spec.redacted}"
-        )
+        return Failure(reasons.OPEN_FAILED, f"the camera answered status {status} for {spec.redacted}")
     return check_sdp(body)
 
 
@@ -296,14 +279,11 @@ def check_sdp(sdp: str) -> Failure | None:
                 video_codecs.append(enc.split("/")[0].upper())
     if "video" not in media:
         kinds = ", ".join(sorted(set(media))) or "nothing"
-        return Failure(
-            reasons.UNSUPPORTED_CODEC, f"the stream has no video track (it carries {kinds})"
-        )
+        return Failure(reasons.UNSUPPORTED_CODEC, f"the stream has no video track (it carries {kinds})")
     if video_codecs and not SUPPORTED_VIDEO.intersection(video_codecs):
         return Failure(
             reasons.UNSUPPORTED_CODEC,
-            f"video codec {'/'.join(video_codecs)} cannot be decoded; "
-            "set the camera to H.264 or H.265",
+            f"video codec {'/'.join(video_codecs)} cannot be decoded; set the camera to H.264 or H.265",
         )
     return None
 
@@ -342,21 +322,16 @@ def probe_http(spec: SourceSpec, timeout_s: float = 2.0) -> Failure | None:
     if ctype and not ctype.startswith(_STREAM_TYPES):
         return Failure(
             reasons.UNSUPPORTED_CODEC,
-            f"{spec.redacted} serves {ctype.split(';')[0]}, not a video stream "
-            "(MJPEG is multipart/x-mixed-replace)",
+            f"{spec.redacted} serves {ctype.split(';')[0]}, not a video stream (MJPEG is multipart/x-mixed-replace)",
         )
     return None
 
 
-def _http_get(
-    spec: SourceSpec, timeout_s: float, auth: str | None
-) -> tuple[int, dict[str, list[str]]]:
+def _http_get(spec: SourceSpec, timeout_s: float, auth: str | None) -> tuple[int, dict[str, list[str]]]:
     host = str(spec.host)
     conn: http.client.HTTPConnection
     if spec.kind is SourceKind.HTTPS:
-        conn = http.client.HTTPSConnection(
-            host, spec.port, timeout=timeout_s, context=_tls_context()
-        )
+        conn = http.client.HTTPSConnection(host, spec.port, timeout=timeout_s, context=_tls_context())
     else:
         conn = http.client.HTTPConnection(host, spec.port, timeout=timeout_s)
     headers = {"User-Agent": USER_AGENT}

@@ -97,9 +97,7 @@ class CameraSource:
             self._secrets = list(self._spec.secrets)
         except CameraError as err:
             self._secrets = url_secrets(config.url)
-            self._bad_url = Failure(
-                reasons.BAD_URL, self._scrub(str(err).split(": ", 1)[-1]), retry=False
-            )
+            self._bad_url = Failure(reasons.BAD_URL, self._scrub(str(err).split(": ", 1)[-1]), retry=False)
         self._url_shown = self._spec.redacted if self._spec else redact_url(config.url)
         # Everything below is guarded by self._cond.
         self._frame: Frame | None = None
@@ -128,12 +126,8 @@ class CameraSource:
             CameraError: The source was already started.
         """
         if self._thread is not None:
-            raise CameraError(
-                f"camera={self.camera_id} reason=already_started: create a new CameraSource"
-            )
-        self._thread = threading.Thread(
-            target=self._run, name=f"camera-{self.camera_id}", daemon=True
-        )
+            raise CameraError(f"camera={self.camera_id} reason=already_started: create a new CameraSource")
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.camera_id}", daemon=True)
         self._thread.start()
 
     def wait_frame(self, after_seq: int, timeout: float) -> Frame | None:
@@ -259,9 +253,7 @@ class CameraSource:
             raise _Stopped
         if cap is None:
             timed_out = time.monotonic() - started >= _STALL_FRACTION * cfg.open_timeout_s
-            failure = diagnose(
-                spec, timeout_s=min(_PROBE_TIMEOUT_S, cfg.open_timeout_s), open_timed_out=timed_out
-            )
+            failure = diagnose(spec, timeout_s=min(_PROBE_TIMEOUT_S, cfg.open_timeout_s), open_timed_out=timed_out)
             if self._stop.is_set():
                 raise _Stopped
             return failure
@@ -278,9 +270,7 @@ class CameraSource:
                 return
         self._set_state(failure.state, failure)
 
-    def _pump(
-        self, spec: SourceSpec, cap: cv2.VideoCapture, *, reconnected: bool
-    ) -> tuple[Failure | None, bool]:
+    def _pump(self, spec: SourceSpec, cap: cv2.VideoCapture, *, reconnected: bool) -> tuple[Failure | None, bool]:
         """Read frames until the stream fails or stop(); returns (failure or None, got frames)."""
         got_frames = False
         is_file = spec.kind is SourceKind.FILE
@@ -330,12 +320,8 @@ class CameraSource:
 
     def _file_ended(self, spec: SourceSpec, got_frames: bool) -> Failure:
         if not got_frames:
-            return Failure(
-                reasons.UNSUPPORTED_CODEC, f"{spec.redacted} gave no decodable frame", retry=False
-            )
-        return Failure(
-            reasons.END_OF_STREAM, f"file {spec.redacted} finished (loop is off)", retry=False
-        )
+            return Failure(reasons.UNSUPPORTED_CODEC, f"{spec.redacted} gave no decodable frame", retry=False)
+        return Failure(reasons.END_OF_STREAM, f"file {spec.redacted} finished (loop is off)", retry=False)
 
     def _read_failure(self, waited: float, read_timeout: float, got_frames: bool) -> Failure:
         with self._cond:
@@ -352,9 +338,7 @@ class CameraSource:
                 f"no frame for {silent_for:.1f} s",
             )
         if got_frames:
-            return Failure(
-                reasons.STREAM_LOST, "the server closed the stream or the network dropped"
-            )
+            return Failure(reasons.STREAM_LOST, "the server closed the stream or the network dropped")
         return Failure(reasons.STREAM_LOST, "the stream opened but delivered no frame")
 
     def _publish(self, image: np.ndarray) -> None:
@@ -368,11 +352,7 @@ class CameraSource:
 
     def _wait_handed_out(self) -> None:
         with self._cond:
-            while (
-                not self._stop.is_set()
-                and self._frame is not None
-                and self._handed_out < self._frame.seq
-            ):
+            while not self._stop.is_set() and self._frame is not None and self._handed_out < self._frame.seq:
                 self._cond.wait(0.5)
 
     def _sleep(self, seconds: float) -> None:

@@ -105,9 +105,7 @@ def parse_source_url(url: str, camera_id: str | None = None) -> SourceSpec:
     if device:
         index = int(device.group("index"))
         if index > MAX_DEVICE_INDEX:
-            raise _bad(
-                shown, f"device index {index} is out of range 0..{MAX_DEVICE_INDEX}", camera_id
-            )
+            raise _bad(shown, f"device index {index} is out of range 0..{MAX_DEVICE_INDEX}", camera_id)
         return SourceSpec(kind=SourceKind.DEVICE, target=index, redacted=f"device:{index}")
     if text.startswith("device:"):
         raise _bad(shown, "a device must be device:N with a number N", camera_id)

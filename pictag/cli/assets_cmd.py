@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from pictag import assets
+from pictag.errors import AssetError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +51,7 @@ def _check(args: argparse.Namespace) -> int:
                 found += 1
                 try:
                     assets.verify_file(path, rel)
-                except assets.AssetError as err:
+                except AssetError as err:
                     bad += 1
                     print(err)
                 break

@@ -44,21 +44,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="Camera counts to measure (default 1 2 4).",
     )
-    parser.add_argument(
-        "--seconds", type=float, default=20.0, help="Measured window per run (default 20)."
-    )
-    parser.add_argument(
-        "--warmup", type=float, default=5.0, help="Warm-up before each window (default 5)."
-    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="Measured window per run (default 20).")
+    parser.add_argument("--warmup", type=float, default=5.0, help="Warm-up before each window (default 5).")
     parser.add_argument(
         "--fps",
         type=float,
         default=10.0,
         help="Analysis frames/s per camera, live scenario (default 10).",
     )
-    parser.add_argument(
-        "--source", default="videos/vtest.avi", help="Video file or asset name (default vtest.avi)."
-    )
+    parser.add_argument("--source", default="videos/vtest.avi", help="Video file or asset name (default vtest.avi).")
     parser.add_argument(
         "--rtsp",
         action="store_true",
@@ -70,12 +64,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=("live", "max"),
         help="Scenario(s) to run (repeatable; default both).",
     )
-    parser.add_argument(
-        "--no-reid", action="store_true", help="Turn re-identification off in both systems."
-    )
-    parser.add_argument(
-        "--no-serve", action="store_true", help="Do not start the Ray Serve app (less memory)."
-    )
+    parser.add_argument("--no-reid", action="store_true", help="Turn re-identification off in both systems.")
+    parser.add_argument("--no-serve", action="store_true", help="Do not start the Ray Serve app (less memory).")
     parser.add_argument("--no-baseline", action="store_true", help="Skip the baseline loop.")
     parser.add_argument("--baseline-only", action="store_true", help="Run only the baseline loop.")
     parser.add_argument(
@@ -91,9 +81,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="YAML config whose detector/tracking/reid settings to use.",
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
-    parser.add_argument(
-        "--markdown", type=Path, metavar="OUT", help="Also write the markdown tables here."
-    )
+    parser.add_argument("--markdown", type=Path, metavar="OUT", help="Also write the markdown tables here.")
     parser.set_defaults(func=_suite)
     group = parser.add_subparsers(dest="bench_command", metavar="COMPONENT")
     _register_detector(group)
@@ -113,9 +101,7 @@ def _register_detector(group: argparse._SubParsersAction[argparse.ArgumentParser
         "decode+NMS), frames/s through the async submit() path, and the inference-only ceiling "
         "(AsyncInferQueue at the THROUGHPUT hint, and OpenVINO's benchmark_app).",
     )
-    det.add_argument(
-        "--model", action="append", help="Detector model (repeatable; default the config default)."
-    )
+    det.add_argument("--model", action="append", help="Detector model (repeatable; default the config default).")
     det.add_argument(
         "--precision",
         action="append",
@@ -129,15 +115,9 @@ def _register_detector(group: argparse._SubParsersAction[argparse.ArgumentParser
         default=[320, 416, 640],
         help="Input sizes (default 320 416 640).",
     )
-    det.add_argument(
-        "--seconds", type=float, default=4.0, help="Seconds per throughput measurement (default 4)."
-    )
-    det.add_argument(
-        "--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi)."
-    )
-    det.add_argument(
-        "--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app."
-    )
+    det.add_argument("--seconds", type=float, default=4.0, help="Seconds per throughput measurement (default 4).")
+    det.add_argument("--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi).")
+    det.add_argument("--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app.")
     det.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
     det.set_defaults(func=_detector)
 
@@ -167,15 +147,9 @@ def _register_reid(group: argparse._SubParsersAction[argparse.ArgumentParser]) -
         default=[1, 8, 16],
         help="Crops per call (default 1 8 16).",
     )
-    reid.add_argument(
-        "--seconds", type=float, default=4.0, help="Seconds per ceiling measurement (default 4)."
-    )
-    reid.add_argument(
-        "--source", default="videos/vtest.avi", help="Video for the crops (default vtest.avi)."
-    )
-    reid.add_argument(
-        "--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app."
-    )
+    reid.add_argument("--seconds", type=float, default=4.0, help="Seconds per ceiling measurement (default 4).")
+    reid.add_argument("--source", default="videos/vtest.avi", help="Video for the crops (default vtest.avi).")
+    reid.add_argument("--no-benchmark-app", action="store_true", help="Skip OpenVINO's benchmark_app.")
     reid.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
     reid.set_defaults(func=_reid)
 
@@ -229,9 +203,7 @@ def _register_joint(group: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="Joint-mode IR (default the shipped pictag-lite-joint); repeat to time several interleaved "
         "on the same frames (one table row each).",
     )
-    joint.add_argument(
-        "--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi)."
-    )
+    joint.add_argument("--source", default="videos/vtest.avi", help="Video for the frames (default vtest.avi).")
     joint.add_argument("--json", type=Path, metavar="OUT", help="Write the JSON results here.")
     joint.set_defaults(func=_joint)
 
@@ -298,9 +270,7 @@ def _base_config(path: Path | None) -> dict[str, Any]:
     from pictag.config import load_config
 
     data = load_config(path).model_dump(mode="json")
-    return {
-        k: data[k] for k in ("detector", "tracking", "reid", "runtime", "assets_dir") if k in data
-    }
+    return {k: data[k] for k in ("detector", "tracking", "reid", "runtime", "assets_dir") if k in data}
 
 
 def _write(path: Path | None, doc: Any, quiet: bool = False) -> None:
@@ -334,9 +304,7 @@ def _suite(args: argparse.Namespace) -> int:
         ceiling_s=args.ceiling_seconds,
         config=config,
     )
-    doc = run_suite(
-        params, checkpoint=(lambda d: _write(args.json, d, quiet=True)) if args.json else None
-    )
+    doc = run_suite(params, checkpoint=(lambda d: _write(args.json, d, quiet=True)) if args.json else None)
     text = markdown(doc)
     print(text)
     _write(args.json, doc)

@@ -36,9 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--video", action="append", required=True, help="Video file or asset name (repeatable)."
-    )
+    p.add_argument("--video", action="append", required=True, help="Video file or asset name (repeatable).")
     p.add_argument(
         "--gt",
         action="append",
@@ -57,9 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=DEFAULT_FRAME_OFFSET,
         help="Video frame k is ground-truth frame k + N (default %(default)s).",
     )
-    p.add_argument(
-        "--model", help="Re-id model (asset name or path); default: the config's reid.model."
-    )
+    p.add_argument("--model", help="Re-id model (asset name or path); default: the config's reid.model.")
     p.add_argument(
         "--precision",
         choices=("f32", "bf16", "int8"),
@@ -85,9 +81,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--config",
         help="PicTag YAML: read its reid section, and write the threshold into it.",
     )
-    p.add_argument(
-        "--no-write", action="store_true", help="With --config: only read it, do not write."
-    )
+    p.add_argument("--no-write", action="store_true", help="With --config: only read it, do not write.")
     p.add_argument(
         "--sidecar",
         action="store_true",
@@ -143,8 +137,7 @@ def print_report(report: dict[str, Any], out: TextIO | None = None) -> None:
         )
     rows = [report["chosen"], *report["alternatives"].values()]
     print(
-        f"{'rule':5s} {'threshold':>9s} {'FMR':>7s} {'FNMR':>7s} {'prec':>7s} "
-        f"{'recall':>7s} {'F1':>7s}",
+        f"{'rule':5s} {'threshold':>9s} {'FMR':>7s} {'FNMR':>7s} {'prec':>7s} {'recall':>7s} {'F1':>7s}",
         file=out,
     )
     for r in rows:
@@ -163,9 +156,7 @@ def _seqinfo(gt: Path) -> SeqInfo | None:
     return read_seqinfo(path) if path.is_file() else None
 
 
-def _embedders(
-    args: argparse.Namespace, config: Any, reid: Any, assets_dir: str | None
-) -> list[Any]:
+def _embedders(args: argparse.Namespace, config: Any, reid: Any, assets_dir: str | None) -> list[Any]:
     """The embedder(s): the config's crop model, or joint-mode IR(s) on the config's detector maps."""
     from pictag.reid import build_embedder
 
@@ -173,8 +164,7 @@ def _embedders(
         return [build_embedder(reid, assets_dir, config.detector)]
     if len(args.joint_model) not in (1, len(args.video)):
         raise PictagError(
-            f"got {len(args.joint_model)} --joint-model for {len(args.video)} --video: "
-            "give one, or one per video"
+            f"got {len(args.joint_model)} --joint-model for {len(args.video)} --video: give one, or one per video"
         )
     # The runtime's own joint path (detector maps + numpy RoIAlign + head): calibrated as it runs.
     return [
@@ -191,30 +181,20 @@ def _run(args: argparse.Namespace) -> int:
     from pictag.identity.persons import known_persons, load_persons
 
     if len(args.video) != len(args.gt):
-        raise PictagError(
-            f"got {len(args.video)} --video but {len(args.gt)} --gt: give one gt.txt per video"
-        )
-    config = (
-        load_config(args.config) if args.config and Path(args.config).exists() else PictagConfig()
-    )
+        raise PictagError(f"got {len(args.video)} --video but {len(args.gt)} --gt: give one gt.txt per video")
+    config = load_config(args.config) if args.config and Path(args.config).exists() else PictagConfig()
     assets_dir = args.assets or config.assets_dir
     reid = config.reid.model_copy(update={"model": args.model}) if args.model else config.reid
     if args.precision:
         reid = reid.model_copy(update={"precision": args.precision})
     embedders = _embedders(args, config, reid, assets_dir)
     if args.persons and len(args.persons) != len(args.video):
-        raise PictagError(
-            f"got {len(args.persons)} --persons for {len(args.video)} --video: give one per video"
-        )
+        raise PictagError(f"got {len(args.persons)} --persons for {len(args.video)} --video: give one per video")
     parts = []
     for k, (video, gt) in enumerate(zip(args.video, args.gt, strict=True)):
         gt_path = assets.resolve(gt, assets_dir)
         info = _seqinfo(gt_path)
-        persons = (
-            load_persons(args.persons[k])
-            if args.persons
-            else known_persons(info.name if info else None)
-        )
+        persons = load_persons(args.persons[k]) if args.persons else known_persons(info.name if info else None)
         parts.append(
             calibration.collect_crops(
                 assets.resolve(video, assets_dir),

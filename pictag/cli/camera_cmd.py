@@ -22,9 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "camera",
         help="Simulate an RTSP camera or check a camera URL.",
-        description=(
-            "Simulate an RTSP camera from a video file, or check that a camera URL delivers frames."
-        ),
+        description=("Simulate an RTSP camera from a video file, or check that a camera URL delivers frames."),
     )
     group = parser.add_subparsers(dest="camera_command", metavar="ACTION", required=True)
     sim = group.add_parser(
@@ -37,15 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "gstreamer1.0-plugins-bad (the server runs under the system /usr/bin/python3)."
         ),
     )
-    sim.add_argument(
-        "video", help="Video file, or an asset name such as one-by-one-person-detection.mp4."
-    )
-    sim.add_argument(
-        "--port", type=int, default=8554, help="RTSP port (default 8554; 0 = any free port)."
-    )
-    sim.add_argument(
-        "--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1)."
-    )
+    sim.add_argument("video", help="Video file, or an asset name such as one-by-one-person-detection.mp4.")
+    sim.add_argument("--port", type=int, default=8554, help="RTSP port (default 8554; 0 = any free port).")
+    sim.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
     sim.add_argument("--mount", default="/cam", help="Stream path (default /cam).")
     sim.add_argument(
         "--copies",
@@ -68,12 +60,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Open a camera URL for a few seconds; report live/offline/error and why.",
     )
     check.add_argument("url", help="rtsp://, rtsps://, http(s)://, a file path or device:N.")
-    check.add_argument(
-        "--transport", choices=("tcp", "udp"), default="tcp", help="RTSP transport (default tcp)."
-    )
-    check.add_argument(
-        "--timeout", type=float, default=15.0, help="Give up after this many seconds (default 15)."
-    )
+    check.add_argument("--transport", choices=("tcp", "udp"), default="tcp", help="RTSP transport (default tcp).")
+    check.add_argument("--timeout", type=float, default=15.0, help="Give up after this many seconds (default 15).")
     check.set_defaults(func=_check)
 
 
@@ -113,10 +101,7 @@ def _simulate(args: argparse.Namespace) -> int:
     video = _video_path(args.video)
     print(f"preparing {video.name} (H.264, cached) ...", file=sys.stderr)
     clip = prepare_clip(video, width=width, height=height, fps=args.fps)
-    mounts = [
-        Mount(p, clip=clip, user=args.user, password=password)
-        for p in _mounts(args.mount, args.copies)
-    ]
+    mounts = [Mount(p, clip=clip, user=args.user, password=password) for p in _mounts(args.mount, args.copies)]
     sim = RtspSimulator(mounts, port=args.port, host=args.host)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     sim.start()
@@ -163,9 +148,6 @@ def _check(args: argparse.Namespace) -> int:
         source.stop(timeout=cfg.open_timeout_s + 2)
     print(f"{status.url}: {status.state.value}" + (f" - {status.reason}" if status.reason else ""))
     if status.state is CameraState.LIVE:
-        print(
-            f"  {status.width}x{status.height}, {status.fps:.1f} fps decoded, "
-            f"source says {status.source_fps:g} fps"
-        )
+        print(f"  {status.width}x{status.height}, {status.fps:.1f} fps decoded, source says {status.source_fps:g} fps")
         return 0
     return 1

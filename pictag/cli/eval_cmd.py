@@ -17,7 +17,11 @@ EVAL_MODULES: tuple[str, ...] = (
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``eval`` command group."""
-    parser = sub.add_parser("eval", help="Measure tracking, re-identification and identity quality.", description="Measure tracking, re-identification and identity quality against ground truth.")
+    parser = sub.add_parser(
+        "eval",
+        help="Measure tracking, re-identification and identity quality.",
+        description="Measure tracking, re-identification and identity quality against ground truth.",
+    )
     group = parser.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
     for name in EVAL_MODULES:
         importlib.import_module(name).register(group)

@@ -60,18 +60,12 @@ def register(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="JSON {gt_id: person} for ground truth that gives re-entering people "
         "new ids (default: built-in for PETS09-S2L1).",
     )
-    p.add_argument(
-        "--json", metavar="OUT", help='Write {"reid": {...}, "no_reid": {...}, ...} here.'
-    )
-    p.add_argument(
-        "-c", "--config", help="PicTag YAML: detector, tracking, reid, identity sections."
-    )
+    p.add_argument("--json", metavar="OUT", help='Write {"reid": {...}, "no_reid": {...}, ...} here.')
+    p.add_argument("-c", "--config", help="PicTag YAML: detector, tracking, reid, identity sections.")
     p.add_argument("--threshold", type=float, help="Override reid.threshold.")
     p.add_argument("--assets", help="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag).")
     p.add_argument("--max-frames", type=int, help="Only the first N frames.")
-    p.add_argument(
-        "--cut", type=int, help="Frame where the two-camera scenario cuts (default: the middle)."
-    )
+    p.add_argument("--cut", type=int, help="Frame where the two-camera scenario cuts (default: the middle).")
     p.add_argument(
         "--gap",
         type=float,
@@ -107,8 +101,7 @@ def print_table(report: dict[str, Any], out: TextIO | None = None) -> None:
         for mode in ("reid", "no_reid"):
             row = rows[mode]
             print(
-                f"{name:18s} {mode:8s} "
-                + " ".join(_cell(row.get(k), kind) for k, _, kind in _COLUMNS),
+                f"{name:18s} {mode:8s} " + " ".join(_cell(row.get(k), kind) for k, _, kind in _COLUMNS),
                 file=out,
             )
 
@@ -124,9 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config) if args.config else PictagConfig()
     if args.threshold is not None:
-        config = config.model_copy(
-            update={"reid": config.reid.model_copy(update={"threshold": args.threshold})}
-        )
+        config = config.model_copy(update={"reid": config.reid.model_copy(update={"threshold": args.threshold})})
     assets_dir = args.assets or config.assets_dir
     reid, threshold = resolve_reid(config.reid, assets_dir)
     print(f"reid: {reid.type} {reid.model_name}, threshold {threshold.value:.4f} ({threshold.source})")
@@ -139,9 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         args.max_frames,
     )
     persons = (
-        load_persons(args.persons)
-        if args.persons
-        else known_persons(inputs.seqinfo.name if inputs.seqinfo else None)
+        load_persons(args.persons) if args.persons else known_persons(inputs.seqinfo.name if inputs.seqinfo else None)
     )
     report = identity.evaluate(
         inputs,

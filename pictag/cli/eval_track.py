@@ -44,20 +44,12 @@ def register(group: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=DEFAULT_FRAME_OFFSET,
         help="Video frame k is ground-truth frame k + N (default %(default)s: MOT counts from 1).",
     )
-    parser.add_argument(
-        "--json", metavar="OUT", help='Write {"ours": {...}, "reference": {...}} here.'
-    )
-    parser.add_argument(
-        "-c", "--config", help="PicTag YAML: its detector and tracking sections are used."
-    )
-    parser.add_argument(
-        "--assets", help="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag)."
-    )
+    parser.add_argument("--json", metavar="OUT", help='Write {"ours": {...}, "reference": {...}} here.')
+    parser.add_argument("-c", "--config", help="PicTag YAML: its detector and tracking sections are used.")
+    parser.add_argument("--assets", help="Assets directory (else $PICTAG_ASSETS, then ~/.cache/pictag).")
     parser.add_argument("--max-frames", type=int, help="Only the first N frames (a quick check).")
     parser.add_argument("--no-reference", action="store_true", help="Skip the reference tracker.")
-    parser.add_argument(
-        "--save-tracks", metavar="DIR", help="Write each tracker's output as MOT txt files."
-    )
+    parser.add_argument("--save-tracks", metavar="DIR", help="Write each tracker's output as MOT txt files.")
     parser.set_defaults(func=_run)
 
 
@@ -94,9 +86,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config) if args.config else PictagConfig()
     assets_dir = args.assets or config.assets_dir
-    inputs = track.resolve_inputs(
-        args.video, args.gt, args.seqinfo, args.frame_offset, args.max_frames
-    )
+    inputs = track.resolve_inputs(args.video, args.gt, args.seqinfo, args.frame_offset, args.max_frames)
     detector = build_detector(config.detector, assets_dir)
     ours, ref, _, seq = track.evaluate(
         inputs,
@@ -116,9 +106,7 @@ def _run(args: argparse.Namespace) -> int:
             "frames": len(seq),
             "decode_detect_ms_per_frame": 1000.0 * seq.detect_seconds / len(seq),
         },
-        detector=track.detector_summary(
-            config.detector, str(getattr(detector, "model_path", config.detector.model))
-        ),
+        detector=track.detector_summary(config.detector, str(getattr(detector, "model_path", config.detector.model))),
         tracking=config.tracking.model_dump(),
         ours=ours,
         reference=ref,

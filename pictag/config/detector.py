@@ -44,7 +44,7 @@ class DetectorConfig(ConfigModel):
     )
     iou: float = Field(default=0.5, gt=0.0, le=1.0, description="NMS IoU threshold.")
     classes: list[str | int] = Field(
-        default_factory=lambda: ["person"], min_length=1, description="Class names or indices kept."
+        default_factory=lambda: list[str | int](["person"]), min_length=1, description="Class names or indices kept."
     )
     max_detections: int = Field(default=300, ge=1, le=3000, description="Boxes kept per frame after NMS.")
     device: str = Field(default="CPU", description="OpenVINO device.")

@@ -28,10 +28,18 @@ EXAMPLE_CAMERAS: list[dict[str, Any]] = [
         "transport": "udp",
         "enabled": False,
         "zones": [
-            {"id": "queue", "name": "Till queue", "points": [[100, 300], [500, 300], [500, 700], [100, 700]],
-             "kind": "queue"},
-            {"id": "counter", "name": "Behind the counter", "points": [[600, 250], [1200, 250], [1200, 500],
-                                                                       [600, 500]], "kind": "staff"},
+            {
+                "id": "queue",
+                "name": "Till queue",
+                "points": [[100, 300], [500, 300], [500, 700], [100, 700]],
+                "kind": "queue",
+            },
+            {
+                "id": "counter",
+                "name": "Behind the counter",
+                "points": [[600, 250], [1200, 250], [1200, 500], [600, 500]],
+                "kind": "staff",
+            },
         ],
     },
 ]

@@ -16,9 +16,7 @@ class MqttConfig(ConfigModel):
     host: str = Field(min_length=1, max_length=253, description="Broker host name or address.")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker port (8883 is the usual TLS port).")
     username: str | None = Field(default=None, max_length=256, description="User name, if the broker wants one.")
-    password: SecretStr | None = Field(
-        default=None, description="Password (never logged or shown)."
-    )
+    password: SecretStr | None = Field(default=None, description="Password (never logged or shown).")
     tls: bool = Field(default=False, description="Connect over TLS, verifying the broker's certificate.")
     tls_ca_file: str | None = Field(
         default=None, description="CA bundle for tls (else the system's trusted certificates)."

@@ -77,9 +77,7 @@ class ReidConfig(ConfigModel):
             "refused at start: run `pictag calibrate` or set a number (-1..1)."
         ),
     )
-    min_box_height: int = Field(
-        default=60, ge=8, le=4000, description="Smaller boxes give no embedding."
-    )
+    min_box_height: int = Field(default=60, ge=8, le=4000, description="Smaller boxes give no embedding.")
     min_crop_confidence: float = Field(
         default=0.5,
         ge=0.0,
@@ -104,9 +102,8 @@ class ReidConfig(ConfigModel):
         le=60.0,
         description="Seconds between embedding refreshes of a track.",
     )
-    prototypes: int = Field(
-        default=4, ge=1, le=32, description="Diverse embedding prototypes kept per identity."
-    )
+    prototypes: int = Field(default=4, ge=1, le=32, description="Diverse embedding prototypes kept per identity.")
+
     @field_validator("threshold")
     @classmethod
     def _threshold_range(cls, value: float | str) -> float | str:

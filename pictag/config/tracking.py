@@ -25,9 +25,7 @@ class TrackingConfig(ConfigModel):
     new_track_threshold: float = Field(
         default=0.6, ge=0.0, le=1.0, description="Lowest score that may start a new track."
     )
-    match_iou: float = Field(
-        default=0.2, ge=0.0, le=1.0, description="Lowest IoU accepted in the first association."
-    )
+    match_iou: float = Field(default=0.2, ge=0.0, le=1.0, description="Lowest IoU accepted in the first association.")
     low_match_iou: float = Field(
         default=0.5,
         ge=0.0,
@@ -63,9 +61,7 @@ class TrackingConfig(ConfigModel):
         default=False,
         description="Weigh first-stage IoU by detection score (ByteTrack's score fusion).",
     )
-    min_hits: int = Field(
-        default=3, ge=1, le=100, description="Matched frames before a track is confirmed."
-    )
+    min_hits: int = Field(default=3, ge=1, le=100, description="Matched frames before a track is confirmed.")
     lost_timeout_s: float = Field(
         default=3.0,
         gt=0.0,
@@ -90,6 +86,4 @@ class TrackingConfig(ConfigModel):
         le=1.0,
         description="Kalman std of a detection box edge, in box sizes.",
     )
-    update_interval_s: float = Field(
-        default=1.0, ge=0.0, le=60.0, description="Throttle for track.updated events."
-    )
+    update_interval_s: float = Field(default=1.0, ge=0.0, le=60.0, description="Throttle for track.updated events.")

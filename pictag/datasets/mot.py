@@ -176,16 +176,11 @@ def _load_rows(path: Path) -> npt.NDArray[np.float64]:
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
             data = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as err:
-        raise AssetError(
-            f"malformed MOT file: path={path} reason={err} (expected comma-separated numbers)"
-        ) from None
+        raise AssetError(f"malformed MOT file: path={path} reason={err} (expected comma-separated numbers)") from None
     if data.size == 0:
         return np.zeros((0, 9), dtype=np.float64)
     if data.shape[1] < 6:
-        raise AssetError(
-            "MOT file needs at least 6 columns (frame,id,x,y,w,h): "
-            f"path={path} columns={data.shape[1]}"
-        )
+        raise AssetError(f"MOT file needs at least 6 columns (frame,id,x,y,w,h): path={path} columns={data.shape[1]}")
     return data
 
 
@@ -241,9 +236,7 @@ def read_mot(
         class_id=cls[order],
         visibility=vis[order],
     )
-    return MotTable(
-        frame=data[order, 0].astype(np.int64), rows=rows, frame_offset=frame_offset, seqinfo=seqinfo
-    )
+    return MotTable(frame=data[order, 0].astype(np.int64), rows=rows, frame_offset=frame_offset, seqinfo=seqinfo)
 
 
 def load_sequence(
@@ -263,10 +256,7 @@ def load_sequence(
     """
     d = Path(seq_dir)
     if not d.is_dir():
-        raise AssetError(
-            f"MOT sequence folder not found: path={d} "
-            "(set PICTAG_ASSETS or give the mot/<name> folder)"
-        )
+        raise AssetError(f"MOT sequence folder not found: path={d} (set PICTAG_ASSETS or give the mot/<name> folder)")
     info = read_seqinfo(d) if (d / "seqinfo.ini").is_file() else None
     return read_mot(
         d / kind / f"{kind}.txt",

@@ -35,15 +35,11 @@ class VideoInfo:
 def _open(path: str | Path) -> tuple[cv2.VideoCapture, Path]:
     p = Path(path).expanduser()
     if not p.is_file():
-        raise AssetError(
-            f"video file not found: path={p} (set PICTAG_ASSETS or give the file path)"
-        )
+        raise AssetError(f"video file not found: path={p} (set PICTAG_ASSETS or give the file path)")
     cap = cv2.VideoCapture(str(p))
     if not cap.isOpened():
         cap.release()
-        raise AssetError(
-            f"cannot open video: path={p} (not a video, or a codec OpenCV's FFmpeg lacks)"
-        )
+        raise AssetError(f"cannot open video: path={p} (not a video, or a codec OpenCV's FFmpeg lacks)")
     return cap, p
 
 
@@ -104,9 +100,7 @@ def iter_frames(
             ok = cap.grab()
             if not ok:
                 if index == 0:
-                    raise AssetError(
-                        f"no frame could be decoded: path={p} (corrupt file or unsupported codec)"
-                    )
+                    raise AssetError(f"no frame could be decoded: path={p} (corrupt file or unsupported codec)")
                 return
             if take:
                 ok, frame = cap.retrieve()
@@ -130,7 +124,6 @@ def read_frames(path: str | Path, indices: Iterable[int]) -> dict[int, Frame]:
     missing = [i for i in wanted if i not in frames]
     if missing:
         raise AssetError(
-            f"video ends before frame {missing[0]}: path={Path(path)} missing={missing[:5]} "
-            "(check the frame offset)"
+            f"video ends before frame {missing[0]}: path={Path(path)} missing={missing[:5]} (check the frame offset)"
         )
     return frames

@@ -332,9 +332,7 @@ def _rewrite_size_constants(model: ov.Model, old: int, new: InputSize, strides: 
                 continue
             dims = src.get_data()
             rank = len(dims)
-            new_dims = np.array(
-                [mapping.dim(int(d), i, rank, xml) if i >= 2 else int(d) for i, d in enumerate(dims)]
-            )
+            new_dims = np.array([mapping.dim(int(d), i, rank, xml) if i >= 2 else int(d) for i, d in enumerate(dims)])
             if not np.array_equal(new_dims, dims):
                 node.input(1).replace_source_output(opset.constant(new_dims.astype(dims.dtype)).output(0))
         elif kind == "Constant" and n_old in tuple(node.get_output_shape(0)) and node.get_output_shape(0)[-1] == n_old:

@@ -79,11 +79,7 @@ class TrackRows:
         f = np.asarray(frame, dtype=np.int64).reshape(-1)
         i = np.asarray(ids, dtype=np.int64).reshape(-1)
         b = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
-        c = (
-            np.ones_like(f)
-            if class_id is None
-            else np.asarray(class_id, dtype=np.int64).reshape(-1)
-        )
+        c = np.ones_like(f) if class_id is None else np.asarray(class_id, dtype=np.int64).reshape(-1)
         k = np.ones(f.shape, bool) if scored is None else np.asarray(scored, dtype=bool).reshape(-1)
         if not (f.shape[0] == i.shape[0] == b.shape[0] == c.shape[0] == k.shape[0]):
             raise EvaluationError(
@@ -110,9 +106,7 @@ class TrackRows:
         """The rows of one frame."""
         lo, hi = np.searchsorted(self.frame, [frame, frame + 1])
         sl = slice(int(lo), int(hi))
-        return TrackRows(
-            self.frame[sl], self.ids[sl], self.xyxy[sl], self.class_id[sl], self.scored[sl]
-        )
+        return TrackRows(self.frame[sl], self.ids[sl], self.xyxy[sl], self.class_id[sl], self.scored[sl])
 
 
 @dataclass(frozen=True)
@@ -144,9 +138,7 @@ def _distractor_matches(iou: F64, gt_class: I64) -> I64:
     return out
 
 
-def align(
-    gt: TrackRows, hyp: TrackRows, frames: Iterable[int], *, mot17_preprocess: bool = False
-) -> list[EvalFrame]:
+def align(gt: TrackRows, hyp: TrackRows, frames: Iterable[int], *, mot17_preprocess: bool = False) -> list[EvalFrame]:
     """Pair ground truth and tracker output on the frames that were evaluated.
 
     Args:
@@ -171,8 +163,7 @@ def align(
         g_ids, h_ids, iou = g.ids[g.scored], h.ids[keep_h], iou[np.ix_(g.scored, keep_h)]
         if np.unique(g_ids).size != g_ids.size or np.unique(h_ids).size != h_ids.size:
             raise EvaluationError(
-                f"an id occurs twice in one frame: frame={f} "
-                "(ground truth or tracker output is corrupt)"
+                f"an id occurs twice in one frame: frame={f} (ground truth or tracker output is corrupt)"
             )
         out.append(EvalFrame(int(f), g_ids, h_ids, iou))
     return out
@@ -217,9 +208,7 @@ def read_mot_rows(path: str | Path, *, ground_truth: bool = True) -> TrackRows:
     if data.size == 0:
         return TrackRows.empty()
     if data.shape[1] < 6:
-        raise EvaluationError(
-            f"a MOT file needs frame,id,x,y,w,h columns: path={p} columns={data.shape[1]}"
-        )
+        raise EvaluationError(f"a MOT file needs frame,id,x,y,w,h columns: path={p} columns={data.shape[1]}")
     n = data.shape[0]
     if not ground_truth:
         cls, scored = np.ones(n), np.ones(n, bool)

@@ -90,22 +90,15 @@ def _relabel(
     return np.split(gt_inv, gt_split), np.split(hyp_inv, hyp_split), int(gt_u.size), int(hyp_u.size)
 
 
-def _finish(
-    counts: tuple[F64, F64, F64], loc_sum: F64, matches: F64, id_counts: tuple[F64, F64]
-) -> HotaResult:
+def _finish(counts: tuple[F64, F64, F64], loc_sum: F64, matches: F64, id_counts: tuple[F64, F64]) -> HotaResult:
     """Turn per-α (TP, FN, FP) counts and the (α, gt, hyp) match counts into the metric values."""
     tp, fn, fp = counts
     gt_count, hyp_count = id_counts
     denom_tp = np.maximum(1.0, tp)
     union = gt_count[None, :, None] + hyp_count[None, None, :] - matches
     assa = np.sum(matches * matches / np.maximum(1.0, union), axis=(1, 2)) / denom_tp
-    assre = (
-        np.sum(matches * matches / np.maximum(1.0, gt_count)[None, :, None], axis=(1, 2)) / denom_tp
-    )
-    asspr = (
-        np.sum(matches * matches / np.maximum(1.0, hyp_count)[None, None, :], axis=(1, 2))
-        / denom_tp
-    )
+    assre = np.sum(matches * matches / np.maximum(1.0, gt_count)[None, :, None], axis=(1, 2)) / denom_tp
+    asspr = np.sum(matches * matches / np.maximum(1.0, hyp_count)[None, None, :], axis=(1, 2)) / denom_tp
     loca = np.maximum(1e-10, loc_sum) / np.maximum(1e-10, tp)
     detre = tp / np.maximum(1.0, tp + fn)
     detpr = tp / np.maximum(1.0, tp + fp)

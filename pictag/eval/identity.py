@@ -85,9 +85,7 @@ class Scenario:
     parts: tuple[Part, ...]
 
 
-def scenarios(
-    frames: int, frame_rate: float, *, cut: int | None = None, gap_s: float = 900.0
-) -> list[Scenario]:
+def scenarios(frames: int, frame_rate: float, *, cut: int | None = None, gap_s: float = 900.0) -> list[Scenario]:
     """``continuous`` and ``two_cameras_gap`` (cut at ``cut``, default the middle)."""
     cut = frames // 2 if cut is None else max(1, min(cut, frames - 1))
     return [
@@ -215,9 +213,7 @@ def assign_identities(run: TrackedRun, settings: EngineSettings) -> IdentityRun:
     return IdentityRun(rows, len(codes), engine.stats(), visits, spent)
 
 
-def _cooccurrence(
-    gt: TrackRows, hyp: TrackRows, frames: Iterable[int]
-) -> dict[tuple[int, int], int]:
+def _cooccurrence(gt: TrackRows, hyp: TrackRows, frames: Iterable[int]) -> dict[tuple[int, int], int]:
     """Matched (IoU ≥ 0.5, Hungarian per frame) box counts per (ground-truth id, identity)."""
     counts: dict[tuple[int, int], int] = {}
     for f in align(gt, hyp, frames):
@@ -268,17 +264,11 @@ def score(
     clear = clear_metrics(align(person_rows, ident.rows, frames))
     # presence = (part, ground-truth id): one continuous stay of a person on one camera
     n_parts = max(run.part_of, default=0) + 1
-    presence_ids = (
-        np.array([part_of_frame.get(int(f), 0) for f in gt.frame], np.int64) * 10_000_000 + gt.ids
-    )
+    presence_ids = np.array([part_of_frame.get(int(f), 0) for f in gt.frame], np.int64) * 10_000_000 + gt.ids
     presence_rows = TrackRows(gt.frame, presence_ids, gt.xyxy, gt.class_id, gt.scored)
     by_presence = _cooccurrence(presence_rows, ident.rows, frames)
-    presence_person = {
-        int(p): int(to_persons([p % 10_000_000], persons)[0]) for p in np.unique(presence_ids)
-    }
-    first_frame = {
-        int(p): float(gt.frame[presence_ids == p].min()) for p in np.unique(presence_ids)
-    }
+    presence_person = {int(p): int(to_persons([p % 10_000_000], persons)[0]) for p in np.unique(presence_ids)}
+    first_frame = {int(p): float(gt.frame[presence_ids == p].min()) for p in np.unique(presence_ids)}
     by_person: dict[tuple[int, int], int] = {}
     for (presence, identity), n in by_presence.items():
         key = (presence_person[presence], identity)
@@ -291,9 +281,7 @@ def score(
         persons_of.setdefault(i, set()).add(p)
     seen_persons = {p for p, _ in by_person}
     seen_ids = {i for _, i in by_person}
-    returns, recognised = _returns(
-        by_presence, [(p, presence_person[p], first_frame[p]) for p in presence_person]
-    )
+    returns, recognised = _returns(by_presence, [(p, presence_person[p], first_frame[p]) for p in presence_person])
     closed = [v for v in ident.visits.values() if v.get("closed")]
     return {
         "persons": len(seen_persons),
@@ -370,9 +358,7 @@ def evaluate(
     for scenario in scenarios(len(seq), inputs.frame_rate, cut=cut, gap_s=gap_s):
         if wanted is not None and scenario.name not in wanted:
             continue
-        run = track_and_embed(
-            inputs.video, seq, scenario, config, embedder, frame_offset=inputs.frame_offset
-        )
+        run = track_and_embed(inputs.video, seq, scenario, config, embedder, frame_offset=inputs.frame_offset)
         crops += run.crops
         embed_s += run.embed_seconds
         results[scenario.name] = {

@@ -87,8 +87,7 @@ def _import_tracker_class() -> tuple[type[Any], str]:
         version = str(importlib.import_module("ultralytics").__version__)
     except Exception as err:  # noqa: BLE001 - any import failure means "not available"
         raise ReferenceUnavailable(
-            f"Ultralytics BYTETracker is not importable ({type(err).__name__}: {err}); "
-            f"{INSTALL_HINT}"
+            f"Ultralytics BYTETracker is not importable ({type(err).__name__}: {err}); {INSTALL_HINT}"
         ) from None
     return module.BYTETracker, version
 

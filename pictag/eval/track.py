@@ -142,9 +142,7 @@ def detect_video(
     for index in indices:
         result = results[index]
         if isinstance(result, BaseException):
-            raise EvaluationError(
-                f"detection failed: video={video} frame={index} reason={result!r}"
-            )
+            raise EvaluationError(f"detection failed: video={video} frame={index} reason={result!r}")
         dets.append(result)
     return DetectedSequence(
         mot_frames=[i + frame_offset for i in indices],
@@ -168,9 +166,7 @@ def run_tracker(name: str, update: TrackFn, seq: DetectedSequence) -> TrackerRun
         box_col.append(out.xyxy.astype(np.float64))
     if not frame_col:
         return TrackerRun(name, TrackRows.empty(), spent)
-    rows = TrackRows.build(
-        np.concatenate(frame_col), np.concatenate(id_col), np.concatenate(box_col)
-    )
+    rows = TrackRows.build(np.concatenate(frame_col), np.concatenate(id_col), np.concatenate(box_col))
     return TrackerRun(name, rows, spent)
 
 
@@ -258,9 +254,7 @@ def resolve_inputs(
     info = read_seqinfo(info_path) if (seqinfo or info_path.is_file()) else None
     rate = info.frame_rate if info else video_info(video_p).fps
     if not rate or rate <= 0:
-        raise EvaluationError(
-            f"unknown frame rate: video={video_p} (give --seqinfo with frameRate)"
-        )
+        raise EvaluationError(f"unknown frame rate: video={video_p} (give --seqinfo with frameRate)")
     limit = max_frames
     if info is not None:
         # Frames past the annotated length have no ground truth: they would count as FPs.

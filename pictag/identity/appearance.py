@@ -121,9 +121,7 @@ class AppearanceAggregator:
             outlier_similarity=reid.numeric_threshold(),
         )
 
-    def select(
-        self, camera_id: str, tracks: Detections, frame_shape: tuple[int, ...], ts: float
-    ) -> BoolArray:
+    def select(self, camera_id: str, tracks: Detections, frame_shape: tuple[int, ...], ts: float) -> BoolArray:
         """Rows of ``tracks`` to embed now: due for a (re)fresh and a good crop, ``(n,)`` bool.
 
         Quality is judged against every track box of the frame (overlap between people).

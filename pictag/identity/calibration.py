@@ -123,8 +123,7 @@ def collect_crops(
         times.append(np.full(int(ok.sum()), index / fps))
     if not embs:
         raise EvaluationError(
-            f"no usable ground-truth crop: video={video} gt={gt} "
-            "(check --frame-offset and the files)"
+            f"no usable ground-truth crop: video={video} gt={gt} (check --frame-offset and the files)"
         )
     return LabelledCrops(np.concatenate(embs), np.concatenate(person), np.concatenate(times))
 
@@ -139,9 +138,7 @@ class Segments:
     prototypes: list[FloatArray]
 
 
-def make_segments(
-    crops: LabelledCrops, *, segment: int = 8, query_crops: int = 3, prototypes: int = 4
-) -> Segments:
+def make_segments(crops: LabelledCrops, *, segment: int = 8, query_crops: int = 3, prototypes: int = 4) -> Segments:
     """Cut each person's crops (in time order) into segments of ``segment`` crops."""
     person, time_s, queries, protos = [], [], [], []
     for pid in np.unique(crops.person).tolist():
@@ -167,17 +164,13 @@ def segment_scores(seg: Segments, *, min_gap_s: float = 4.0) -> tuple[FloatArray
     n = len(seg.prototypes)
     if n < 2:
         return np.zeros(0, np.float32), np.zeros(0, np.float32)
-    scores = np.stack(
-        [best_similarity(seg.queries, p) for p in seg.prototypes], axis=1
-    )  # (query, gallery)
+    scores = np.stack([best_similarity(seg.queries, p) for p in seg.prototypes], axis=1)  # (query, gallery)
     same_person = seg.person[:, None] == seg.person[None, :]
     far = np.abs(seg.time_s[:, None] - seg.time_s[None, :]) >= min_gap_s
     return scores[same_person & far].astype(np.float32), scores[~same_person].astype(np.float32)
 
 
-def crop_scores(
-    crops: LabelledCrops, *, min_gap_s: float = 4.0, seed: int = 0
-) -> tuple[FloatArray, FloatArray]:
+def crop_scores(crops: LabelledCrops, *, min_gap_s: float = 4.0, seed: int = 0) -> tuple[FloatArray, FloatArray]:
     """Crop-level cosines: same person at least ``min_gap_s`` apart, different people (sampled)."""
     rng = np.random.default_rng(seed)
     n = len(crops)
@@ -243,8 +236,7 @@ def choose_threshold(
     d = np.asarray(diff, dtype=np.float64).reshape(-1)
     if s.size == 0 or d.size == 0:
         raise EvaluationError(
-            f"need same- and different-person pairs, got same={s.size} different={d.size}: "
-            "use longer or more sequences"
+            f"need same- and different-person pairs, got same={s.size} different={d.size}: use longer or more sequences"
         )
     t = _candidates(s.astype(np.float32), d.astype(np.float32))
     fmr, fnmr = _rates(s.astype(np.float32), d.astype(np.float32), t)
@@ -332,9 +324,7 @@ def calibrate(
     track_same, track_diff = segment_scores(seg, min_gap_s=min_gap_s)
     crop_same, crop_diff = crop_scores(crops, min_gap_s=min_gap_s)
     choice = choose_threshold(track_same, track_diff, rule, target_fmr)
-    alternatives = {
-        r: choose_threshold(track_same, track_diff, r, target_fmr) for r in RULES if r != rule
-    }
+    alternatives = {r: choose_threshold(track_same, track_diff, r, target_fmr) for r in RULES if r != rule}
     settings = {
         "crops": len(crops),
         "persons": int(np.unique(crops.person).size),

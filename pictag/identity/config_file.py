@@ -81,14 +81,10 @@ def write_threshold(path: str | Path, value: float) -> Path:
     try:
         data = yaml.safe_load(new) or {}
     except yaml.YAMLError as err:
-        raise ConfigError(
-            f"config={p} reason=invalid_yaml after the edit ({err}); file left unchanged"
-        ) from None
+        raise ConfigError(f"config={p} reason=invalid_yaml after the edit ({err}); file left unchanged") from None
     parse_config(data, source=str(p))
     if float(data["reid"]["threshold"]) != round(value, 4):
-        raise ConfigError(
-            f"config={p} reason=edit_failed; set reid.threshold: {_format(value)} by hand"
-        )
+        raise ConfigError(f"config={p} reason=edit_failed; set reid.threshold: {_format(value)} by hand")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=str(p.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

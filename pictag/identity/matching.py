@@ -37,9 +37,7 @@ class Assignment:
     similarity: FloatArray
 
 
-def assign(
-    similarity: npt.ArrayLike, threshold: float, blocked: npt.ArrayLike | None = None
-) -> Assignment:
+def assign(similarity: npt.ArrayLike, threshold: float, blocked: npt.ArrayLike | None = None) -> Assignment:
     """Assign each row (track) at most one column (identity), no column twice.
 
     Args:

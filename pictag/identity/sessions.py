@@ -76,9 +76,7 @@ class TrackSessions:
     All state is on the instance: one identity actor serves every camera.
     """
 
-    def __init__(
-        self, update_interval_s: float = 1.0, assign: IdentityAssigner | None = None
-    ) -> None:
+    def __init__(self, update_interval_s: float = 1.0, assign: IdentityAssigner | None = None) -> None:
         self.update_interval_s = update_interval_s
         self._assign = assign or (lambda camera_id, track_id: new_person_id())
         self._live: dict[tuple[str, int], Sighting] = {}
@@ -113,9 +111,7 @@ class TrackSessions:
             key = (cam, tid)
             sighting = self._live.get(key)
             if sighting is None:
-                sighting = self._live[key] = Sighting(
-                    cam, tid, None, started_at=ts, last_seen_at=ts
-                )
+                sighting = self._live[key] = Sighting(cam, tid, None, started_at=ts, last_seen_at=ts)
                 self._last_update[key] = ts
             sighting.box = (box[0], box[1], box[2], box[3])
             sighting.last_seen_at = ts

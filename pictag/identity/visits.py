@@ -63,9 +63,7 @@ class VisitBook:
         self._open: dict[str, Visit] = {}
         self._closed: dict[str, int] = {}
 
-    def touch(
-        self, identity_id: str, camera_id: str, ts: float
-    ) -> tuple[Visit, bool, Visit | None]:
+    def touch(self, identity_id: str, camera_id: str, ts: float) -> tuple[Visit, bool, Visit | None]:
         """Record a sighting.
 
         Returns:
@@ -93,11 +91,7 @@ class VisitBook:
 
     def close_due(self, now: float, live: set[str] | frozenset[str] = frozenset()) -> list[Visit]:
         """Close the visits unseen for more than ``gap_s`` whose identity no live track holds."""
-        due = [
-            v
-            for v in self._open.values()
-            if now - v.last_seen_at > self.gap_s and v.identity_id not in live
-        ]
+        due = [v for v in self._open.values() if now - v.last_seen_at > self.gap_s and v.identity_id not in live]
         for visit in due:
             self._close(visit)
         return due

@@ -17,6 +17,7 @@ Runs on one asyncio loop (an async actor's); not thread-safe.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class OrderedForwarder:
         if future.done():
             self._drain(camera_id)
         else:
-            future.add_done_callback(lambda _f, cam=camera_id: self._drain(cam))
+            future.add_done_callback(functools.partial(self._drained, camera_id))
 
     def waiting(self, camera_id: str) -> int:
         """Frames of a camera not yet handed on."""
@@ -69,6 +70,9 @@ class OrderedForwarder:
         """Drop a removed camera's waiting frames."""
         for future in self._queues.pop(camera_id, ()):
             future.cancel()
+
+    def _drained(self, camera_id: str, _done: asyncio.Future[Finish]) -> None:
+        self._drain(camera_id)
 
     def _drain(self, camera_id: str) -> None:
         queue = self._queues.get(camera_id)

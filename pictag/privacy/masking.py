@@ -139,7 +139,8 @@ def block_sizes(rects: IntBoxes, blocks_across: int) -> npt.NDArray[np.int64]:
     widths = np.maximum(rects[:, 2] - rects[:, 0], 1).astype(np.float64)
     exponent = np.round(np.log2(widths / blocks_across))
     sizes = np.exp2(exponent).astype(np.int64)
-    return np.clip(sizes, MIN_BLOCK, MAX_BLOCK)
+    clipped: npt.NDArray[np.int64] = np.clip(sizes, MIN_BLOCK, MAX_BLOCK)
+    return clipped
 
 
 def _pixelate_into(out: Frame, source: Frame, rects: IntBoxes, block: int) -> None:
@@ -149,7 +150,7 @@ def _pixelate_into(out: Frame, source: Frame, rects: IntBoxes, block: int) -> No
     y1 = int(rects[:, 1].min()) // block * block
     x2 = min(-(-int(rects[:, 2].max()) // block) * block, -(-width // block) * block)
     y2 = min(-(-int(rects[:, 3].max()) // block) * block, -(-height // block) * block)
-    crop = source[y1:min(y2, height), x1:min(x2, width)]
+    crop = source[y1 : min(y2, height), x1 : min(x2, width)]
     pad = ((0, y2 - y1 - crop.shape[0]), (0, x2 - x1 - crop.shape[1]))
     grid = np.pad(crop, pad + ((0, 0),) * (crop.ndim - 2), mode="edge")
     rows, cols = (y2 - y1) // block, (x2 - x1) // block

@@ -30,12 +30,11 @@ def track_colours(track_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
     """A stable, well-spread BGR colour per track id (golden-angle hue), ``(n, 3)``."""
     hue = ((np.asarray(track_ids, dtype=np.int64) * 0.618033988749895) % 1.0 * 180).astype(np.uint8)
     hsv = np.stack([hue, np.full_like(hue, 200), np.full_like(hue, 255)], axis=-1)[None]
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0]
+    bgr: npt.NDArray[np.uint8] = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0]
+    return bgr
 
 
-def draw_overlay(
-    frame: Frame, tracks: Detections, person_ids: Mapping[int, str] | None = None
-) -> Frame:
+def draw_overlay(frame: Frame, tracks: Detections, person_ids: Mapping[int, str] | None = None) -> Frame:
     """A copy of ``frame`` with each track's box and label (person id, else ``#track``).
 
     Args:
@@ -70,9 +69,7 @@ def _label(out: Frame, text: str, x: int, y: int, scale: float) -> None:
 def shrink(frame: Frame, max_width: int) -> tuple[Frame, float]:
     """The frame scaled down to at most ``max_width`` px wide (area filter), and the scale."""
     if max_width < MIN_PREVIEW_WIDTH:
-        raise ValueError(
-            f"max_width={max_width} reason=too_small; use at least {MIN_PREVIEW_WIDTH}"
-        )
+        raise ValueError(f"max_width={max_width} reason=too_small; use at least {MIN_PREVIEW_WIDTH}")
     height, width = frame.shape[:2]
     if width <= max_width:
         return frame, 1.0
@@ -119,7 +116,9 @@ def render_preview(  # noqa: PLR0917 - the tracking stage calls it positionally 
     hidden = anonymize(frame, np.concatenate([detections.xyxy, tracks.xyxy]), mode)
     small, scale = shrink(hidden, max_width)
     scaled = Detections(
-        xyxy=tracks.xyxy * np.float32(scale), confidence=tracks.confidence,
-        class_id=tracks.class_id, track_id=tracks.track_id,
+        xyxy=tracks.xyxy * np.float32(scale),
+        confidence=tracks.confidence,
+        class_id=tracks.class_id,
+        track_id=tracks.track_id,
     )
     return encode_preview(draw_overlay(small, scaled, person_ids), max_width, quality)

@@ -27,8 +27,11 @@ class Embedder(Protocol):
 
     #: Embedding length.
     dim: int
-    #: Detector layers whose feature maps `embed` needs (empty: it reads pixels).
-    feature_layers: tuple[int, ...]
+
+    @property
+    def feature_layers(self) -> tuple[int, ...]:
+        """Detector layers whose feature maps `embed` needs (empty: it reads pixels)."""
+        ...
 
     def embed(self, frame: FrameArray, boxes_xyxy: FloatArray, features: FeatureMaps | None = None) -> FloatArray:
         """Embed the person boxes of one frame.

@@ -36,6 +36,7 @@ from pictag.reid.roi_align import roi_align_hwc
 
 log = logging.getLogger(__name__)
 
+
 class JointEmbedder:
     """Embeds person boxes from a frame's `FeatureMaps` (the detector's own inference).
 

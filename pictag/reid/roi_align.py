@@ -62,7 +62,7 @@ def axis_weights(
 
 def _span(weights: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Per box, the first cell with a non-zero weight and how many cells the span covers."""
-    used = weights.any(axis=1)  # (n, size)
+    used: npt.NDArray[np.bool_] = np.any(weights, axis=1)  # (n, size)
     size = used.shape[1]
     some = used.any(axis=1)
     first = np.where(some, used.argmax(axis=1), 0)
@@ -119,7 +119,8 @@ def roi_align_hwc(
     window = features[ys[:, :, None], xs[:, None, :]]  # (n, span_h, span_w, C)
     by_rows = np.matmul(wy, window.reshape(count, span_h, span_w * channels))
     by_rows = by_rows.reshape(count, output_hw[0], span_w, channels)
-    return np.matmul(wx[:, None], by_rows)  # (n, h, w, C)
+    pooled: FloatArray = np.matmul(wx[:, None], by_rows)  # (n, h, w, C)
+    return pooled
 
 
 def roi_align(

@@ -9,7 +9,7 @@ every day. Times in and out are epoch seconds (UTC), as in the store.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -137,4 +137,4 @@ def parse_instant(text: str, tz: ZoneInfo) -> float:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ConfigError(f"time={text!r} reason=unreadable; use epoch seconds, YYYY-MM-DD or ISO-8601") from None
-    return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(timezone.utc).timestamp()
+    return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(UTC).timestamp()

@@ -74,9 +74,7 @@ def missing_requirements() -> str | None:
         "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0');"
         "from gi.repository import Gst, GstRtspServer"
     )
-    result = subprocess.run(
-        [SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=30, check=False
-    )
+    result = subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=30, check=False)
     if result.returncode != 0:
         return f"GStreamer RTSP server bindings are missing; apt-get install {DEBIAN_PACKAGES}"
     return None
@@ -99,9 +97,7 @@ class RtspSimulator:
         digest: Use Digest instead of Basic authentication on protected mounts.
     """
 
-    def __init__(
-        self, mounts: list[Mount], *, port: int = 0, host: str = "127.0.0.1", digest: bool = False
-    ) -> None:
+    def __init__(self, mounts: list[Mount], *, port: int = 0, host: str = "127.0.0.1", digest: bool = False) -> None:
         if not mounts:
             raise SimulatorError("the simulator needs at least one mount")
         if len({m.path for m in mounts}) != len(mounts):
@@ -130,18 +126,12 @@ class RtspSimulator:
         """PID of the GStreamer server process while it runs."""
         return self._server.pid if self._server and self._server.poll() is None else None
 
-    def url(
-        self, path: str | None = None, *, user: str | None = None, password: str | None = None
-    ) -> str:
+    def url(self, path: str | None = None, *, user: str | None = None, password: str | None = None) -> str:
         """``rtsp://[user:password@]host:port/path``; credentials (URL-encoded) only if given."""
         mount = path or self._mounts[0].path
         auth = ""
         if user is not None:
-            auth = (
-                quote(user, safe="")
-                + (":" + quote(password, safe="") if password is not None else "")
-                + "@"
-            )
+            auth = quote(user, safe="") + (":" + quote(password, safe="") if password is not None else "") + "@"
         return f"rtsp://{auth}{self._host}:{self._port}{mount}"
 
     # -------------------------------------------------------------- lifecycle
@@ -154,9 +144,7 @@ class RtspSimulator:
         if not self._feeders:
             for mount in self._mounts:
                 if mount.clip is not None:
-                    self._feeders.append(
-                        self._start_feeder(mount.clip, self._udp_ports[mount.path])
-                    )
+                    self._feeders.append(self._start_feeder(mount.clip, self._udp_ports[mount.path]))
         self.start_server(timeout)
 
     def start_server(self, timeout: float = 15.0) -> None:
@@ -196,9 +184,7 @@ class RtspSimulator:
         if not line.startswith("READY"):
             self._terminate(self._server)
             self._server = None
-            raise SimulatorError(
-                f"RTSP server did not start: {line or 'no answer'}; {self._log_tail('server.log')}"
-            )
+            raise SimulatorError(f"RTSP server did not start: {line or 'no answer'}; {self._log_tail('server.log')}")
 
     def kill(self) -> None:
         """SIGKILL the server (a camera losing power); feeders keep running."""
@@ -265,9 +251,7 @@ class RtspSimulator:
             "-re", "-stream_loop", "-1", "-i", str(clip), "-map", "0:v:0", "-c", "copy",
             "-f", "rtp", f"rtp://127.0.0.1:{udp_port}?pkt_size=1316",
         ]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
-        )  # noqa: S603
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)  # noqa: S603
         log.close()
         return proc
 
@@ -307,9 +291,7 @@ def _pdeathsig() -> list[str]:
 
 def _gst_env() -> dict[str, str]:
     """The system Python must not see the venv's site-packages or PYTHONPATH."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env.setdefault("GST_DEBUG", "0")
     return env
 

@@ -52,9 +52,7 @@ def _float(value: Any, *, field_name: str, required: bool = False) -> float | No
     try:
         out = float(value)
     except (TypeError, ValueError) as err:
-        raise StorageError(
-            f"field={field_name} reason=not_a_number value_type={type(value).__name__}"
-        ) from err
+        raise StorageError(f"field={field_name} reason=not_a_number value_type={type(value).__name__}") from err
     if not math.isfinite(out):
         raise StorageError(f"field={field_name} reason=not_finite; pass None for 'unknown'")
     return out
@@ -83,9 +81,7 @@ def _box(value: Any, *, field_name: str) -> tuple[float, float, float, float] | 
         return None
     arr = np.asarray(value, dtype=np.float64).reshape(-1)
     if arr.shape != (4,) or not np.isfinite(arr).all():
-        raise StorageError(
-            f"field={field_name} reason=bad_box; expected 4 finite numbers x1,y1,x2,y2"
-        )
+        raise StorageError(f"field={field_name} reason=bad_box; expected 4 finite numbers x1,y1,x2,y2")
     return (float(arr[0]), float(arr[1]), float(arr[2]), float(arr[3]))
 
 
@@ -118,9 +114,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def normalise_event(
-    event: Mapping[str, Any], now: float
-) -> tuple[float, str, str | None, str | None, str]:
+def normalise_event(event: Mapping[str, Any], now: float) -> tuple[float, str, str | None, str | None, str]:
     """(ts, type, camera_id, identity_id, payload_json) of a published event dict."""
     etype = _text(event.get("type"), field_name="event.type", required=True)
     ts_raw = event.get("ts_unix", event.get("ts"))
@@ -144,18 +138,14 @@ def normalise_sighting(row: Any) -> dict[str, Any]:
         "id": sid or f"{camera}:{int(track)}:{started:.3f}",
         "camera_id": camera,
         "track_id": int(track),
-        "identity_id": _text(
-            _first(row, "identity_id", "person_id"), field_name="sighting.identity_id"
-        ),
+        "identity_id": _text(_first(row, "identity_id", "person_id"), field_name="sighting.identity_id"),
         "started_at": started,
         "last_seen_at": started if last_seen is None else last_seen,
         "ended_at": _float(_get(row, "ended_at"), field_name="sighting.ended_at"),
         "frames": None if frames is None else int(frames),
         "best_box": _box(_get(row, "best_box"), field_name="sighting.best_box"),
         "last_box": _box(_first(row, "last_box", "box"), field_name="sighting.last_box"),
-        "mean_confidence": _float(
-            _get(row, "mean_confidence"), field_name="sighting.mean_confidence"
-        ),
+        "mean_confidence": _float(_get(row, "mean_confidence"), field_name="sighting.mean_confidence"),
     }
 
 
@@ -204,9 +194,7 @@ def normalise_visit(row: Any) -> dict[str, Any]:
     closed = bool(_get(row, "closed", ended is not None))
     return {
         "id": _text(_get(row, "id"), field_name="visit.id", required=True),
-        "identity_id": _text(
-            _get(row, "identity_id"), field_name="visit.identity_id", required=True
-        ),
+        "identity_id": _text(_get(row, "identity_id"), field_name="visit.identity_id", required=True),
         "started_at": started,
         "last_seen_at": last_seen,
         "ended_at": ended,
@@ -268,11 +256,7 @@ class WriteBuffer:
 
     def __len__(self) -> int:
         return (
-            len(self._events)
-            + len(self._sightings)
-            + len(self._identities)
-            + len(self._prototypes)
-            + len(self._visits)
+            len(self._events) + len(self._sightings) + len(self._identities) + len(self._prototypes) + len(self._visits)
         )
 
     def pending(self) -> dict[str, int]:
@@ -316,9 +300,7 @@ class WriteBuffer:
         table[key] = row
         return True
 
-    def add_prototypes(
-        self, identity_id: str, embeddings: npt.NDArray[np.float32], updated_at: float
-    ) -> bool:
+    def add_prototypes(self, identity_id: str, embeddings: npt.NDArray[np.float32], updated_at: float) -> bool:
         """Queue the full prototype set of one identity (replaces a pending one)."""
         if identity_id not in self._prototypes and not self._room("prototypes"):
             return False
@@ -329,9 +311,7 @@ class WriteBuffer:
         """Remove pending rows naming an identity (erasure must not be undone by a flush)."""
         needle = json_needle(identity_id)
         self._events = [e for e in self._events if e[3] != identity_id and needle not in e[4]]
-        self._sightings = {
-            k: v for k, v in self._sightings.items() if v["identity_id"] != identity_id
-        }
+        self._sightings = {k: v for k, v in self._sightings.items() if v["identity_id"] != identity_id}
         self._identities.pop(identity_id, None)
         self._prototypes.pop(identity_id, None)
         self._visits = {k: v for k, v in self._visits.items() if v["identity_id"] != identity_id}

@@ -170,8 +170,7 @@ class CameraSecrets:
             fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=folder)
         except OSError as err:
             raise StorageError(
-                f"secrets_file={self.path} reason=unwritable ({err.strerror}); check the folder "
-                "exists and is writable"
+                f"secrets_file={self.path} reason=unwritable ({err.strerror}); check the folder exists and is writable"
             ) from err
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -132,9 +132,7 @@ def resolve_key(
                 "`umask 077; python -c 'import secrets; print(secrets.token_urlsafe(32))' > FILE`"
             ) from err
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            log.warning(
-                "key_file=%s reason=too_open mode=%o; run chmod 600 on it", path, mode & 0o777
-            )
+            log.warning("key_file=%s reason=too_open mode=%o; run chmod 600 on it", path, mode & 0o777)
         return _checked(value, source=f"key_file={path}")
     return None
 
@@ -182,9 +180,7 @@ def encrypt_copy(src: str | Path, dst: str | Path, encryption_key: str) -> None:
         con.execute("DETACH encrypted_dst")
     except duckdb.Error as err:
         text = str(err).splitlines()[0].replace(encryption_key, "***")
-        raise StorageError(
-            f"path={target} reason=copy_failed ({text}); the source is unchanged"
-        ) from None
+        raise StorageError(f"path={target} reason=copy_failed ({text}); the source is unchanged") from None
     finally:
         con.close()
     plain_secrets = CameraSecrets(secrets_path_for(source))

@@ -251,7 +251,7 @@ def purge_older_than(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str,
     """Retention: crossings and presences before ``cutoff``; day marks of days before it, and
     every-day marks older than it whose person has no identity left."""
     c = {"cutoff": cutoff}
-    cutoff_day = dt.datetime.fromtimestamp(cutoff, tz=dt.timezone.utc).date()
+    cutoff_day = dt.datetime.fromtimestamp(cutoff, tz=dt.UTC).date()
     return {
         "line_crossings": count_rows(con, "DELETE FROM line_crossings WHERE ts < $cutoff", c),
         "zone_visits": count_rows(con, "DELETE FROM zone_visits WHERE COALESCE(left_at, entered_at) < $cutoff", c),

@@ -33,9 +33,7 @@ def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str
     """
     p = {"id": identity_id}
     return {
-        "identity_prototypes": count_rows(
-            con, "DELETE FROM identity_prototypes WHERE identity_id = $id", p
-        ),
+        "identity_prototypes": count_rows(con, "DELETE FROM identity_prototypes WHERE identity_id = $id", p),
         "identities": count_rows(con, "DELETE FROM identities WHERE id = $id", p),
         "sightings": count_rows(con, "DELETE FROM sightings WHERE identity_id = $id", p),
         "visits": count_rows(con, "DELETE FROM visits WHERE identity_id = $id", p),
@@ -61,12 +59,8 @@ def purge_older_than(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str,
     c = {"cutoff": cutoff}
     return {
         "events": count_rows(con, "DELETE FROM events WHERE ts < $cutoff", c),
-        "sightings": count_rows(
-            con, "DELETE FROM sightings WHERE COALESCE(ended_at, last_seen_at) < $cutoff", c
-        ),
-        "visits": count_rows(
-            con, "DELETE FROM visits WHERE COALESCE(ended_at, last_seen_at) < $cutoff", c
-        ),
+        "sightings": count_rows(con, "DELETE FROM sightings WHERE COALESCE(ended_at, last_seen_at) < $cutoff", c),
+        "visits": count_rows(con, "DELETE FROM visits WHERE COALESCE(ended_at, last_seen_at) < $cutoff", c),
         "identity_prototypes": count_rows(
             con,
             """DELETE FROM identity_prototypes WHERE identity_id NOT IN (

@@ -42,9 +42,7 @@ def _box(value: Any) -> Box | None:
     return (x1, y1, x2, y2)
 
 
-_CAMERA_COLS = (
-    "id, name, url_redacted, enabled, analysis_fps, settings, created_at, updated_at, deleted_at"
-)
+_CAMERA_COLS = "id, name, url_redacted, enabled, analysis_fps, settings, created_at, updated_at, deleted_at"
 
 
 def _camera(row: tuple[Any, ...]) -> CameraRecord:
@@ -61,9 +59,7 @@ def _camera(row: tuple[Any, ...]) -> CameraRecord:
     )
 
 
-def list_cameras(
-    con: duckdb.DuckDBPyConnection, include_deleted: bool = False
-) -> list[CameraRecord]:
+def list_cameras(con: duckdb.DuckDBPyConnection, include_deleted: bool = False) -> list[CameraRecord]:
     """Cameras by id; soft-deleted ones only when asked."""
     rows = con.execute(
         f"SELECT {_CAMERA_COLS} FROM cameras WHERE $all OR deleted_at IS NULL ORDER BY id",
@@ -284,9 +280,7 @@ def list_visits(
 
 def load_gallery(con: duckdb.DuckDBPyConnection, dim: int) -> Gallery:
     """Every identity and its prototypes as arrays (see `Gallery` for shapes)."""
-    meta = con.execute(
-        "SELECT id, last_seen_at, n_sightings FROM identities ORDER BY id"
-    ).fetchnumpy()
+    meta = con.execute("SELECT id, last_seen_at, n_sightings FROM identities ORDER BY id").fetchnumpy()
     ids = tuple(str(i) for i in meta["id"])
     index = {identity: k for k, identity in enumerate(ids)}
     protos = con.execute(

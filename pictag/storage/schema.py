@@ -193,14 +193,10 @@ def _check_order(migrations: Sequence[Migration]) -> None:
         )
 
 
-def _resolve_context(
-    con: duckdb.DuckDBPyConnection, requested_dim: int, fresh: bool
-) -> SchemaContext:
+def _resolve_context(con: duckdb.DuckDBPyConnection, requested_dim: int, fresh: bool) -> SchemaContext:
     """Embedding width: the stored one for an existing file, else the requested one."""
     if not 1 <= requested_dim <= MAX_EMBEDDING_DIM:
-        raise StorageError(
-            f"embedding_dim={requested_dim} reason=out_of_range; use 1..{MAX_EMBEDDING_DIM}"
-        )
+        raise StorageError(f"embedding_dim={requested_dim} reason=out_of_range; use 1..{MAX_EMBEDDING_DIM}")
     if fresh:
         return SchemaContext(embedding_dim=requested_dim)
     row = con.execute("SELECT value FROM store_meta WHERE key = ?", ["embedding_dim"]).fetchone()

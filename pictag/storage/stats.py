@@ -42,15 +42,10 @@ def compute_stats(
 ) -> StoreStats:
     """All figures for one window; see the module docstring for definitions."""
     if not (math.isfinite(since) and math.isfinite(until)) or until <= since:
-        raise StorageError(
-            f"since={since} until={until} reason=empty_window; until must be after since"
-        )
+        raise StorageError(f"since={since} until={until} reason=empty_window; until must be after since")
     first_hour, end_hour = math.floor(since / 3600.0), math.ceil(until / 3600.0)
     if end_hour - first_hour > MAX_HOURS:
-        raise StorageError(
-            f"hours={end_hour - first_hour} reason=window_too_long; "
-            f"ask for at most {MAX_HOURS} hours"
-        )
+        raise StorageError(f"hours={end_hour - first_hour} reason=window_too_long; ask for at most {MAX_HOURS} hours")
     params = {"since": since, "until": until, "camera": camera}
     summary = con.execute(
         "WITH"
@@ -98,7 +93,5 @@ def compute_stats(
         closed_visits=int(summary[2]),
         avg_dwell_s=None if summary[3] is None else float(summary[3]),
         median_dwell_s=None if summary[4] is None else float(summary[4]),
-        visitors_per_hour=tuple(
-            HourCount(hour_start=float(h) * 3600.0, visitors=int(n)) for h, n in hours
-        ),
+        visitors_per_hour=tuple(HourCount(hour_start=float(h) * 3600.0, visitors=int(n)) for h, n in hours),
     )

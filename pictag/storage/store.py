@@ -69,6 +69,11 @@ _CATALOG = "pictag_store"
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+def _count(row: tuple[Any, ...] | None) -> int:
+    """The number in a ``SELECT count(*)`` row."""
+    return int(row[0]) if row is not None else 0
+
+
 def _locked(method: Callable[P, R]) -> Callable[P, R]:
     """Serialise a `Store` method on the instance lock (DuckDB connections are not thread-safe)."""
 
@@ -103,14 +108,12 @@ _OPEN_FAILURES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("could not set lock", "conflicting lock"),
         "locked",
-        "another process has the store open for writing (only the StoreActor may open it): "
-        "stop it first",
+        "another process has the store open for writing (only the StoreActor may open it): stop it first",
     ),
     (
         ("not a valid duckdb database file",),
         "not_a_store",
-        "the file is not a DuckDB database: point storage.path elsewhere, or move the file "
-        "away and restore a backup",
+        "the file is not a DuckDB database: point storage.path elsewhere, or move the file away and restore a backup",
     ),
     (
         ("newer version of duckdb",),
@@ -198,9 +201,7 @@ class Store:
         try:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as err:
-            raise StorageError(
-                f"path={target} reason=cannot_create_folder ({err.strerror})"
-            ) from err
+            raise StorageError(f"path={target} reason=cannot_create_folder ({err.strerror})") from err
         con = duckdb.connect(
             ":memory:",
             config={
@@ -253,9 +254,7 @@ class Store:
         live = {c.id for c in queries.list_cameras(self._con)}
         orphans = self._secrets.retain_only(live)
         if orphans:
-            log.warning(
-                "dropped secrets of %d camera(s) with no row (interrupted change)", len(orphans)
-            )
+            log.warning("dropped secrets of %d camera(s) with no row (interrupted change)", len(orphans))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -354,9 +353,7 @@ class Store:
             )
         if not identity_id:
             raise StorageError("identity_id='' reason=missing; pass the identity's id")
-        ok = self._buffer.add_prototypes(
-            identity_id, arr.copy(), time.time() if updated_at is None else updated_at
-        )
+        ok = self._buffer.add_prototypes(identity_id, arr.copy(), time.time() if updated_at is None else updated_at)
         self._auto_flush()
         return ok
 
@@ -435,9 +432,7 @@ class Store:
             self._con.commit()
         except duckdb.Error as err:
             self._con.rollback()
-            raise StorageError(
-                f"path={self.path} reason=write_failed ({_scrubbed(err, None)})"
-            ) from err
+            raise StorageError(f"path={self.path} reason=write_failed ({_scrubbed(err, None)})") from err
         return result
 
     @_locked
@@ -482,9 +477,7 @@ class Store:
         A soft-deleted camera with the same id is revived.
         """
         if not _CAMERA_ID.match(camera_id):
-            raise StorageError(
-                f"camera={camera_id!r} reason=bad_id; use letters, digits, _ . - (max 64)"
-            )
+            raise StorageError(f"camera={camera_id!r} reason=bad_id; use letters, digits, _ . - (max 64)")
         secrets = url_secrets(url)
         redacted = redact_url(url)
         name_clean = _replace_all(str(name), secrets)
@@ -592,11 +585,7 @@ class Store:
             missing = secret is None and REDACTED in record.url_redacted
             if missing:
                 log.warning("camera=%s reason=missing_secret; re-enter its URL", record.id)
-            out.append(
-                StoredCamera(
-                    record=record, url=secret or record.url_redacted, missing_secret=missing
-                )
-            )
+            out.append(StoredCamera(record=record, url=secret or record.url_redacted, missing_secret=missing))
         return out
 
     # ------------------------------------------------------------------ reads
@@ -659,9 +648,7 @@ class Store:
     ) -> list[IdentityRecord]:
         """Identities active in the window, most recently seen first (no embeddings)."""
         self._read_prep()
-        return queries.list_identities(
-            self._con, since=since, until=until, limit=limit, offset=offset
-        )
+        return queries.list_identities(self._con, since=since, until=until, limit=limit, offset=offset)
 
     @_locked
     def get_identity(self, identity_id: str) -> IdentityDetail | None:
@@ -697,7 +684,7 @@ class Store:
         """Committed rows per data table (after a flush): durability checks and diagnostics."""
         self._read_prep()
         return {
-            table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 - fixed names
+            table: _count(self._con.execute(f"SELECT count(*) FROM {table}").fetchone())  # noqa: S608 - fixed names
             for table in ("events", "sightings", "identities", "visits")
         }
 
@@ -741,8 +728,10 @@ class Store:
         if not (crossings or entries or leaves):
             return 0
         return self._transaction(
-            lambda: footfall.insert_line_crossings(self._con, crossings)
-            + footfall.upsert_zone_visits(self._con, entries, leaves)
+            lambda: (
+                footfall.insert_line_crossings(self._con, crossings)
+                + footfall.upsert_zone_visits(self._con, entries, leaves)
+            )
         )
 
     @_locked
@@ -831,8 +820,7 @@ class Store:
         except duckdb.Error as err:
             self._recover_after_failed_compact(tmp)
             raise StorageError(
-                f"path={self.path} reason=compact_failed ({_scrubbed(err, self._key)}); "
-                "the store is unchanged"
+                f"path={self.path} reason=compact_failed ({_scrubbed(err, self._key)}); the store is unchanged"
             ) from err
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
@@ -849,10 +837,7 @@ class Store:
             except duckdb.Error:
                 pass
         tmp.unlink(missing_ok=True)
-        attached = {
-            r[0]
-            for r in self._con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
-        }
+        attached = {r[0] for r in self._con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
         if _CATALOG not in attached:
             self._attach(self._con, self.path, self._key)
         else:
@@ -878,9 +863,7 @@ class Store:
         try:
             return maintenance.export_aggregates(self._con, path, format, since=since, until=until)
         except duckdb.Error as err:
-            raise StorageError(
-                f"path={path} reason=export_failed ({_scrubbed(err, None)})"
-            ) from err
+            raise StorageError(f"path={path} reason=export_failed ({_scrubbed(err, None)})") from err
 
 
 def _purge_integrations(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str, int]:
@@ -902,9 +885,7 @@ def _owner_only(path: Path) -> None:
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
     except OSError as err:
-        log.warning(
-            "path=%s reason=cannot_chmod (%s); restrict its permissions by hand", path, err.strerror
-        )
+        log.warning("path=%s reason=cannot_chmod (%s); restrict its permissions by hand", path, err.strerror)
 
 
 def _replace_all(text: str, secrets: list[str]) -> str:

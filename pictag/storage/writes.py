@@ -26,8 +26,7 @@ def _scan(con: duckdb.DuckDBPyConnection, columns: Columns, sql: str) -> None:
     """
     name = f"_pictag_batch_{next(_view_counter)}"
     projection = ", ".join(
-        f"CAST({col} AS VARCHAR) AS {col}" if arr.dtype.kind == "U" else col
-        for col, arr in columns.items()
+        f"CAST({col} AS VARCHAR) AS {col}" if arr.dtype.kind == "U" else col for col, arr in columns.items()
     )
     con.register(name, columns)
     try:
@@ -47,9 +46,7 @@ def _box_expr(prefix: str) -> str:
     return f"CASE WHEN {prefix}0 IS NULL OR isnan({prefix}0) THEN NULL ELSE [{cols}]::FLOAT[] END"
 
 
-def write_events(
-    con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, str | None, str | None, str]]
-) -> None:
+def write_events(con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, str | None, str | None, str]]) -> None:
     """Append events (ids from the sequence)."""
     if not rows:
         return
@@ -82,9 +79,7 @@ def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) 
         "started_at": floats(r["started_at"] for r in rows),
         "last_seen_at": floats(r["last_seen_at"] for r in rows),
         "ended_at": floats(r["ended_at"] for r in rows),
-        "frames": np.array(
-            [-1 if r["frames"] is None else r["frames"] for r in rows], dtype=np.int64
-        ),
+        "frames": np.array([-1 if r["frames"] is None else r["frames"] for r in rows], dtype=np.int64),
         "mean_confidence": floats(r["mean_confidence"] for r in rows),
         **box_columns("bb", [r["best_box"] for r in rows]),
         **box_columns("lb", [r["last_box"] for r in rows]),
@@ -148,9 +143,7 @@ def write_prototypes(
     ids = list(prototypes)
     counts = np.array([prototypes[i][0].shape[0] for i in ids], dtype=np.int64)
     owners = np.repeat(np.arange(len(ids)), counts)
-    slots = (
-        np.concatenate([np.arange(c) for c in counts]) if counts.sum() else np.zeros(0, np.int64)
-    )
+    slots = np.concatenate([np.arange(c) for c in counts]) if counts.sum() else np.zeros(0, np.int64)
     updated = np.repeat(np.array([prototypes[i][1] for i in ids], dtype=np.float64), counts)
     flat = np.concatenate([prototypes[i][0] for i in ids]).astype(np.float32).reshape(-1, dim)
     _scan(

@@ -230,9 +230,7 @@ class ByteTracker:
 
     def _expire(self, timestamp: float) -> list[int]:
         tracks = self._tracks
-        stale = (tracks.state == _LOST) & (
-            timestamp - tracks.last_seen > self.config.lost_timeout_s
-        )
+        stale = (tracks.state == _LOST) & (timestamp - tracks.last_seen > self.config.lost_timeout_s)
         ended = [int(i) for i in tracks.track_id[stale]]
         if ended:
             self._tracks = tracks.take(~stale)
@@ -263,9 +261,7 @@ class ByteTracker:
         self._tracks = self._tracks.concat(born)
         return started
 
-    def _result(
-        self, detections: Detections, started: list[int], ended: list[int]
-    ) -> TrackingResult:
+    def _result(self, detections: Detections, started: list[int], ended: list[int]) -> TrackingResult:
         tracks = self._tracks
         out = np.flatnonzero((tracks.state == _TRACKED) & (tracks.det_index >= 0))
         out = out[np.argsort(tracks.track_id[out], kind="stable")]

@@ -89,9 +89,7 @@ def initiate(measurement: npt.ArrayLike, noise: KalmanNoise = DEFAULT_NOISE) -> 
     return mean, cov
 
 
-def predict(
-    mean: F64, cov: F64, dt: npt.ArrayLike, noise: KalmanNoise = DEFAULT_NOISE
-) -> tuple[F64, F64]:
+def predict(mean: F64, cov: F64, dt: npt.ArrayLike, noise: KalmanNoise = DEFAULT_NOISE) -> tuple[F64, F64]:
     """Advance every track by ``dt`` seconds (scalar or ``(n,)``).
 
     ``F = [[I, dt·I], [0, I]]``, ``Q = diag((q_p·s)²·dt, (q_v·s)²·dt)``.
@@ -107,10 +105,7 @@ def predict(
     idx = np.arange(_OBS)
     f[:, idx, idx + _OBS] = dt_arr[:, None]
     s = _scale(mean[:, :_OBS])
-    q_diag = (
-        np.concatenate([(noise.position * s) ** 2, (noise.velocity * s) ** 2], axis=1)
-        * dt_arr[:, None]
-    )
+    q_diag = np.concatenate([(noise.position * s) ** 2, (noise.velocity * s) ** 2], axis=1) * dt_arr[:, None]
     new_cov = f @ cov @ f.transpose(0, 2, 1)
     diag = np.arange(8)
     new_cov[:, diag, diag] += q_diag
@@ -126,9 +121,7 @@ def project(mean: F64, cov: F64, noise: KalmanNoise = DEFAULT_NOISE) -> tuple[F6
     return mean[:, :_OBS].copy(), innov
 
 
-def update(
-    mean: F64, cov: F64, measurement: npt.ArrayLike, noise: KalmanNoise = DEFAULT_NOISE
-) -> tuple[F64, F64]:
+def update(mean: F64, cov: F64, measurement: npt.ArrayLike, noise: KalmanNoise = DEFAULT_NOISE) -> tuple[F64, F64]:
     """Correct each track ``i`` with its own measurement row ``i`` (``(n, 4)`` cxcywh).
 
     Uses ``K = P Hᵀ S⁻¹`` solved, not inverted, and symmetrises the result so

@@ -59,9 +59,7 @@ def linear_assignment(cost: F64, max_cost: float) -> Assignment:
     """
     n, m = cost.shape
     if n == 0 or m == 0:
-        return Assignment(
-            np.zeros((0, 2), np.int64), np.arange(n, dtype=np.int64), np.arange(m, dtype=np.int64)
-        )
+        return Assignment(np.zeros((0, 2), np.int64), np.arange(n, dtype=np.int64), np.arange(m, dtype=np.int64))
     gated = np.where(np.isfinite(cost) & (cost <= max_cost), cost, np.inf)
     half = max_cost / 2.0
     big = np.full((n + m, m + n), np.inf)

@@ -81,12 +81,7 @@ class TrackTable:
 
     def concat(self, other: TrackTable) -> TrackTable:
         """This table's rows followed by ``other``'s."""
-        return TrackTable(
-            **{
-                name: np.concatenate([getattr(self, name), getattr(other, name)])
-                for name in _COLUMNS
-            }
-        )
+        return TrackTable(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in _COLUMNS})
 
 
 _COLUMNS = tuple(f.name for f in fields(TrackTable))

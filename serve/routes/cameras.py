@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Response
+
 from pictag.serve.errors import ApiError
-from pictag.serve.schemas import jsonable
+from pictag.serve.schemas import json_object, jsonable
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["cameras"])
@@ -23,14 +24,14 @@ async def get_camera(camera_id: str, services: Services = Depends(get_services))
     """One camera's status and counters."""
     for cam in await services.controller.list_cameras.remote():
         if cam["id"] == camera_id:
-            return jsonable(cam)
+            return json_object(cam)
     raise ApiError(404, "not_found", f"no camera {camera_id!r}", "camera_id")
 
 
 def _raise_result(result: dict[str, Any]) -> dict[str, Any]:
     if "error" in result:
         raise ApiError(result.get("status", 400), result["error"], result["detail"], result.get("field"))
-    return jsonable(result["camera"])
+    return json_object(result["camera"])
 
 
 @router.post("/cameras", status_code=201, summary="Add a camera")

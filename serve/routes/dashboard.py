@@ -107,6 +107,7 @@ def static_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
             return None
         body = raw[name]
         if name.endswith(".js"):
+
             def pin(match: re.Match[str]) -> str:
                 dep = build(match["name"], (*importers, name))
                 suffix = f"?v={dep.version}" if dep else ""

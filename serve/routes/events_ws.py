@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+
 from pictag.serve.services import Services, get_services
 
 router = APIRouter()

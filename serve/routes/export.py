@@ -8,11 +8,12 @@ embeddings, no boxes — it is what a shop owner may hand to anyone.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+
 from pictag.serve.errors import ApiError
 from pictag.serve.services import Services, get_services
 
@@ -21,14 +22,14 @@ router = APIRouter(tags=["export"])
 CHUNK_BYTES = 64 * 1024
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 # Datetimes outside this range cannot be epoch seconds on every platform.
-EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
-LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def _epoch(value: datetime | None, field: str) -> float | None:
     if value is None:
         return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not EARLIEST <= aware <= LATEST:
         raise ApiError(422, "invalid_request", f"{field} must lie between 1970 and 9999", field)
     return aware.timestamp()
@@ -42,15 +43,19 @@ def _chunks(data: bytes) -> Iterator[bytes]:
 def _stamp(value: float | None, default: str) -> str:
     if value is None:
         return default
-    return datetime.fromtimestamp(value, timezone.utc).strftime("%Y%m%dT%H%MZ")
+    return datetime.fromtimestamp(value, UTC).strftime("%Y%m%dT%H%MZ")
 
 
 @router.get(
     "/export",
     summary="Aggregate export (CSV or Parquet)",
     response_class=StreamingResponse,
-    responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["parquet"]: {}},
-                     "description": "One row per UTC hour and camera: tracks, visitors, dwell."}},
+    responses={
+        200: {
+            "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["parquet"]: {}},
+            "description": "One row per UTC hour and camera: tracks, visitors, dwell.",
+        }
+    },
 )
 async def export(
     since: datetime | None = Query(None, alias="from", description="Start, ISO-8601, inclusive."),
@@ -67,6 +72,5 @@ async def export(
     return StreamingResponse(
         _chunks(data),
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Content-Length": str(len(data))},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(len(data))},
     )

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
+
 from pictag.serve.errors import ApiError
 from pictag.serve.routes.visits import IDENTITY_PATTERN, visit_item
-from pictag.serve.schemas import jsonable
+from pictag.serve.schemas import json_object, jsonable
 from pictag.serve.services import Services, get_services
-
 from pictag.storage.records import IdentityRecord
 
 router = APIRouter(tags=["identities"])
@@ -22,7 +22,7 @@ DETAIL_VISITS = 100
 
 def identity_item(r: IdentityRecord) -> dict[str, Any]:
     """The API form of an identity."""
-    return jsonable(
+    return json_object(
         {
             "id": r.id,
             "created_at": r.created_at,
@@ -35,12 +35,8 @@ def identity_item(r: IdentityRecord) -> dict[str, Any]:
 
 @router.get("/identities", summary="Identities seen in a time window")
 async def list_identities(
-    start: datetime | None = Query(
-        default=None, alias="from", description="Seen at or after this ISO-8601 time."
-    ),
-    end: datetime | None = Query(
-        default=None, alias="to", description="Created before this ISO-8601 time."
-    ),
+    start: datetime | None = Query(default=None, alias="from", description="Seen at or after this ISO-8601 time."),
+    end: datetime | None = Query(default=None, alias="to", description="Created before this ISO-8601 time."),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
     services: Services = Depends(get_services),
@@ -65,9 +61,7 @@ async def get_identity(
     detail = await services.store.query.remote("get_identity", identity_id)
     if detail is None:
         raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    visits = await services.store.query.remote(
-        "list_visits", identity=identity_id, limit=DETAIL_VISITS
-    )
+    visits = await services.store.query.remote("list_visits", identity=identity_id, limit=DETAIL_VISITS)
     return {
         **identity_item(detail.identity),
         **jsonable(

@@ -14,6 +14,7 @@ import contextlib
 import time
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+
 from pictag.serve.services import Services, get_services
 
 router = APIRouter()

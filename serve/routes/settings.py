@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends
+
 from pictag.serve.errors import ApiError
 from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pictag.serve.errors import ApiError
-from pictag.serve.schemas import jsonable
-from pictag.serve.services import Services, get_services
 
 from pictag.identity.engine import day_start
+from pictag.serve.errors import ApiError
+from pictag.serve.schemas import json_object
+from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["statistics"])
 
@@ -19,9 +19,7 @@ router = APIRouter(tags=["statistics"])
 MAX_WINDOW_S = 400 * 86400.0
 
 
-def window(
-    start: datetime | None, end: datetime | None, *, default_day_hour: int = 0
-) -> tuple[float, float]:
+def window(start: datetime | None, end: datetime | None, *, default_day_hour: int = 0) -> tuple[float, float]:
     """``[from, to)`` in epoch seconds: default from = today's local midnight, to = now.
 
     Raises:
@@ -32,9 +30,7 @@ def window(
     if until <= since:
         raise ApiError(422, "invalid_request", "'to' must be after 'from'", "to")
     if until - since > MAX_WINDOW_S:
-        raise ApiError(
-            422, "invalid_request", f"ask for at most {MAX_WINDOW_S / 86400:.0f} days", "from"
-        )
+        raise ApiError(422, "invalid_request", f"ask for at most {MAX_WINDOW_S / 86400:.0f} days", "from")
     return since, until
 
 
@@ -45,12 +41,8 @@ async def stats(
         alias="from",
         description="Window start, ISO-8601 (default: today 00:00 local).",
     ),
-    end: datetime | None = Query(
-        default=None, alias="to", description="Window end, ISO-8601 (default: now)."
-    ),
-    camera: str | None = Query(
-        default=None, max_length=64, description="Only visits through this camera."
-    ),
+    end: datetime | None = Query(default=None, alias="to", description="Window end, ISO-8601 (default: now)."),
+    camera: str | None = Query(default=None, max_length=64, description="Only visits through this camera."),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Current occupancy per camera; unique and returning visitors, average and median dwell
@@ -63,7 +55,7 @@ async def stats(
     from pictag.serve.routes.footfall import footfall_stats  # imports this module's `window`
 
     footfall = await footfall_stats(services, since, until)
-    return {"footfall": footfall.model_dump(mode="json", by_alias=True)} | jsonable(
+    return {"footfall": footfall.model_dump(mode="json", by_alias=True)} | json_object(
         {
             "from": s.since,
             "to": s.until,
@@ -74,8 +66,6 @@ async def stats(
             "closed_visits": s.closed_visits,
             "avg_dwell_s": s.avg_dwell_s,
             "median_dwell_s": s.median_dwell_s,
-            "visitors_per_hour": [
-                {"hour": h.hour_start, "visitors": h.visitors} for h in s.visitors_per_hour
-            ],
+            "visitors_per_hour": [{"hour": h.hour_start, "visitors": h.visitors} for h in s.visitors_per_hour],
         }
     )

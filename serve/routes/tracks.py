@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+
 from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services
 

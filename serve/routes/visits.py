@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pictag.serve.schemas import jsonable
-from pictag.serve.services import Services, get_services
 
+from pictag.serve.schemas import json_object
+from pictag.serve.services import Services, get_services
 from pictag.storage.records import VisitRecord
 
 router = APIRouter(tags=["visits"])
@@ -19,7 +19,7 @@ IDENTITY_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 def visit_item(v: VisitRecord) -> dict[str, Any]:
     """The API form of a visit (``ended_at`` null while it is open)."""
-    return jsonable(
+    return json_object(
         {
             "id": v.id,
             "identity_id": v.identity_id,
@@ -37,15 +37,9 @@ async def list_visits(
     start: datetime | None = Query(
         default=None, alias="from", description="Visits still going at or after this ISO-8601 time."
     ),
-    end: datetime | None = Query(
-        default=None, alias="to", description="Visits started before this ISO-8601 time."
-    ),
-    camera: str | None = Query(
-        default=None, max_length=64, description="Only visits through this camera."
-    ),
-    identity: str | None = Query(
-        default=None, pattern=IDENTITY_PATTERN, description="Only this identity's visits."
-    ),
+    end: datetime | None = Query(default=None, alias="to", description="Visits started before this ISO-8601 time."),
+    camera: str | None = Query(default=None, max_length=64, description="Only visits through this camera."),
+    identity: str | None = Query(default=None, pattern=IDENTITY_PATTERN, description="Only this identity's visits."),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
     services: Services = Depends(get_services),

@@ -34,15 +34,18 @@ def test_slow_detector_skips_frames_with_bounded_memory_and_latency(ray_session,
     from pictag.actors.runtime import start_runtime
 
     video = str(asset("vtest.avi"))
-    config = parse_config({
-        "cameras": [
-            {"id": f"c{i}", "url": video, "loop": True, "realtime": False, "analysis_fps": 30} for i in (1, 2)
-        ],
-        "detector": {"input_size": 1280, "num_requests": 1},
-        "storage": {"path": str(tmp_path / "bp.duckdb")},
-    })
+    config = parse_config(
+        {
+            "cameras": [
+                {"id": f"c{i}", "url": video, "loop": True, "realtime": False, "analysis_fps": 30} for i in (1, 2)
+            ],
+            "detector": {"input_size": 1280, "num_requests": 1},
+            "storage": {"path": str(tmp_path / "bp.duckdb")},
+        }
+    )
     runtime = start_runtime(config, with_serve=False)
     try:
+
         def processing() -> dict[str, Any] | None:
             cams = _cameras(runtime)
             return cams if all(c["counters"]["processed"] > 3 for c in cams.values()) else None
@@ -74,4 +77,5 @@ def test_slow_detector_skips_frames_with_bounded_memory_and_latency(ray_session,
     peak = max(samples)
     assert peak < 2 * 16 * FRAME_BYTES, f"object store peaked at {peak / 1e6:.1f} MB"
     assert max(samples[half:]) <= max(samples[:half]) + 4 * FRAME_BYTES, (
-        f"object store grew: {max(samples[:half]) / 1e6:.1f} MB -> {max(samples[half:]) / 1e6:.1f} MB")
+        f"object store grew: {max(samples[:half]) / 1e6:.1f} MB -> {max(samples[half:]) / 1e6:.1f} MB"
+    )

@@ -109,9 +109,7 @@ def _stop(*actors: Any) -> None:
 
 def _events(store: Any, kind: str) -> list[dict[str, Any]]:
     ray.get(store.flush.remote())
-    return [
-        e.payload for e in ray.get(store.query.remote("list_events", event_type=kind, limit=1000))
-    ]
+    return [e.payload for e in ray.get(store.query.remote("list_events", event_type=kind, limit=1000))]
 
 
 def _decided(store: Any, n: int, cameras: tuple[str, ...] = ("a", "b")) -> list[dict[str, Any]]:
@@ -123,14 +121,10 @@ def _decided(store: Any, n: int, cameras: tuple[str, ...] = ("a", "b")) -> list[
         ]
         return got if len(got) >= n else None
 
-    return sorted(
-        wait_for(enough, 60, message=f"{n} identity decisions"), key=lambda e: e["ts_unix"]
-    )
+    return sorted(wait_for(enough, 60, message=f"{n} identity decisions"), key=lambda e: e["ts_unix"])
 
 
-def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
-    ray_session, asset, tmp_path: Path
-) -> None:
+def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_session, asset, tmp_path: Path) -> None:
     video = asset("vtest.avi")
     gt = read_mot(asset("mot/PETS09-S2L1/gt/gt.txt"))
     db = tmp_path / "identity.duckdb"
@@ -144,9 +138,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
     assert second["type"] == "identity.matched" and second["camera_id"] == "b", second
     assert second["person_id"] == first["person_id"] and second["similarity"] >= THRESHOLD
     person = first["person_id"]
-    visit = wait_for(
-        lambda: ray.get(store.query.remote("list_visits", identity=person)), 30, message="visit row"
-    )
+    visit = wait_for(lambda: ray.get(store.query.remote("list_visits", identity=person)), 30, message="visit row")
     assert set(visit[0].cameras) == {"a", "b"}
     _stop(*actors)
 
@@ -172,9 +164,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
             ("visits", "identity_id"),
             ("events", "identity_id"),
         ):
-            n = con.execute(
-                f"SELECT count(*) FROM {table} WHERE {column} = ?", [person]
-            ).fetchone()[0]
+            n = con.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", [person]).fetchone()[0]
             assert n == 0, f"{table} still names the erased identity"
         n = con.execute(
             "SELECT count(*) FROM events WHERE CAST(payload AS VARCHAR) LIKE ?", [f"%{person}%"]
@@ -182,9 +172,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(
         assert n == 0
 
 
-def test_people_visible_together_never_share_an_identity(
-    ray_session, asset, tmp_path: Path
-) -> None:
+def test_people_visible_together_never_share_an_identity(ray_session, asset, tmp_path: Path) -> None:
     """Threshold -1 makes every pair a "match": only the joint assignment keeps them apart."""
     video = asset("vtest.avi")
     gt = read_mot(asset("mot/PETS09-S2L1/gt/gt.txt"))
@@ -206,8 +194,5 @@ def test_people_visible_together_never_share_an_identity(
     by_track = {e["track_id"]: e for e in decided}
     assert by_track[2]["person_id"] != by_track[3]["person_id"]
     # Ground-truth ids 13 and 2 are the same man: track 2 wins his identity, track 3 cannot have it.
-    assert (
-        by_track[2]["type"] == "identity.matched"
-        and by_track[2]["person_id"] == by_track[1]["person_id"]
-    )
+    assert by_track[2]["type"] == "identity.matched" and by_track[2]["person_id"] == by_track[1]["person_id"]
     _stop(*actors)

@@ -30,8 +30,9 @@ finally:
 @pytest.mark.parametrize(("mode", "expected"), [("disabled", "WARNED"), ("token", "QUIET")])
 def test_cluster_warning_follows_rays_auth_mode(mode: str, expected: str) -> None:
     env = {**os.environ, "RAY_AUTH_MODE": mode, "RAY_USAGE_STATS_ENABLED": "0"}
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                         timeout=150, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=150, check=False
+    )
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-2000:]
     assert expected in out.stdout, text[-2000:]
@@ -39,9 +40,20 @@ def test_cluster_warning_follows_rays_auth_mode(mode: str, expected: str) -> Non
         assert "Ray token authentication is OFF" in text and "docs/cluster.md" in text
 
 
-@pytest.mark.parametrize(("address", "loopback"), [
-    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("::ffff:127.0.0.1", True), ("[::1]", True),
-    ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False), ("shop-pc", False),
-])
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("shop-pc", False),
+    ],
+)
 def test_is_loopback(address: str, loopback: bool) -> None:
     assert is_loopback(address) is loopback

@@ -110,8 +110,7 @@ ERROR_BESIDE_FIELD = """([input, error]) => {
 def _config(video: Path, tmp_path: Path, port: int, **server: Any) -> Any:
     return parse_config(
         {
-            "cameras": [{"id": CAMERA, "name": "PETS entrance", "url": str(video), "loop": True,
-                         "analysis_fps": 7}],
+            "cameras": [{"id": CAMERA, "name": "PETS entrance", "url": str(video), "loop": True, "analysis_fps": 7}],
             "storage": {"path": str(tmp_path / "pictag.duckdb"), "flush_interval_s": 0.2},
             "server": {"port": port, **server},
             "privacy": {"allow_unanonymized": True},
@@ -139,8 +138,12 @@ def _camera(base: str) -> dict[str, Any]:
 def _watch_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(f"pageerror: {err}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error"
-            and "WebSocket" not in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"console: {msg.text}") if msg.type == "error" and "WebSocket" not in msg.text else None
+        ),
+    )
     return errors
 
 
@@ -179,8 +182,9 @@ def _dashboard_comes_alive(page: Page, base: str, artifacts: Path) -> dict[str, 
     figures = {**page.evaluate(PAGE_TIMING), **_preview_figures(page)}
     blobs = page.evaluate("() => window.blobUrls")
     assert blobs["created"] >= 10 and blobs["created"] - blobs["revoked"] <= 2, blobs
-    page.wait_for_function(f"id => ({LABEL_PIXEL_SHARE})(id) > {LABELS_SHOWN}", arg=CAMERA,
-                           polling=500, timeout=LIVE_MS)
+    page.wait_for_function(
+        f"id => ({LABEL_PIXEL_SHARE})(id) > {LABELS_SHOWN}", arg=CAMERA, polling=500, timeout=LIVE_MS
+    )
     figures["label_pixel_share"] = page.evaluate(LABEL_PIXEL_SHARE, CAMERA)
     page.get_by_test_id(f"preview-box-{CAMERA}").screenshot(path=artifacts / "preview-card.png")
     data_url = page.evaluate(PREVIEW_AS_PNG, CAMERA)
@@ -219,8 +223,12 @@ def _valid_settings_apply(page: Page, base: str, artifacts: Path) -> float:
     return new_confidence
 
 
-def _invalid_settings_show_errors(page: Page, base: str, artifacts: Path, confidence: float,
-                                  ) -> None:
+def _invalid_settings_show_errors(
+    page: Page,
+    base: str,
+    artifacts: Path,
+    confidence: float,
+) -> None:
     page.get_by_test_id("settings-confidence").fill("1.5")
     page.get_by_test_id("analysis-save").click()
     expect(page.get_by_test_id("error-settings-confidence")).to_be_visible()
@@ -272,8 +280,7 @@ def _privacy_off_warns(page: Page, dash: Page, base: str, artifacts: Path) -> No
 
 
 def _phone_layout(chromium: Any, base: str, artifacts: Path, errors: list[str]) -> dict[str, Any]:
-    phone = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                 has_touch=True)
+    phone = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = phone.new_page()
     errors += _watch_errors(page)
     page.goto(f"{base}/")
@@ -287,8 +294,9 @@ def _phone_layout(chromium: Any, base: str, artifacts: Path, errors: list[str]) 
     return dict(figures)
 
 
-def test_dashboard_shows_live_shop_and_settings_apply(ray_session, asset, tmp_path: Path, chromium,
-                                                      artifacts: Path) -> None:
+def test_dashboard_shows_live_shop_and_settings_apply(
+    ray_session, asset, tmp_path: Path, chromium, artifacts: Path
+) -> None:
     from pictag.actors.runtime import start_runtime
 
     port = free_port()

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.timeout(300)
 TOKEN = "test-token-3f9a1c"  # a throwaway token for this test only
 
 
-def test_login_page_guards_the_dashboard(ray_session, asset, tmp_path: Path, chromium,
-                                         artifacts: Path) -> None:
+def test_login_page_guards_the_dashboard(ray_session, asset, tmp_path: Path, chromium, artifacts: Path) -> None:
     from pictag.actors.runtime import start_runtime
 
     port = free_port()

@@ -60,11 +60,11 @@ def test_every_page_reference_and_module_import_resolves(client: TestClient) -> 
 
 def test_a_changed_module_changes_every_importer_version(tmp_path: Path) -> None:
     """Immutable caching is only safe if a change below reaches the URL the page names."""
-    (tmp_path / "leaf.js").write_text('export const x = 1;\n')
+    (tmp_path / "leaf.js").write_text("export const x = 1;\n")
     (tmp_path / "mid.js").write_text('import { x } from "./leaf.js";\nexport const y = x;\n')
     (tmp_path / "top.js").write_text('import { y } from "./mid.js";\nconsole.log(y);\n')
     before = dashboard.static_assets(tmp_path)
-    (tmp_path / "leaf.js").write_text('export const x = 2;\n')
+    (tmp_path / "leaf.js").write_text("export const x = 2;\n")
     dashboard.static_assets.cache_clear()
     after = dashboard.static_assets(tmp_path)
     dashboard.static_assets.cache_clear()
@@ -120,9 +120,14 @@ def test_only_shipped_assets_are_served(client: TestClient, path: str) -> None:
 @pytest.mark.parametrize(
     ("path", "public"),
     [
-        ("/login", True), ("/static/pictag.css", True),
-        ("/api/v1/health", True), ("/api/v1/login", True),
-        ("/", False), ("/settings", False), ("/api/v1/cameras", False), ("/ws/events", False),
+        ("/login", True),
+        ("/static/pictag.css", True),
+        ("/api/v1/health", True),
+        ("/api/v1/login", True),
+        ("/", False),
+        ("/settings", False),
+        ("/api/v1/cameras", False),
+        ("/ws/events", False),
     ],
 )
 def test_public_paths_for_the_auth_middleware(path: str, public: bool) -> None:

@@ -42,28 +42,31 @@ def _camera(**extra: Any) -> dict[str, Any]:
     return {"id": "door", "url": "rtsp://192.0.2.1/stream", **extra}
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"cameras": [_camera(analysis_fps=0)]}, "cameras[0].analysis_fps"),
-    ({"cameras": [_camera(analysis_fps=-5)]}, "cameras[0].analysis_fps"),
-    ({"cameras": [_camera(analysis_fps=float("nan"))]}, "cameras[0].analysis_fps"),
-    ({"cameras": [_camera(open_timeout_s=-1)]}, "cameras[0].open_timeout_s"),
-    ({"cameras": [_camera(url="")]}, "cameras[0].url"),
-    ({"cameras": [_camera(id="../../etc")]}, "cameras[0].id"),
-    ({"detector": {"input_size": -640}}, "detector.input_size"),
-    ({"detector": {"input_size": 650}}, "detector.input_size"),
-    ({"detector": {"confidence": 7}}, "detector.confidence"),
-    ({"storage": {"batch_size": -1}}, "storage.batch_size"),
-    ({"storage": {"flush_interval_s": 0}}, "storage.flush_interval_s"),
-    ({"server": {"port": 70000}}, "server.port"),
-    ({"server": {"max_request_bytes": -1}}, "server.max_request_bytes"),
-    ({"privacy": {"retention_days": 0}}, "privacy.retention_days"),
-    ({"privacy": {"retention_days": -30}}, "privacy.retention_days"),
-    ({"privacy": {"anonymize": "off"}}, "allow_unanonymized"),
-    ({"runtime": {"object_store_mb": 1}}, "runtime.object_store_mb"),
-    ({"cameras": [_camera(id=f"c{i}") for i in range(10_000)]}, "cameras"),
-    ({"cameras": [_camera(), _camera()]}, "duplicate camera id"),
-    ({"cameras": [_camera(fps=5)]}, "cameras[0].fps"),  # unknown key: a typo is not ignored
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"cameras": [_camera(analysis_fps=0)]}, "cameras[0].analysis_fps"),
+        ({"cameras": [_camera(analysis_fps=-5)]}, "cameras[0].analysis_fps"),
+        ({"cameras": [_camera(analysis_fps=float("nan"))]}, "cameras[0].analysis_fps"),
+        ({"cameras": [_camera(open_timeout_s=-1)]}, "cameras[0].open_timeout_s"),
+        ({"cameras": [_camera(url="")]}, "cameras[0].url"),
+        ({"cameras": [_camera(id="../../etc")]}, "cameras[0].id"),
+        ({"detector": {"input_size": -640}}, "detector.input_size"),
+        ({"detector": {"input_size": 650}}, "detector.input_size"),
+        ({"detector": {"confidence": 7}}, "detector.confidence"),
+        ({"storage": {"batch_size": -1}}, "storage.batch_size"),
+        ({"storage": {"flush_interval_s": 0}}, "storage.flush_interval_s"),
+        ({"server": {"port": 70000}}, "server.port"),
+        ({"server": {"max_request_bytes": -1}}, "server.max_request_bytes"),
+        ({"privacy": {"retention_days": 0}}, "privacy.retention_days"),
+        ({"privacy": {"retention_days": -30}}, "privacy.retention_days"),
+        ({"privacy": {"anonymize": "off"}}, "allow_unanonymized"),
+        ({"runtime": {"object_store_mb": 1}}, "runtime.object_store_mb"),
+        ({"cameras": [_camera(id=f"c{i}") for i in range(10_000)]}, "cameras"),
+        ({"cameras": [_camera(), _camera()]}, "duplicate camera id"),
+        ({"cameras": [_camera(fps=5)]}, "cameras[0].fps"),  # unknown key: a typo is not ignored
+    ],
+)
 def test_absurd_config_values_name_the_field(data: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(data)
@@ -72,11 +75,9 @@ def test_absurd_config_values_name_the_field(data: dict[str, Any], field: str) -
 
 def test_pictag_up_with_an_absurd_config_exits_with_a_clear_message(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
-    config.write_text(yaml.safe_dump({"cameras": [_camera(analysis_fps=0)],
-                                      "storage": {"batch_size": -3}}))
+    config.write_text(yaml.safe_dump({"cameras": [_camera(analysis_fps=0)], "storage": {"batch_size": -3}}))
     exe = Path(sys.executable).with_name("pictag")
-    done = subprocess.run([str(exe), "up", "-c", str(config)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run([str(exe), "up", "-c", str(config)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert "cameras[0].analysis_fps" in done.stderr and "storage.batch_size" in done.stderr
     assert "Traceback" not in done.stderr
@@ -110,9 +111,7 @@ def _bad_files(folder: Path, video: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def runtime_with_bad_cameras(
-    _ray_owner, asset, tmp_path_factory
-) -> Iterator[tuple[Any, str, dict[str, str]]]:
+def runtime_with_bad_cameras(_ray_owner, asset, tmp_path_factory) -> Iterator[tuple[Any, str, dict[str, str]]]:
     import ray
 
     from pictag.actors.runtime import start_runtime
@@ -125,17 +124,19 @@ def runtime_with_bad_cameras(
     port = free_port()
     bad = _bad_files(folder, video)
     cameras = [{"id": GOOD, "url": str(video), "loop": True, "analysis_fps": 7}]
-    cameras += [{"id": cid, "url": url, "loop": cid == "truncated", "analysis_fps": 7}
-                for cid, url in bad.items()]
+    cameras += [{"id": cid, "url": url, "loop": cid == "truncated", "analysis_fps": 7} for cid, url in bad.items()]
     # Disabled cameras (no capture process) fill the runtime up to two below the maximum:
     # the two non-video URLs added later reach it, and the cap test starts at the limit.
-    cameras += [{"id": f"idle{i}", "url": "rtsp://192.0.2.1/s", "enabled": False}
-                for i in range(MAX_CAMERAS - 2 - len(cameras))]
-    config = parse_config({
-        "cameras": cameras,
-        "storage": {"path": str(folder / "pictag.duckdb"), "flush_interval_s": 0.2},
-        "server": {"port": port},
-    })
+    cameras += [
+        {"id": f"idle{i}", "url": "rtsp://192.0.2.1/s", "enabled": False} for i in range(MAX_CAMERAS - 2 - len(cameras))
+    ]
+    config = parse_config(
+        {
+            "cameras": cameras,
+            "storage": {"path": str(folder / "pictag.duckdb"), "flush_interval_s": 0.2},
+            "server": {"port": port},
+        }
+    )
     runtime = start_runtime(config)
     try:
         yield runtime, f"http://127.0.0.1:{port}", bad
@@ -169,14 +170,17 @@ def test_broken_cameras_report_why_and_the_good_one_keeps_working(runtime_with_b
     # The truncated file plays its first seconds, then loops: it may be live. Every other
     # broken source must settle in error/offline with a reason.
     broken = (set(bad) - {"truncated"}) | {"json-url", "html-url"}
-    cams = wait_for(lambda: _settled(base, broken), 120, interval=1.0,
-                    message="every broken camera in error/offline with a reason")
+    cams = wait_for(
+        lambda: _settled(base, broken), 120, interval=1.0, message="every broken camera in error/offline with a reason"
+    )
     for cid in broken:
         reason = cams[cid]["reason"]
         assert isinstance(reason, str) and 5 < len(reason) < 300, (cid, reason)
         assert "Traceback" not in reason and "Error(" not in reason, (cid, reason)
-    lines = [f"{c}: {cams[c]['status']} ({cams[c]['reason_code']}) {cams[c]['reason']}"
-             for c in sorted(broken | {"truncated"})]
+    lines = [
+        f"{c}: {cams[c]['status']} ({cams[c]['reason_code']}) {cams[c]['reason']}"
+        for c in sorted(broken | {"truncated"})
+    ]
     print("\nbroken cameras:\n  " + "\n  ".join(lines))
     assert cams["truncated"]["status"] in {"live", "connecting", *BROKEN_STATES}
 
@@ -192,26 +196,25 @@ def test_broken_cameras_report_why_and_the_good_one_keeps_working(runtime_with_b
                 continue
             got_good_event = event.get("camera_id") == GOOD and event["type"].startswith("track.")
     assert got_good_event, "no track event from the good camera next to the broken ones"
-    wait_for(lambda: _cameras(base)[GOOD]["counters"]["processed"] > before, 30,
-             message="good camera still processing")
+    wait_for(lambda: _cameras(base)[GOOD]["counters"]["processed"] > before, 30, message="good camera still processing")
     started = time.monotonic()
     assert httpx.get(f"{base}/api/v1/health", timeout=10).json()["status"] == "ok"
-    print(f"health answered in {1000 * (time.monotonic() - started):.0f} ms next to "
-          f"{len(broken)} broken cameras")
+    print(f"health answered in {1000 * (time.monotonic() - started):.0f} ms next to {len(broken)} broken cameras")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"id": "x1", "url": "rtsp://192.0.2.1/s", "analysis_fps": 0}, "analysis_fps"),
-    ({"id": "x2", "url": "rtsp://192.0.2.1/s", "analysis_fps": -1}, "analysis_fps"),
-    ({"id": "x3", "url": "rtsp://192.0.2.1/s", "open_timeout_s": 1e9}, "open_timeout_s"),
-    ({"id": "x4", "url": ""}, "url"),
-    ({"id": "../x", "url": "rtsp://192.0.2.1/s"}, "id"),
-    ({"id": "x5", "url": "rtsp://192.0.2.1/s", "fps": 5}, "fps"),
-    ({"id": "x6"}, "url"),
-])
-def test_absurd_camera_values_through_the_api(
-    runtime_with_bad_cameras, body: dict[str, Any], field: str
-) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": "x1", "url": "rtsp://192.0.2.1/s", "analysis_fps": 0}, "analysis_fps"),
+        ({"id": "x2", "url": "rtsp://192.0.2.1/s", "analysis_fps": -1}, "analysis_fps"),
+        ({"id": "x3", "url": "rtsp://192.0.2.1/s", "open_timeout_s": 1e9}, "open_timeout_s"),
+        ({"id": "x4", "url": ""}, "url"),
+        ({"id": "../x", "url": "rtsp://192.0.2.1/s"}, "id"),
+        ({"id": "x5", "url": "rtsp://192.0.2.1/s", "fps": 5}, "fps"),
+        ({"id": "x6"}, "url"),
+    ],
+)
+def test_absurd_camera_values_through_the_api(runtime_with_bad_cameras, body: dict[str, Any], field: str) -> None:
     _, base, _ = runtime_with_bad_cameras
     res = httpx.post(f"{base}/api/v1/cameras", json=body, timeout=30)
     assert res.status_code == 422, res.text
@@ -221,9 +224,11 @@ def test_absurd_camera_values_through_the_api(
 def test_absurd_live_settings_leave_cameras_unchanged(runtime_with_bad_cameras) -> None:
     _, base, _ = runtime_with_bad_cameras
     before = _cameras(base)[GOOD]
-    for patch, field in (({"detector": {"confidence": -1}}, "detector.confidence"),
-                         ({"privacy": {"retention_days": 0}}, "privacy.retention_days"),
-                         ({"privacy": {"anonymize": "off"}}, "privacy.anonymize")):
+    for patch, field in (
+        ({"detector": {"confidence": -1}}, "detector.confidence"),
+        ({"privacy": {"retention_days": 0}}, "privacy.retention_days"),
+        ({"privacy": {"anonymize": "off"}}, "privacy.anonymize"),
+    ):
         res = httpx.patch(f"{base}/api/v1/config", json=patch, timeout=30)
         assert res.status_code in (400, 422), res.text
         assert res.json()["field"] == field, res.text
@@ -241,12 +246,19 @@ def test_live_reid_threshold_reaches_identity_and_the_nodes(runtime_with_bad_cam
     try:
         res = httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": new}}, timeout=30)
         assert res.status_code == 200, res.text
-        detectors = [a for st in ray.get(runtime.controller.stages.remote()).values()
-                     for role, a in st.items() if role.startswith("detector")]
+        detectors = [
+            a
+            for st in ray.get(runtime.controller.stages.remote()).values()
+            for role, a in st.items()
+            if role.startswith("detector")
+        ]
         assert detectors, "the node has a detector (it keeps the tracks' appearance)"
         for detector in detectors:
-            wait_for(lambda d=detector: ray.get(d.stats.remote())["outlier_similarity"] == new,
-                     timeout=20, message="the node's crop-outlier cut-off to follow the new threshold")
+            wait_for(
+                lambda d=detector: ray.get(d.stats.remote())["outlier_similarity"] == new,
+                timeout=20,
+                message="the node's crop-outlier cut-off to follow the new threshold",
+            )
     finally:
         httpx.patch(f"{base}/api/v1/config", json={"reid": {"threshold": old}}, timeout=30)
 
@@ -258,14 +270,14 @@ def test_camera_count_is_capped_through_the_api(runtime_with_bad_cameras) -> Non
     try:
         while len(_cameras(base)) < MAX_CAMERAS:  # only if an earlier test added fewer
             cid = f"fill{len(added)}"
-            res = httpx.post(f"{base}/api/v1/cameras", timeout=30,
-                             json={"id": cid, "url": "rtsp://192.0.2.1/s", "enabled": False})
+            res = httpx.post(
+                f"{base}/api/v1/cameras", timeout=30, json={"id": cid, "url": "rtsp://192.0.2.1/s", "enabled": False}
+            )
             assert res.status_code == 201, res.text
             added.append(cid)
         started = time.monotonic()
         for i in range(50):  # a client trying to add 10 000 cameras gets the same answer
-            res = httpx.post(f"{base}/api/v1/cameras", timeout=30,
-                             json={"id": f"many{i}", "url": "rtsp://192.0.2.1/s"})
+            res = httpx.post(f"{base}/api/v1/cameras", timeout=30, json={"id": f"many{i}", "url": "rtsp://192.0.2.1/s"})
             assert res.status_code == 409 and res.json()["error"] == "too_many_cameras", res.text
         per_request = (time.monotonic() - started) / 50
         assert len(_cameras(base)) == MAX_CAMERAS

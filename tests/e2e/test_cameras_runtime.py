@@ -54,8 +54,11 @@ class EventRecorder:
                 self.events.append(json.loads(msg))
 
     def statuses(self, camera_id: str) -> list[tuple[float, str, str | None]]:
-        return [(e["ts_unix"], e["status"], e.get("reason_code")) for e in self.events
-                if e["type"] == "camera.status" and e["camera_id"] == camera_id]
+        return [
+            (e["ts_unix"], e["status"], e.get("reason_code"))
+            for e in self.events
+            if e["type"] == "camera.status" and e["camera_id"] == camera_id
+        ]
 
     def stop(self) -> None:
         self._stop.set()
@@ -63,8 +66,9 @@ class EventRecorder:
 
 
 def _config(cams: list[dict[str, Any]], db: Path, port: int) -> Any:
-    return parse_config({"cameras": cams, "storage": {"path": str(db), "flush_interval_s": 0.2},
-                         "server": {"port": port}})
+    return parse_config(
+        {"cameras": cams, "storage": {"path": str(db), "flush_interval_s": 0.2}, "server": {"port": port}}
+    )
 
 
 def _cameras(base: str, responses: list[str]) -> dict[str, dict[str, Any]]:
@@ -102,20 +106,31 @@ def test_rtsp_cameras_fail_clearly_recover_and_change_at_run_time(
         wait_for(lambda: httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200, 60, message="API")
         recorder = EventRecorder(f"ws://127.0.0.1:{port}/ws/events")
         wait_for(lambda: _status_is(base, responses, "secure", "live"), 60, message="secure camera live")
-        reasons = wait_for(lambda: _failure_reasons(base, responses), 90, interval=1.0,
-                           message="failure reasons of the three bad cameras")
+        reasons = wait_for(
+            lambda: _failure_reasons(base, responses),
+            90,
+            interval=1.0,
+            message="failure reasons of the three bad cameras",
+        )
         assert reasons == {"wrongpw": "auth_failed", "nopath": "not_found", "closed": "refused"}
         assert USER not in _cameras(base, responses)["secure"]["url"]
 
         # Kill the server mid-stream, restart it: live again within 10 s of the restart.
         server.kill()
-        wait_for(lambda: _status_is(base, responses, "secure", "reconnecting", "offline", "stalled"), 30,
-                 message="secure camera noticing the dead server")
+        wait_for(
+            lambda: _status_is(base, responses, "secure", "reconnecting", "offline", "stalled"),
+            30,
+            message="secure camera noticing the dead server",
+        )
         processed_before = _cameras(base, responses)["file"]["counters"]["processed"]
         server.restart()
         restarted = time.monotonic()
-        wait_for(lambda: _status_is(base, responses, "secure", "live"), 10, interval=0.2,
-                 message="live within 10 s of the restart")
+        wait_for(
+            lambda: _status_is(base, responses, "secure", "live"),
+            10,
+            interval=0.2,
+            message="live within 10 s of the restart",
+        )
         kill_recovery_s = time.monotonic() - restarted
 
         # Freeze the server for 20 s: stalled within the timeout, live again after SIGCONT.
@@ -133,8 +148,10 @@ def test_rtsp_cameras_fail_clearly_recover_and_change_at_run_time(
         assert _cameras(base, responses)["file"]["counters"]["processed"] > processed_before + 20
 
         _change_cameras_through_the_api(base, responses, server.url("/cam", user=USER, password=PASSWORD))
-        print(f"recovery after kill: {kill_recovery_s:.1f} s; after a 20 s freeze: {freeze_recovery_s:.1f} s "
-              f"(frozen at {frozen:.0f})")
+        print(
+            f"recovery after kill: {kill_recovery_s:.1f} s; after a 20 s freeze: {freeze_recovery_s:.1f} s "
+            f"(frozen at {frozen:.0f})"
+        )
     finally:
         if recorder is not None:
             recorder.stop()
@@ -200,6 +217,9 @@ def _assert_password_nowhere(responses: list[str], events: list[str], db: Path) 
     wal = db.with_name(db.name + ".wal")
     if wal.exists():
         assert PASSWORD.encode() not in wal.read_bytes()
-    leaked = [p for p in Path(TEST_RAY_TEMP).rglob("*") if p.is_file() and p.stat().st_size < 50_000_000
-              and PASSWORD.encode() in p.read_bytes()]
+    leaked = [
+        p
+        for p in Path(TEST_RAY_TEMP).rglob("*")
+        if p.is_file() and p.stat().st_size < 50_000_000 and PASSWORD.encode() in p.read_bytes()
+    ]
     assert not leaked, f"password found in Ray logs: {leaked[:5]}"

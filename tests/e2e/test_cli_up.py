@@ -30,13 +30,25 @@ def _alive(pid: int) -> bool:
 def test_up_with_camera_option_then_ctrl_c_stops_everything(asset, tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PICTAG_ASSETS": str(asset("vtest.avi").parent.parent)}
-    cmd = [sys.executable, "-m", "pictag.cli.main", "up", "--camera", f"door={asset('vtest.avi')}",
-           "--port", str(port), "--db", str(tmp_path / "up.duckdb")]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "pictag.cli.main",
+        "up",
+        "--camera",
+        f"door={asset('vtest.avi')}",
+        "--port",
+        str(port),
+        "--db",
+        str(tmp_path / "up.duckdb"),
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     started = time.monotonic()
     descendants: set[int] = set()
     try:
+
         def healthy() -> bool:
             descendants.update(p.pid for p in psutil.Process(proc.pid).children(recursive=True))
             try:

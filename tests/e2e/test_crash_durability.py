@@ -57,8 +57,11 @@ class PictagProcess:
         self._log = logs.open("ab")
         exe = Path(sys.executable).with_name("pictag")
         self.proc = subprocess.Popen(
-            [str(exe), "up", "-c", str(config)], env=env, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [str(exe), "up", "-c", str(config)],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def ours(self) -> list[psutil.Process]:
@@ -124,10 +127,13 @@ def run_dir() -> Iterator[Path]:
 def _write_config(folder: Path, video: Path, port: int) -> Path:
     config = {
         # Not paced to the clock: as many frames as the detector takes (up to 15 fps).
-        "cameras": [{"id": CAMERA_ID, "url": str(video), "loop": True,
-                     "realtime": False, "analysis_fps": 15}],
-        "storage": {"path": str(folder / "data" / "pictag.duckdb"), "batch_size": 1,
-                    "flush_interval_s": 0.05, "encryption_key_env": KEY_ENV},
+        "cameras": [{"id": CAMERA_ID, "url": str(video), "loop": True, "realtime": False, "analysis_fps": 15}],
+        "storage": {
+            "path": str(folder / "data" / "pictag.duckdb"),
+            "batch_size": 1,
+            "flush_interval_s": 0.05,
+            "encryption_key_env": KEY_ENV,
+        },
         "server": {"port": port},
         "runtime": {"temp_dir": str(folder / "ray"), "object_store_mb": 128},
     }
@@ -191,8 +197,9 @@ def test_kill_9_loses_no_committed_row_and_stays_encrypted(ray_session, asset, r
         first.kill_9()
     assert not first.ours(), "processes of the killed run survived"
 
-    raw = db.read_bytes() + (db.with_name(db.name + ".wal").read_bytes()
-                             if db.with_name(db.name + ".wal").exists() else b"")
+    raw = db.read_bytes() + (
+        db.with_name(db.name + ".wal").read_bytes() if db.with_name(db.name + ".wal").exists() else b""
+    )
     assert CAMERA_ID.encode() not in raw, "the store is not encrypted at rest"
     with pytest.raises(duckdb.Error):
         duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM cameras").fetchall()
@@ -221,5 +228,7 @@ def test_kill_9_loses_no_committed_row_and_stays_encrypted(ray_session, asset, r
         assert seen <= {t.id for t in listed}, "the restarted runtime lost committed sightings"
     finally:
         runtime.stop()
-    print(f"\ncrash test: {len(seen)} sightings confirmed by the API before kill -9; after it the "
-          f"file holds {counts}; all confirmed rows present after restart")
+    print(
+        f"\ncrash test: {len(seen)} sightings confirmed by the API before kill -9; after it the "
+        f"file holds {counts}; all confirmed rows present after restart"
+    )

@@ -26,8 +26,13 @@ USER = "shopcam"
 
 
 def _config(db: Path, key_file: Path, port: int) -> Any:
-    return parse_config({"cameras": [], "server": {"port": port},
-                         "storage": {"path": str(db), "flush_interval_s": 0.2, "encryption_key_file": str(key_file)}})
+    return parse_config(
+        {
+            "cameras": [],
+            "server": {"port": port},
+            "storage": {"path": str(db), "flush_interval_s": 0.2, "encryption_key_file": str(key_file)},
+        }
+    )
 
 
 def _status(base: str, camera_id: str) -> str | None:

@@ -49,8 +49,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_RESPONSE_S = 10.0
 #: Generated cases per operation (explicit examples come on top). PICTAG_FUZZ_EXAMPLES overrides.
 EXAMPLES = int(os.environ.get("PICTAG_FUZZ_EXAMPLES", "25"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -74,12 +73,13 @@ def live_api(_ray_owner, asset, tmp_path_factory) -> Iterator[str]:
 
     folder = tmp_path_factory.mktemp("fuzz")
     port = free_port()
-    config = parse_config({
-        "cameras": [{"id": "vtest", "url": str(asset("vtest.avi")), "loop": True,
-                     "analysis_fps": 5}],
-        "storage": {"path": str(folder / "pictag.duckdb"), "flush_interval_s": 0.5},
-        "server": {"port": port, "auth_token": TOKEN},
-    })
+    config = parse_config(
+        {
+            "cameras": [{"id": "vtest", "url": str(asset("vtest.avi")), "loop": True, "analysis_fps": 5}],
+            "storage": {"path": str(folder / "pictag.duckdb"), "flush_interval_s": 0.5},
+            "server": {"port": port, "auth_token": TOKEN},
+        }
+    )
     runtime = start_runtime(config)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -155,28 +155,41 @@ def test_websockets_need_the_token_or_the_login_cookie(live_api: str) -> None:
 
 def test_export_holds_aggregates_only(live_api: str) -> None:
     tracks = f"{live_api}/api/v1/tracks"
-    wait_for(lambda: httpx.get(tracks, headers=AUTH, timeout=10).json()["items"], 60,
-             message="stored tracks")
+    wait_for(lambda: httpx.get(tracks, headers=AUTH, timeout=10).json()["items"], 60, message="stored tracks")
     res = httpx.get(f"{live_api}/api/v1/export", params={"format": "csv"}, headers=AUTH, timeout=30)
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
     assert "attachment" in res.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(res.text)))
-    assert rows and set(rows[0]) == {"hour_start_utc", "camera_id", "tracks", "visitors",
-                                     "dwell_total_s", "dwell_mean_s", "dwell_median_s"}
+    assert rows and set(rows[0]) == {
+        "hour_start_utc",
+        "camera_id",
+        "tracks",
+        "visitors",
+        "dwell_total_s",
+        "dwell_mean_s",
+        "dwell_median_s",
+    }
     assert "p_" not in res.text  # no person ids
-    parquet = httpx.get(f"{live_api}/api/v1/export", params={"format": "parquet"}, headers=AUTH,
-                        timeout=30)
+    parquet = httpx.get(f"{live_api}/api/v1/export", params={"format": "parquet"}, headers=AUTH, timeout=30)
     assert parquet.content[:4] == b"PAR1"
     with tempfile.NamedTemporaryFile(suffix=".parquet") as f:
         f.write(parquet.content)
         f.flush()
         count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{f.name}')").fetchone()
     assert count is not None and count[0] >= len(rows)  # rows may have grown in between
-    empty = httpx.get(f"{live_api}/api/v1/export", headers=AUTH, timeout=30,
-                      params={"from": "2001-01-01T00:00:00Z", "to": "2001-01-02T00:00:00Z"})
+    empty = httpx.get(
+        f"{live_api}/api/v1/export",
+        headers=AUTH,
+        timeout=30,
+        params={"from": "2001-01-01T00:00:00Z", "to": "2001-01-02T00:00:00Z"},
+    )
     assert empty.status_code == 200 and len(empty.text.strip().splitlines()) == 1  # header only
-    backwards = httpx.get(f"{live_api}/api/v1/export", headers=AUTH, timeout=30,
-                          params={"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"})
+    backwards = httpx.get(
+        f"{live_api}/api/v1/export",
+        headers=AUTH,
+        timeout=30,
+        params={"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"},
+    )
     assert backwards.status_code == 422 and backwards.json()["field"] == "to"
 
 
@@ -212,8 +225,7 @@ def test_fuzz_login_last(case: Any, live_api: str) -> None:
 
 
 def test_every_operation_was_exercised() -> None:
-    operations = {f"{op.method.upper()} {op.path}" for op in
-                  (r.ok() for r in schema.get_all_operations())}
+    operations = {f"{op.method.upper()} {op.path}" for op in (r.ok() for r in schema.get_all_operations())}
     summary = {op: dict(sorted(SEEN[op].items())) for op in sorted(operations)}
     print(f"\nfuzzed {sum(sum(c.values()) for c in SEEN.values())} requests: {summary}")
     for op in operations:  # an operation without parameters has only a few distinct cases

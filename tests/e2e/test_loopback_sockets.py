@@ -28,8 +28,18 @@ from tests.helpers import free_port, wait_for
 pytestmark = pytest.mark.timeout(400)
 
 #: Processes that must have been inspected, so a pass means the whole session was looked at.
-EXPECTED = ("gcs_server", "raylet", "ray::StoreActor", "ray::DetectorActor", "ray::EmbedderActor",
-            "ray::CaptureActor", "ray::ServeReplica", "ray::ProxyActor", "ray::DashboardAgent", "ray::RuntimeEnvAgent")
+EXPECTED = (
+    "gcs_server",
+    "raylet",
+    "ray::StoreActor",
+    "ray::DetectorActor",
+    "ray::EmbedderActor",
+    "ray::CaptureActor",
+    "ray::ServeReplica",
+    "ray::ProxyActor",
+    "ray::DashboardAgent",
+    "ray::RuntimeEnvAgent",
+)
 
 
 def _loopback(address: str) -> bool:
@@ -90,8 +100,14 @@ def test_single_pc_mode_listens_on_loopback_only(asset, tmp_path: Path) -> None:
     )
     env = {**os.environ, "PICTAG_ASSETS": str(asset("vtest.avi").parent.parent)}
     env.pop("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", None)  # the default a user gets
-    proc = subprocess.Popen([sys.executable, "-m", "pictag.cli.main", "up", "-c", str(config)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pictag.cli.main", "up", "-c", str(config)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: _camera_processed(base), 180, interval=1.0, message="camera frames processed")
         procs = _session_processes(proc.pid, temp_dir)

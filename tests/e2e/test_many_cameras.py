@@ -30,13 +30,18 @@ def _cameras(runtime: Any) -> dict[str, dict[str, Any]]:
 def test_eight_rtsp_cameras_for_a_minute(ray_session, rtsp_shared_server, tmp_path: Path) -> None:
     from pictag.actors.runtime import start_runtime
 
-    cams = [{"id": f"cam{i}", "url": rtsp_shared_server.url(f"/cam{i}"), "analysis_fps": 2}
-            for i in range(1, CAMERAS + 1)]
+    cams = [
+        {"id": f"cam{i}", "url": rtsp_shared_server.url(f"/cam{i}"), "analysis_fps": 2} for i in range(1, CAMERAS + 1)
+    ]
     config = parse_config({"cameras": cams, "storage": {"path": str(tmp_path / "eight.duckdb")}})
     runtime = start_runtime(config, with_serve=False)
     try:
-        wait_for(lambda: all(c["status"] == "live" for c in _cameras(runtime).values()), 90, interval=1.0,
-                 message="all eight cameras live")
+        wait_for(
+            lambda: all(c["status"] == "live" for c in _cameras(runtime).values()),
+            90,
+            interval=1.0,
+            message="all eight cameras live",
+        )
         started = time.monotonic()
         memory: list[tuple[float, float]] = []
         store_peak = 0
@@ -52,11 +57,14 @@ def test_eight_rtsp_cameras_for_a_minute(ray_session, rtsp_shared_server, tmp_pa
 
     per_camera = {cid: sum(1 for t in tracks if t.camera_id == cid) for cid in cams_now}
     assert all(c["counters"]["processed"] > 30 for c in cams_now.values()), {
-        cid: c["counters"] for cid, c in cams_now.items()}
+        cid: c["counters"] for cid, c in cams_now.items()
+    }
     assert all(n > 0 for n in per_camera.values()), per_camera
     assert store_peak < 100e6, f"object store peaked at {store_peak / 1e6:.0f} MB"
     early = max(rss for t, rss in memory if t < 25)
     late = max(rss for t, rss in memory if t >= RUN_S - 20)
     assert late < early * 1.15 + 50, f"RSS grew from {early:.0f} MB to {late:.0f} MB"
-    print(f"8 cameras: RSS {early:.0f} -> {late:.0f} MB, object store peak {store_peak / 1e6:.1f} MB, "
-          f"tracks per camera {per_camera}")
+    print(
+        f"8 cameras: RSS {early:.0f} -> {late:.0f} MB, object store peak {store_peak / 1e6:.1f} MB, "
+        f"tracks per camera {per_camera}"
+    )

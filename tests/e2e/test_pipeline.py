@@ -23,7 +23,9 @@ pytestmark = pytest.mark.timeout(300)
 def _config(video: Path, db: Path, port: int, enabled: bool = True) -> Any:
     return parse_config(
         {
-            "cameras": [{"id": "vtest", "name": "PETS", "url": str(video), "loop": True, "analysis_fps": 7, "enabled": enabled}],
+            "cameras": [
+                {"id": "vtest", "name": "PETS", "url": str(video), "loop": True, "analysis_fps": 7, "enabled": enabled}
+            ],
             "storage": {"path": str(db), "flush_interval_s": 0.2},
             "server": {"port": port},
         }
@@ -80,8 +82,11 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
         image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         assert image is not None and image.shape[1] <= 640 and image.shape[0] > 100
 
-        tracks = wait_for(lambda: httpx.get(f"{base}/api/v1/tracks?camera=vtest&limit=5").json()["items"], 30,
-                          message="stored tracks via the API")
+        tracks = wait_for(
+            lambda: httpx.get(f"{base}/api/v1/tracks?camera=vtest&limit=5").json()["items"],
+            30,
+            message="stored tracks via the API",
+        )
         assert tracks[0]["camera_id"] == "vtest"
     finally:
         runtime.stop()

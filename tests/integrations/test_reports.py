@@ -22,11 +22,11 @@ import yaml
 from pictag.cli.main import main
 from pictag.config.reports import SmtpConfig
 from pictag.errors import StorageError
+from pictag.footfall.outputs import LineCrossing
 from pictag.reports.daily import build_daily, write_daily
 from pictag.reports.email import ReportMailError, send_report
 from pictag.reports.hourly import BASE_COLUMNS, hourly_csv
 from pictag.reports.schedule import day_bounds, parse_instant
-from pictag.footfall.outputs import LineCrossing
 from pictag.storage.footfall import insert_line_crossings
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store

@@ -16,6 +16,7 @@ from tests.conftest import require_module
 def _training_extra() -> None:
     require_module("torch", "pip install 'pictag[train]'")
 
+
 UNLABELLED = "gif-store-aisle-detection"
 
 

@@ -22,9 +22,7 @@ def camera() -> Iterator[CameraFactory]:
     ) -> tuple[CameraSource, StatusLog]:
         log = StatusLog()
         options = {**FAST, **cfg}
-        src = CameraSource(
-            CameraConfig(id=f"cam{len(made) + 1}", url=url, **options), on_status=log, policy=policy
-        )
+        src = CameraSource(CameraConfig(id=f"cam{len(made) + 1}", url=url, **options), on_status=log, policy=policy)
         made.append(src)
         if start:
             src.start()

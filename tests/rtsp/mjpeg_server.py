@@ -62,8 +62,7 @@ class MjpegCamera:
                     while not camera._stop.is_set():
                         jpeg = camera._jpegs[i % len(camera._jpegs)]
                         self.wfile.write(
-                            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                            f"Content-Length: {len(jpeg)}\r\n\r\n".encode()
+                            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
                             + jpeg
                             + b"\r\n"
                         )

@@ -16,8 +16,7 @@ from tests.rtsp_server import ServerFactory
 
 PASSWORD = "Sup3r-Secret_pw"
 AUDIO_ONLY = (
-    "( audiotestsrc is-live=true ! audioconvert ! audio/x-raw,rate=8000,channels=1 "
-    "! rtpL16pay name=pay0 pt=96 )"
+    "( audiotestsrc is-live=true ! audioconvert ! audio/x-raw,rate=8000,channels=1 ! rtpL16pay name=pay0 pt=96 )"
 )
 
 
@@ -58,9 +57,7 @@ def test_authentication(  # noqa: PLR0913, PLR0917
     assert PASSWORD not in json.dumps(status.to_dict())
 
 
-def test_digest_authentication_is_diagnosed(
-    rtsp_server_factory: ServerFactory, camera: CameraFactory
-) -> None:
+def test_digest_authentication_is_diagnosed(rtsp_server_factory: ServerFactory, camera: CameraFactory) -> None:
     sim = rtsp_server_factory(("/cam",), user="admin", password=PASSWORD, digest=True)
     good, good_log = camera(sim.url("/cam", user="admin", password=PASSWORD))
     bad, bad_log = camera(sim.url("/cam", user="admin", password="nope-" + PASSWORD))
@@ -88,9 +85,7 @@ def test_unknown_host_is_unreachable(camera: CameraFactory) -> None:
     assert status.reason_code == "unreachable"
 
 
-def test_audio_only_stream_is_an_unsupported_codec(
-    rtsp_server_factory: ServerFactory, camera: CameraFactory
-) -> None:
+def test_audio_only_stream_is_an_unsupported_codec(rtsp_server_factory: ServerFactory, camera: CameraFactory) -> None:
     sim = rtsp_server_factory(mounts=[Mount("/audio", launch=AUDIO_ONLY)])
     src, log = camera(sim.url("/audio"))
     status = log.wait_for(CameraState.ERROR, timeout=15)
@@ -129,9 +124,7 @@ def test_the_password_never_leaves_the_process(
 
 
 @pytest.mark.parametrize("digest", [False, True], ids=["basic", "digest"])
-def test_probe_answers_both_challenge_schemes(
-    rtsp_server_factory: ServerFactory, digest: bool
-) -> None:
+def test_probe_answers_both_challenge_schemes(rtsp_server_factory: ServerFactory, digest: bool) -> None:
     sim = rtsp_server_factory(("/cam",), user="admin", password=PASSWORD, digest=digest)
     with socket.create_connection(("127.0.0.1", sim.port), timeout=3) as sock:
         sock.sendall(f"DESCRIBE {sim.url('/cam')} RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode())

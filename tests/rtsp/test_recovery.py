@@ -10,9 +10,7 @@ from pictag.simulate.server import RtspSimulator
 from tests.rtsp.camera_helpers import CameraFactory
 
 
-def test_live_stream_delivers_fresh_frames(
-    rtsp_server: RtspSimulator, camera: CameraFactory
-) -> None:
+def test_live_stream_delivers_fresh_frames(rtsp_server: RtspSimulator, camera: CameraFactory) -> None:
     started = time.monotonic()
     src, log = camera(rtsp_server.url("/cam"))
     log.wait_for(CameraState.LIVE, timeout=10)
@@ -38,9 +36,7 @@ def test_live_stream_delivers_fresh_frames(
     print(f"RTSP open → first frame: {open_time:.2f} s; {rate:.1f} fps")
 
 
-def test_killed_server_is_reconnected_after_restart(
-    rtsp_server: RtspSimulator, camera: CameraFactory
-) -> None:
+def test_killed_server_is_reconnected_after_restart(rtsp_server: RtspSimulator, camera: CameraFactory) -> None:
     src, log = camera(rtsp_server.url("/cam"))
     log.wait_for(CameraState.LIVE, timeout=10)
     rtsp_server.kill()
@@ -66,9 +62,7 @@ def test_killed_server_is_reconnected_after_restart(
     print(f"recovery after restart: {recovery:.2f} s; states {[s.value for s in states]}")
 
 
-def test_frozen_server_stalls_then_recovers(
-    rtsp_server: RtspSimulator, camera: CameraFactory
-) -> None:
+def test_frozen_server_stalls_then_recovers(rtsp_server: RtspSimulator, camera: CameraFactory) -> None:
     src, log = camera(rtsp_server.url("/cam"))
     log.wait_for(CameraState.LIVE, timeout=10)
     rtsp_server.freeze()

@@ -22,9 +22,7 @@ def _udp_ports() -> set[int]:
     return {c.laddr.port for c in psutil.Process().net_connections(kind="udp")}
 
 
-def test_tcp_and_udp_cameras_in_one_process(
-    rtsp_server_factory: ServerFactory, camera: CameraFactory
-) -> None:
+def test_tcp_and_udp_cameras_in_one_process(rtsp_server_factory: ServerFactory, camera: CameraFactory) -> None:
     sim = rtsp_server_factory(("/a", "/b"))
     before = _udp_ports()
     tcp, tcp_log = camera(sim.url("/a"), transport="tcp")
@@ -39,9 +37,7 @@ def test_tcp_and_udp_cameras_in_one_process(
     assert CAPTURE_OPTIONS_ENV not in os.environ  # the process-wide option was restored
 
 
-def test_four_cameras_from_one_server(
-    rtsp_shared_server: RtspSimulator, camera: CameraFactory
-) -> None:
+def test_four_cameras_from_one_server(rtsp_shared_server: RtspSimulator, camera: CameraFactory) -> None:
     # OpenCV serialises FFmpeg opens within a process (a global lock): ~1.5 s per camera here.
     cams = [camera(rtsp_shared_server.url(f"/cam{i}")) for i in range(1, 5)]
     for _, log in cams:

@@ -101,8 +101,7 @@ def test_a_network_bind_without_token_is_refused(host: str) -> None:
 
 
 def test_every_api_route_needs_the_token(client: TestClient) -> None:
-    paths = (SPEC, "/api/v1/cameras", "/api/v1/tracks", "/api/v1/config", "/api/v1/export",
-             "/metrics", "/api/v1/docs")
+    paths = (SPEC, "/api/v1/cameras", "/api/v1/tracks", "/api/v1/config", "/api/v1/export", "/metrics", "/api/v1/docs")
     for path in paths:
         res = client.get(path)
         assert res.status_code == 401, path
@@ -119,10 +118,17 @@ def test_bearer_token_lets_requests_in(client: TestClient) -> None:
     assert client.get("/api/v1/cameras", headers=_bearer()).status_code == 503
 
 
-@pytest.mark.parametrize("header", [
-    f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer ",
-    "Bearer " + "A" * 43, "Bearer \u00e9\u00e9",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        f"Basic {TOKEN}",
+        "Bearer ",
+        "Bearer " + "A" * 43,
+        "Bearer \u00e9\u00e9",
+    ],
+)
 def test_wrong_credentials_are_refused(client: TestClient, header: str) -> None:
     value = header.encode("latin-1")  # raw header bytes, non-ASCII included
     assert client.get(SPEC, headers={"Authorization": value}).status_code == 401
@@ -134,11 +140,14 @@ def test_health_login_page_and_its_files_are_public(client: TestClient) -> None:
     assert client.get("/static/login.js").status_code == 200
 
 
-@pytest.mark.parametrize(("path", "location"), [
-    ("/", "/login?next=%2F"),
-    ("/settings", "/login?next=%2Fsettings"),
-    ("/settings?tab=privacy", "/login?next=%2Fsettings%3Ftab%3Dprivacy"),
-])
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/", "/login?next=%2F"),
+        ("/settings", "/login?next=%2Fsettings"),
+        ("/settings?tab=privacy", "/login?next=%2Fsettings%3Ftab%3Dprivacy"),
+    ],
+)
 def test_pages_redirect_to_the_login_page(client: TestClient, path: str, location: str) -> None:
     res = client.get(path, follow_redirects=False)
     assert res.status_code == 303
@@ -213,8 +222,10 @@ def test_websockets_without_credentials_are_refused(client: TestClient, path: st
 
 def test_cross_site_websocket_is_refused_even_without_a_token(open_client: TestClient) -> None:
     # Browsers open WebSockets to any site; only the Origin header tells who asks.
-    with pytest.raises(WebSocketDisconnect) as err, \
-            open_client.websocket_connect("/ws/events", headers={"Origin": "https://evil.example"}):
+    with (
+        pytest.raises(WebSocketDisconnect) as err,
+        open_client.websocket_connect("/ws/events", headers={"Origin": "https://evil.example"}),
+    ):
         pass
     assert err.value.code == 1008
 
@@ -243,18 +254,28 @@ def test_cors_is_closed_by_default(open_client: TestClient) -> None:
 def test_configured_cors_origins_are_allowed_and_no_others(store: Store) -> None:
     app = _app(store, auth_token=TOKEN, cors_origins=["https://office.example"])
     with TestClient(app, base_url=BASE) as client:
-        preflight = client.options("/api/v1/cameras", headers={
-            "Origin": "https://office.example", "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization"})
+        preflight = client.options(
+            "/api/v1/cameras",
+            headers={
+                "Origin": "https://office.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == "https://office.example"
         res = client.get(SPEC, headers={"Origin": "https://office.example", **_bearer()})
         assert res.headers["access-control-allow-origin"] == "https://office.example"
-        other = client.options("/api/v1/cameras", headers={
-            "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        other = client.options(
+            "/api/v1/cameras", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+        )
         assert "access-control-allow-origin" not in other.headers
-        assert client.post("/api/v1/login", json={"token": TOKEN},
-                           headers={"Origin": "https://office.example"}).status_code == 200
+        assert (
+            client.post(
+                "/api/v1/login", json={"token": TOKEN}, headers={"Origin": "https://office.example"}
+            ).status_code
+            == 200
+        )
 
 
 # ---- limits and headers --------------------------------------------------------------------
@@ -292,8 +313,11 @@ def test_security_headers_on_every_answer(client: TestClient) -> None:
 
 
 def test_the_token_never_appears_in_answers_or_the_schema(client: TestClient) -> None:
-    answers = (client.get(SPEC, headers=_bearer()),
-               client.post("/api/v1/login", json={"token": TOKEN}), client.get("/api/v1/tracks"))
+    answers = (
+        client.get(SPEC, headers=_bearer()),
+        client.post("/api/v1/login", json={"token": TOKEN}),
+        client.get("/api/v1/tracks"),
+    )
     for res in answers:
         assert TOKEN not in res.text
         assert TOKEN not in str(res.headers)
@@ -307,12 +331,15 @@ def test_secretstr_token_from_a_config_file() -> None:
         assert client.get(SPEC, headers=_bearer()).status_code == 200
 
 
-@pytest.mark.parametrize(("request_line", "body", "status", "error"), [
-    ("GET /no/such/page.json", None, 404, "not_found"),
-    ("PUT /api/v1/login", b"{}", 405, "method_not_allowed"),
-    ("POST /api/v1/login", b"\x8fZ\x00\x11", 400, "invalid_request"),  # not JSON (fuzzer find)
-    ("POST /api/v1/login", b"[1, 2]", 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("request_line", "body", "status", "error"),
+    [
+        ("GET /no/such/page.json", None, 404, "not_found"),
+        ("PUT /api/v1/login", b"{}", 405, "method_not_allowed"),
+        ("POST /api/v1/login", b"\x8fZ\x00\x11", 400, "invalid_request"),  # not JSON (fuzzer find)
+        ("POST /api/v1/login", b"[1, 2]", 422, "invalid_request"),
+    ],
+)
 def test_framework_errors_have_the_documented_body(
     open_client: TestClient, request_line: str, body: bytes | None, status: int, error: str
 ) -> None:

@@ -104,17 +104,20 @@ def test_expired_sessions_are_refused(store: Store) -> None:
         assert store.get_session(id_hash(session), now=record.expires_at + 1) is None
 
 
-@pytest.mark.parametrize("case", [
-    # (server settings, base URL, peer address, request headers, Secure expected)
-    ({}, "http://127.0.0.1:8000", "127.0.0.1", {}, False),
-    ({}, "https://shop.example", "127.0.0.1", {}, True),  # TLS straight to PicTag
-    ({"behind_tls_proxy": True}, BASE, "127.0.0.1", {}, True),
-    ({"trusted_proxies": ["10.0.0.5"]}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "https"}, True),
-    ({"trusted_proxies": ["10.0.0.0/24"]}, BASE, "10.0.0.7", {"X-Forwarded-Proto": "http, https"}, True),
-    ({"trusted_proxies": ["10.0.0.5"]}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "http"}, False),
-    ({"trusted_proxies": ["10.0.0.5"]}, BASE, "192.0.2.9", {"X-Forwarded-Proto": "https"}, False),  # not our proxy
-    ({}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "https"}, False),  # no proxy configured
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        # (server settings, base URL, peer address, request headers, Secure expected)
+        ({}, "http://127.0.0.1:8000", "127.0.0.1", {}, False),
+        ({}, "https://shop.example", "127.0.0.1", {}, True),  # TLS straight to PicTag
+        ({"behind_tls_proxy": True}, BASE, "127.0.0.1", {}, True),
+        ({"trusted_proxies": ["10.0.0.5"]}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "https"}, True),
+        ({"trusted_proxies": ["10.0.0.0/24"]}, BASE, "10.0.0.7", {"X-Forwarded-Proto": "http, https"}, True),
+        ({"trusted_proxies": ["10.0.0.5"]}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "http"}, False),
+        ({"trusted_proxies": ["10.0.0.5"]}, BASE, "192.0.2.9", {"X-Forwarded-Proto": "https"}, False),  # not our proxy
+        ({}, BASE, "10.0.0.5", {"X-Forwarded-Proto": "https"}, False),  # no proxy configured
+    ],
+)
 def test_secure_cookie_cases(store: Store, case: tuple[dict[str, object], str, str, dict[str, str], bool]) -> None:
     server, base, peer, headers, secure = case
     with TestClient(_app(store, **server), base_url=base, client=(peer, 40000)) as client:

@@ -17,8 +17,11 @@ COOKIE = "pictag_token"
 
 
 def _replica_names(ray) -> list[str]:
-    return sorted(a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
-                  if a["namespace"] == "serve" and "PictagApi" in a["name"] and a["name"].startswith("SERVE_REPLICA"))
+    return sorted(
+        a["name"]
+        for a in ray.util.list_named_actors(all_namespaces=True)
+        if a["namespace"] == "serve" and "PictagApi" in a["name"] and a["name"].startswith("SERVE_REPLICA")
+    )
 
 
 def test_sessions_outlive_a_killed_replica_and_end_at_logout(ray_session, tmp_path: Path) -> None:
@@ -27,8 +30,9 @@ def test_sessions_outlive_a_killed_replica_and_end_at_logout(ray_session, tmp_pa
     ray = ray_session
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    config = parse_config({"cameras": [], "server": {"port": port, "auth_token": TOKEN},
-                           "storage": {"path": str(tmp_path / "s.duckdb")}})
+    config = parse_config(
+        {"cameras": [], "server": {"port": port, "auth_token": TOKEN}, "storage": {"path": str(tmp_path / "s.duckdb")}}
+    )
     runtime = start_runtime(config)
     try:
         wait_for(lambda: httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200, 60, message="API")
@@ -51,8 +55,11 @@ def test_sessions_outlive_a_killed_replica_and_end_at_logout(ray_session, tmp_pa
                 return False
 
         wait_for(new_replica_serves, 90, interval=0.5, message="Serve replaced the killed replica")
-        again = wait_for(lambda: httpx.get(f"{base}/api/v1/cameras", cookies=jar, timeout=10), 30,
-                         message="an answer from the new replica")
+        again = wait_for(
+            lambda: httpx.get(f"{base}/api/v1/cameras", cookies=jar, timeout=10),
+            30,
+            message="an answer from the new replica",
+        )
         assert again.status_code == 200, "the session must survive the replica restart"
 
         out = httpx.post(f"{base}/api/v1/logout", cookies=jar, timeout=10)

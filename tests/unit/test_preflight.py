@@ -101,11 +101,13 @@ def test_missing_video_files_are_named(empty_assets: Path, url: str) -> None:
 
 
 def test_cameras_elsewhere_or_disabled_are_not_checked(empty_assets: Path) -> None:
-    config = _config(cameras=[
-        {"id": "off", "url": "/no/video.mp4", "enabled": False},
-        {"id": "far", "url": "/no/video.mp4", "node": "entrance-pc"},
-        {"id": "net", "url": "rtsp://10.0.0.9/s"},
-    ])
+    config = _config(
+        cameras=[
+            {"id": "off", "url": "/no/video.mp4", "enabled": False},
+            {"id": "far", "url": "/no/video.mp4", "node": "entrance-pc"},
+            {"id": "net", "url": "rtsp://10.0.0.9/s"},
+        ]
+    )
     assert preflight.check_file_cameras(config) == []
 
 

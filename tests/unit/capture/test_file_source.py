@@ -65,18 +65,14 @@ def sources() -> Iterator[list[CameraSource]]:
         assert not src.is_alive(), "reader thread survived stop()"
 
 
-def make_source(
-    created: list[CameraSource], url: str | Path, **cfg: object
-) -> tuple[CameraSource, Recorder]:
+def make_source(created: list[CameraSource], url: str | Path, **cfg: object) -> tuple[CameraSource, Recorder]:
     recorder = Recorder()
     src = CameraSource(CameraConfig(id="cam1", url=str(url), **cfg), on_status=recorder)  # type: ignore[arg-type]
     created.append(src)
     return src, recorder
 
 
-def test_realtime_file_is_paced_at_its_native_fps(
-    tmp_path: Path, sources: list[CameraSource]
-) -> None:
+def test_realtime_file_is_paced_at_its_native_fps(tmp_path: Path, sources: list[CameraSource]) -> None:
     video = make_video(tmp_path / "v.mp4", frames=30, fps=20)
     src, _ = make_source(sources, video, loop=True, realtime=True)
     src.start()
@@ -97,9 +93,7 @@ def test_realtime_file_is_paced_at_its_native_fps(
     assert (status.width, status.height) == (160, 120)
 
 
-def test_consumer_paced_file_delivers_every_frame_in_order(
-    tmp_path: Path, sources: list[CameraSource]
-) -> None:
+def test_consumer_paced_file_delivers_every_frame_in_order(tmp_path: Path, sources: list[CameraSource]) -> None:
     video = make_video(tmp_path / "v.mp4", frames=25, fps=10)
     src, rec = make_source(sources, video, loop=False, realtime=False)
     src.start()
@@ -152,9 +146,7 @@ def test_slow_consumer_gets_the_newest_frame(tmp_path: Path, sources: list[Camer
     assert src.latest() is not None and src.latest().seq >= frame.seq  # type: ignore[union-attr]
 
 
-def test_frames_are_bgr_uint8_with_wall_clock_timestamps(
-    asset, sources: list[CameraSource]
-) -> None:
+def test_frames_are_bgr_uint8_with_wall_clock_timestamps(asset, sources: list[CameraSource]) -> None:
     video = asset("videos/TUD-Campus.mp4")
     src, _ = make_source(sources, video, loop=False, realtime=False)
     before = time.time()
@@ -179,10 +171,7 @@ def test_frames_are_bgr_uint8_with_wall_clock_timestamps(
         (lambda d: d / "missing.mp4", "not_found"),
         (lambda d: d, "not_found"),
         (
-            lambda d: (
-                (d / "junk.mp4").write_bytes(np.random.default_rng(0).bytes(5000))
-                and d / "junk.mp4"
-            ),
+            lambda d: (d / "junk.mp4").write_bytes(np.random.default_rng(0).bytes(5000)) and d / "junk.mp4",
             "unsupported_codec",
         ),
     ],
@@ -229,16 +218,12 @@ def test_lifecycle_guards(tmp_path: Path, sources: list[CameraSource]) -> None:
     assert fresh.wait_frame(0, timeout=0.1) is None  # stopped sources never block
 
 
-def test_a_failing_status_callback_does_not_kill_the_reader(
-    tmp_path: Path, sources: list[CameraSource]
-) -> None:
+def test_a_failing_status_callback_does_not_kill_the_reader(tmp_path: Path, sources: list[CameraSource]) -> None:
     def explode(status: CameraStatus) -> None:
         raise RuntimeError("consumer bug")
 
     video = make_video(tmp_path / "v.mp4", frames=5, fps=25)
-    src = CameraSource(
-        CameraConfig(id="cam1", url=str(video), loop=True, realtime=False), on_status=explode
-    )
+    src = CameraSource(CameraConfig(id="cam1", url=str(video), loop=True, realtime=False), on_status=explode)
     sources.append(src)
     src.start()
     seq = 0

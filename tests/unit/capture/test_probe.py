@@ -79,12 +79,7 @@ def test_basic_when_only_basic_is_offered() -> None:
         password="open sesame",
     )
     assert header == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-    assert (
-        authorization(
-            parse_challenges(['Bearer realm="x"']), method="GET", uri="/", user="u", password="p"
-        )
-        is None
-    )
+    assert authorization(parse_challenges(['Bearer realm="x"']), method="GET", uri="/", user="u", password="p") is None
 
 
 def test_file_diagnosis(tmp_path: Path) -> None:

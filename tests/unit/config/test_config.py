@@ -55,13 +55,16 @@ def test_all_errors_reported_at_once_with_values(tmp_path: Path) -> None:
         load_config(path)
     lines = info.value.lines
     assert len(lines) == 3, lines
-    assert any("cameras[0].analysis_fps" in l and "'fast'" in l for l in lines)
-    assert any("cameras[0].colour" in l and "'red'" in l for l in lines)
-    assert any("cameras[0].url" in l for l in lines)
+    assert any("cameras[0].analysis_fps" in line and "'fast'" in line for line in lines)
+    assert any("cameras[0].colour" in line and "'red'" in line for line in lines)
+    assert any("cameras[0].url" in line for line in lines)
 
 
 def test_secret_in_bad_value_is_redacted(tmp_path: Path) -> None:
-    path = _write(tmp_path, "cameras:\n  - id: 'bad id!'\n    url: rtsp://admin:hunter22@10.0.0.5/s\n    x: rtsp://admin:hunter22@h/\n")
+    path = _write(
+        tmp_path,
+        "cameras:\n  - id: 'bad id!'\n    url: rtsp://admin:hunter22@10.0.0.5/s\n    x: rtsp://admin:hunter22@h/\n",
+    )
     with pytest.raises(ConfigProblems) as info:
         load_config(path)
     assert "hunter22" not in str(info.value)

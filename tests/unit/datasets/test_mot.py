@@ -82,9 +82,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("1,-1,10,10,5,20,0.05\n1,-1,30,10,5,20,0.9\n", {"kind": "det"}, [-1, -1], [1, 1]),
     ],
 )
-def test_layouts(
-    tmp_path: Path, text: str, kwargs: dict, ids: list[int], classes: list[int]
-) -> None:
+def test_layouts(tmp_path: Path, text: str, kwargs: dict, ids: list[int], classes: list[int]) -> None:
     table = read_mot(_write(tmp_path, text), **kwargs)
     assert table.rows.ids.tolist() == ids
     assert table.rows.class_id.tolist() == classes
@@ -110,9 +108,7 @@ def test_empty_file_is_an_empty_table(tmp_path: Path) -> None:
     assert len(table) == 0 and list(table.iter_frames()) == []
 
 
-@pytest.mark.parametrize(
-    ("text", "match"), [("1,2,3\n", "at least 6 columns"), ("a,b,c,d,e,f\n", "malformed")]
-)
+@pytest.mark.parametrize(("text", "match"), [("1,2,3\n", "at least 6 columns"), ("a,b,c,d,e,f\n", "malformed")])
 def test_malformed_files_are_asset_errors(tmp_path: Path, text: str, match: str) -> None:
     with pytest.raises(AssetError, match=match):
         read_mot(_write(tmp_path, text))

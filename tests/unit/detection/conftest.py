@@ -47,11 +47,7 @@ def build_model(
         pooled = opset.avg_pool(src, [s, s], [0, 0], [0, 0], [s, s], exclude_pad=True)
         conv = opset.convolution(pooled, opset.constant(weight), [1, 1], [0, 0], [0, 0], [1, 1])
         head = opset.add(conv, opset.constant(bias))
-        levels.append(
-            opset.reshape(
-                head, opset.constant(np.array([1, rows, -1], np.int64)), special_zero=False
-            )
-        )
+        levels.append(opset.reshape(head, opset.constant(np.array([1, rows, -1], np.int64)), special_zero=False))
     out = opset.concat(levels, axis=2)
     return ov.Model([out.output(0)], [x], "synthetic_yolo")
 

@@ -20,9 +20,7 @@ from pictag.detection.letterbox import PAD_VALUE, fit, letterbox
         (1001, 333, 320, (320, 106), (0, 107)),  # rounding of an odd aspect ratio
     ],
 )
-def test_fit_sizes_and_padding(
-    w: int, h: int, size: int, resized: tuple[int, int], pad: tuple[int, int]
-) -> None:
+def test_fit_sizes_and_padding(w: int, h: int, size: int, resized: tuple[int, int], pad: tuple[int, int]) -> None:
     box = fit(w, h, size)
     assert (box.resized_width, box.resized_height) == resized
     assert (box.pad_left, box.pad_top) == pad
@@ -30,9 +28,7 @@ def test_fit_sizes_and_padding(
     assert box.pad_top * 2 + box.resized_height in (size, size - 1)
 
 
-@pytest.mark.parametrize(
-    ("w", "h", "size"), [(768, 576, 640), (1280, 720, 416), (480, 640, 320), (1001, 333, 320)]
-)
+@pytest.mark.parametrize(("w", "h", "size"), [(768, 576, 640), (1280, 720, 416), (480, 640, 320), (1001, 333, 320)])
 def test_round_trip_is_exact(w: int, h: int, size: int) -> None:
     box = fit(w, h, size)
     rng = np.random.default_rng(0)
@@ -65,11 +61,7 @@ def test_tensor_is_nchw_rgb_in_0_1_with_grey_padding() -> None:
     frame = np.zeros((720, 1280, 3), np.uint8)
     frame[..., 2] = 255  # pure red in BGR
     tensor, box = letterbox(frame, 320)
-    assert (
-        tensor.shape == (1, 3, 320, 320)
-        and tensor.dtype == np.float32
-        and tensor.flags.c_contiguous
-    )
+    assert tensor.shape == (1, 3, 320, 320) and tensor.dtype == np.float32 and tensor.flags.c_contiguous
     inside = tensor[0, :, box.pad_top + 5, 100]
     np.testing.assert_allclose(inside, [1.0, 0.0, 0.0])  # R, G, B
     np.testing.assert_allclose(tensor[0, :, 0, 0], PAD_VALUE / 255.0, rtol=1e-6)

@@ -26,9 +26,7 @@ def test_anchor_count_and_grid_match_ultralytics() -> None:
     assert anchor_count(416, (8, 16, 32)) == 3549
     points, strides = anchor_grid(64, (8, 16, 32))
     assert points.shape == (2, 84) and strides.shape == (1, 84)
-    np.testing.assert_array_equal(
-        points[:, :3], [[0.5, 1.5, 2.5], [0.5, 0.5, 0.5]]
-    )  # row-major, x first
+    np.testing.assert_array_equal(points[:, :3], [[0.5, 1.5, 2.5], [0.5, 0.5, 0.5]])  # row-major, x first
     np.testing.assert_array_equal(points[:, 8], [0.5, 1.5])  # second row of level 0
     assert strides[0, 63] == 8 and strides[0, 64] == 16 and strides[0, 83] == 32
 
@@ -62,11 +60,7 @@ def test_names_as_a_list_and_imgsz_as_int(tmp_path: Path) -> None:
     path = tmp_path / "metadata.yaml"
     path.write_text("names: [person, bag]\nstride: 64\nimgsz: 1280\n")
     md = read_metadata(path)
-    assert (
-        md.names == {0: "person", 1: "bag"}
-        and md.imgsz == (1280, 1280)
-        and md.strides == (8, 16, 32, 64)
-    )
+    assert md.names == {0: "person", 1: "bag"} and md.imgsz == (1280, 1280) and md.strides == (8, 16, 32, 64)
 
 
 def test_missing_metadata_names_the_path(tmp_path: Path, build_yolo) -> None:
@@ -88,9 +82,7 @@ def _wrong_rows_model(size: int, build_yolo) -> ov.Model:
 
 def _wrong_columns_model(size: int, build_yolo) -> ov.Model:
     x = opset.parameter([1, 3, size, size], np.float32, name="images")
-    pooled = opset.avg_pool(
-        x, [8, 8], [0, 0], [0, 0], [8, 8], exclude_pad=True
-    )  # only the stride-8 level
+    pooled = opset.avg_pool(x, [8, 8], [0, 0], [0, 0], [8, 8], exclude_pad=True)  # only the stride-8 level
     conv = opset.convolution(
         pooled, opset.constant(np.zeros((84, 3, 1, 1), np.float32)), [1, 1], [0, 0], [0, 0], [1, 1]
     )
@@ -104,9 +96,7 @@ def _end2end_model(size: int, build_yolo) -> ov.Model:
         opset.constant(np.zeros((1, 300, 6), np.float32)),
         opset.reduce_mean(x, [1, 2, 3], keep_dims=True),
     )
-    return ov.Model(
-        [opset.reshape(out, opset.constant(np.array([1, 300, 6])), False).output(0)], [x], "end2end"
-    )
+    return ov.Model([opset.reshape(out, opset.constant(np.array([1, 300, 6])), False).output(0)], [x], "end2end")
 
 
 @pytest.mark.parametrize(

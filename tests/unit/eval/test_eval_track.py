@@ -64,34 +64,22 @@ def test_ground_truth_boxes_as_detections_score_near_perfect(asset) -> None:
     dets = []
     for f in frames:
         rows = gt.at(f).scored_only()
-        dets.append(
-            Detections(
-                xyxy=rows.xyxy, confidence=np.full(len(rows), 0.9), class_id=np.zeros(len(rows))
-            )
-        )
+        dets.append(Detections(xyxy=rows.xyxy, confidence=np.full(len(rows), 0.9), class_id=np.zeros(len(rows))))
     seq = track.DetectedSequence(frames, [k / 25 for k in range(71)], dets, 1.0, 25.0)
-    row = track.score(
-        track.run_tracker("ours", track.ours_update(TrackingConfig(min_hits=1)), seq), gt, seq
-    )
+    row = track.score(track.run_tracker("ours", track.ours_update(TrackingConfig(min_hits=1)), seq), gt, seq)
     assert row["mota"] > 0.97 and row["idf1"] > 0.97 and row["hota"] > 0.95
     assert row["id_switches"] == 0
 
 
 def test_resolve_inputs_reads_seqinfo_and_caps_frames(asset) -> None:
-    inputs = track.resolve_inputs(
-        asset("videos/vtest.avi"), asset("mot/PETS09-S2L1/gt/gt.txt"), None, 1
-    )
+    inputs = track.resolve_inputs(asset("videos/vtest.avi"), asset("mot/PETS09-S2L1/gt/gt.txt"), None, 1)
     assert inputs.frame_rate == 7
     assert inputs.seqinfo is not None and inputs.seqinfo.length == 795
     assert inputs.max_frames == 795
 
 
-def test_missing_files_are_one_line_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = main(
-        ["eval", "track", "--video", str(tmp_path / "nope.mp4"), "--gt", str(tmp_path / "gt.txt")]
-    )
+def test_missing_files_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["eval", "track", "--video", str(tmp_path / "nope.mp4"), "--gt", str(tmp_path / "gt.txt")])
     assert code == 2
     err = capsys.readouterr().err
     assert "video file not found" in err and "nope.mp4" in err

@@ -112,18 +112,12 @@ def test_ground_truth_against_itself_is_perfect(asset) -> None:  # noqa: ANN001
     assert not gt.scored.all()
     frames = align(gt, gt.scored_only(), range(1, int(gt.frame.max()) + 1))
     h, c = hota(frames), clear_metrics(frames)
-    assert (
-        h.hota == pytest.approx(1.0)
-        and h.deta == pytest.approx(1.0)
-        and h.assa == pytest.approx(1.0)
-    )
+    assert h.hota == pytest.approx(1.0) and h.deta == pytest.approx(1.0) and h.assa == pytest.approx(1.0)
     assert c.mota == pytest.approx(1.0) and c.idf1 == pytest.approx(1.0) and c.id_switches == 0
 
 
 def test_iou_matrix_edge_cases() -> None:
-    iou = iou_matrix(
-        [[0, 0, 10, 10], [0, 0, 0, 10]], [[5, 0, 15, 10], [0, 0, 10, 10], [20, 20, 30, 30]]
-    )
+    iou = iou_matrix([[0, 0, 10, 10], [0, 0, 0, 10]], [[5, 0, 15, 10], [0, 0, 10, 10], [20, 20, 30, 30]])
     np.testing.assert_allclose(iou, [[1 / 3, 1.0, 0.0], [0.0, 0.0, 0.0]])
     assert iou.dtype == np.float64
     assert iou_matrix(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)

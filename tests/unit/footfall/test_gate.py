@@ -35,6 +35,6 @@ def test_gate_agrees_with_the_hours_across_days_midnight_and_a_dst_change() -> N
 def test_gate_survives_time_going_backwards() -> None:
     hours = OpeningHours.from_config(SiteConfig(timezone="UTC", hours={"monday": ["09:00-17:00"]}))
     gate = OpenHoursGate(hours)
-    monday_10 = dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc).timestamp()
+    monday_10 = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC).timestamp()
     assert gate.is_open(monday_10) and not gate.is_open(monday_10 - 2 * 3600)
     assert gate.is_open(monday_10)

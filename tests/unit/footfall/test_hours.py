@@ -100,7 +100,7 @@ def test_dst_spring_forward() -> None:
     h = hours(hours={"saturday": ["22:00-02:00"], "sunday": ["00:00-24:00"]})
     (night,) = h.open_intervals(dt.date(2026, 3, 28))
     # 02:00 does not exist that night: it maps to the jump itself (01:00 UTC = 03:00 CEST).
-    assert night[1] == dt.datetime(2026, 3, 29, 1, tzinfo=dt.timezone.utc).timestamp()
+    assert night[1] == dt.datetime(2026, 3, 29, 1, tzinfo=dt.UTC).timestamp()
     assert night[1] - night[0] == 4 * 3600
     (sunday,) = h.open_intervals(dt.date(2026, 3, 29))
     assert sunday[1] - sunday[0] == 23 * 3600

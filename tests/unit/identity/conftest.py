@@ -44,10 +44,6 @@ def frame(
 ) -> TrackSummaries:
     """One frame with boxes side by side (no overlap) for the given track ids."""
     n = len(ids)
-    boxes = np.array([[100 * i + 20, 10, 100 * i + 70, 150] for i in range(n)], np.float32).reshape(
-        n, 4
-    )
-    tracks = Detections(
-        boxes, np.full(n, 0.9, np.float32), np.zeros(n, np.int64), np.array(ids, np.int64)
-    )
+    boxes = np.array([[100 * i + 20, 10, 100 * i + 70, 150] for i in range(n)], np.float32).reshape(n, 4)
+    tracks = Detections(boxes, np.full(n, 0.9, np.float32), np.zeros(n, np.int64), np.array(ids, np.int64))
     return TrackSummaries(FrameTracks(cam, ts, tracks, (), ended), appearance or {})

@@ -25,13 +25,9 @@ SAME = (0.70, 0.10)
 DIFF = (0.20, 0.10)
 
 
-def _scores(
-    n_same: int = 40_000, n_diff: int = 40_000, seed: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
+def _scores(n_same: int = 40_000, n_diff: int = 40_000, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return rng.normal(*SAME, n_same).astype(np.float32), rng.normal(*DIFF, n_diff).astype(
-        np.float32
-    )
+    return rng.normal(*SAME, n_same).astype(np.float32), rng.normal(*DIFF, n_diff).astype(np.float32)
 
 
 def test_eer_of_equal_variance_gaussians_is_the_midpoint() -> None:
@@ -82,9 +78,7 @@ def test_calibrate_on_synthetic_people_separates_them() -> None:
     base = l2_normalize(rng.normal(size=(6, 64)))
     person = np.repeat(np.arange(6), 40)
     emb = l2_normalize(base[person] + 0.05 * rng.normal(size=(person.size, 64)))
-    crops = LabelledCrops(
-        emb.astype(np.float32), person.astype(np.int64), np.tile(np.arange(40.0), 6)
-    )
+    crops = LabelledCrops(emb.astype(np.float32), person.astype(np.int64), np.tile(np.arange(40.0), 6))
     assert len(make_segments(crops, segment=8).prototypes) == 30
     cal = calibrate(crops, segment=8, min_gap_s=8.0)
     report = cal.to_json()
@@ -112,8 +106,7 @@ def test_pets09_reentries_map_to_one_person() -> None:
         ),
         (
             "# top\nreid:\n    threshold: 0.5 # old\n    enabled: true\nstorage:\n  path: a.db\n",
-            "# top\nreid:\n    threshold: 0.437  # old\n    enabled: true\n"
-            "storage:\n  path: a.db\n",
+            "# top\nreid:\n    threshold: 0.437  # old\n    enabled: true\nstorage:\n  path: a.db\n",
         ),
     ],
 )
@@ -128,9 +121,7 @@ def test_set_reid_threshold_refuses_flow_style() -> None:
 
 def test_write_threshold_validates_and_replaces_atomically(tmp_path: Path) -> None:
     path = tmp_path / "pictag.yaml"
-    path.write_text(
-        "# my shop\nreid:\n  threshold: 0.5\nprivacy:\n  cross_day_reid: true\n", encoding="utf-8"
-    )
+    path.write_text("# my shop\nreid:\n  threshold: 0.5\nprivacy:\n  cross_day_reid: true\n", encoding="utf-8")
     write_threshold(path, 0.4371)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["reid"]["threshold"] == 0.4371 and data["privacy"]["cross_day_reid"] is True

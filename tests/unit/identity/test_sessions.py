@@ -12,15 +12,11 @@ from pictag.messages import FrameTracks
 def _tracks(ids: list[int]) -> Detections:
     n = len(ids)
     boxes = np.array([[10 * i, 0, 10 * i + 5, 20] for i in ids], np.float32).reshape(n, 4)
-    return Detections(
-        boxes, np.full(n, 0.9, np.float32), np.zeros(n, np.int64), np.array(ids, np.int64)
-    )
+    return Detections(boxes, np.full(n, 0.9, np.float32), np.zeros(n, np.int64), np.array(ids, np.int64))
 
 
 def _frame(ts: float, ids: list[int], ended: tuple[int, ...] = ()) -> FrameTracks:
-    return FrameTracks(
-        camera_id="cam", captured_at=ts, tracks=_tracks(ids), started=(), ended=ended
-    )
+    return FrameTracks(camera_id="cam", captured_at=ts, tracks=_tracks(ids), started=(), ended=ended)
 
 
 def test_started_updated_throttled_and_ended() -> None:

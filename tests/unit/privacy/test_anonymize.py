@@ -43,8 +43,9 @@ def pets(asset) -> tuple[dict[int, Frame], MotTable]:
 def gt_heads(xyxy: npt.NDArray[np.float32], width: int, height: int) -> npt.NDArray[np.int64]:
     w = xyxy[:, 2] - xyxy[:, 0]
     h = xyxy[:, 3] - xyxy[:, 1]
-    heads = np.stack([xyxy[:, 0] + GT_HEAD_SIDE * w, xyxy[:, 1], xyxy[:, 2] - GT_HEAD_SIDE * w,
-                      xyxy[:, 1] + GT_HEAD_TOP * h], axis=1)
+    heads = np.stack(
+        [xyxy[:, 0] + GT_HEAD_SIDE * w, xyxy[:, 1], xyxy[:, 2] - GT_HEAD_SIDE * w, xyxy[:, 1] + GT_HEAD_TOP * h], axis=1
+    )
     out = np.round(heads).astype(np.int64)
     out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, width)
     out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, height)
@@ -60,8 +61,9 @@ def detail_correlation(a: Frame, b: Frame) -> float:
     return float(np.corrcoef(ha, hb)[0, 1])
 
 
-def head_differences(frames: dict[int, Frame], truth: MotTable, mode: str,
-                     jitter: bool = False) -> tuple[list[float], list[float]]:
+def head_differences(
+    frames: dict[int, Frame], truth: MotTable, mode: str, jitter: bool = False
+) -> tuple[list[float], list[float]]:
     mads: list[float] = []
     correlations: list[float] = []
     for k, frame in frames.items():

@@ -19,8 +19,12 @@ FRAME_INDEX = 300
 def _tracks(xyxy: npt.ArrayLike, ids: list[int]) -> Detections:
     boxes = np.asarray(xyxy, np.float32).reshape(-1, 4)
     n = len(boxes)
-    return Detections(xyxy=boxes, confidence=np.full(n, 0.9, np.float32),
-                      class_id=np.zeros(n, np.int64), track_id=np.asarray(ids, np.int64))
+    return Detections(
+        xyxy=boxes,
+        confidence=np.full(n, 0.9, np.float32),
+        class_id=np.zeros(n, np.int64),
+        track_id=np.asarray(ids, np.int64),
+    )
 
 
 def _decode(jpeg: bytes) -> npt.NDArray[np.uint8]:
@@ -68,9 +72,7 @@ def test_distinct_tracks_get_distinct_colours() -> None:
     assert (distances[~np.eye(8, dtype=bool)] > 30).all()
 
 
-@pytest.mark.parametrize(
-    ("width", "max_width", "expected"), [(768, 320, 320), (768, 768, 768), (200, 640, 200)]
-)
+@pytest.mark.parametrize(("width", "max_width", "expected"), [(768, 320, 320), (768, 768, 768), (200, 640, 200)])
 def test_encode_preview_caps_width_and_aspect(width: int, max_width: int, expected: int) -> None:
     height = width * 3 // 4
     frame = np.random.default_rng(1).integers(0, 255, (height, width, 3), dtype=np.uint8)
@@ -104,8 +106,7 @@ def test_render_preview_is_small_and_differs_from_the_raw_frame(scene) -> None:
     detections = _tracks(boxes, list(range(len(boxes))))
     raw = _decode(encode_preview(frame, 384))
     for mode in ("head", "body", "silhouette"):
-        jpeg = render_preview(frame, detections, detections, None,
-                              mode=mode, max_width=384)  # type: ignore[arg-type]
+        jpeg = render_preview(frame, detections, detections, None, mode=mode, max_width=384)  # type: ignore[arg-type]
         assert len(jpeg) < 60_000
         assert np.abs(_decode(jpeg).astype(int) - raw.astype(int)).mean() > 0.5
 

@@ -16,9 +16,7 @@ T0 = 1_800_000_000.0
 DAY = 86_400.0
 
 
-@pytest.mark.parametrize(
-    ("days", "cutoff"), [(30, T0 - 30 * DAY), (0.5, T0 - DAY / 2), (3650, T0 - 3650 * DAY)]
-)
+@pytest.mark.parametrize(("days", "cutoff"), [(30, T0 - 30 * DAY), (0.5, T0 - DAY / 2), (3650, T0 - 3650 * DAY)])
 def test_cutoff_is_now_minus_retention(days: float, cutoff: float) -> None:
     assert retention_cutoff(T0, days) == pytest.approx(cutoff)
 
@@ -29,9 +27,14 @@ def test_a_retention_that_would_delete_everything_is_refused(days: float) -> Non
         retention_cutoff(T0, days)
 
 
-@pytest.mark.parametrize(("deleted", "compact"), [
-    ({}, False), ({"events": 0, "sightings": 0}, False), ({"events": 0, "identities": 2}, True),
-])
+@pytest.mark.parametrize(
+    ("deleted", "compact"),
+    [
+        ({}, False),
+        ({"events": 0, "sightings": 0}, False),
+        ({"events": 0, "identities": 2}, True),
+    ],
+)
 def test_compaction_only_when_rows_went_away(deleted: dict[str, int], compact: bool) -> None:
     assert should_compact(deleted) is compact
 

@@ -63,9 +63,7 @@ def test_mismatched_confidence_is_an_error() -> None:
 
 def test_from_config_uses_reid_section() -> None:
     q = CropQuality.from_config(
-        ReidConfig(
-            min_box_height=80, min_crop_confidence=0.3, max_crop_overlap=0.5, edge_margin_px=5
-        )
+        ReidConfig(min_box_height=80, min_crop_confidence=0.3, max_crop_overlap=0.5, edge_margin_px=5)
     )
     assert (q.min_height, q.min_confidence, q.max_overlap, q.edge_margin) == (80, 0.3, 0.5, 5)
 

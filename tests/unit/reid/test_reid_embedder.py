@@ -35,9 +35,7 @@ def _frame(video: Path, index: int) -> np.ndarray:
 def _gt_boxes(gt: np.ndarray, video_frame: int, ids: np.ndarray) -> np.ndarray:
     rows = gt[gt[:, 0] == video_frame + 1]
     picked = np.stack([rows[rows[:, 1] == i][0] for i in ids])
-    return np.concatenate([picked[:, 2:4], picked[:, 2:4] + picked[:, 4:6]], axis=1).astype(
-        np.float32
-    )
+    return np.concatenate([picked[:, 2:4], picked[:, 2:4] + picked[:, 4:6]], axis=1).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +75,7 @@ def test_empty_boxes_and_batch_equals_single(pets) -> None:
 def test_model_resolution_picks_precision_folders(asset) -> None:
     asset("intel/person-reidentification-retail-0287")
     assert resolve_model_file("intel/person-reidentification-retail-0287").parent.name == "FP16"
-    assert (
-        resolve_model_file("intel/person-reidentification-retail-0287", "int8").parent.name
-        == "FP16-INT8"
-    )
+    assert resolve_model_file("intel/person-reidentification-retail-0287", "int8").parent.name == "FP16-INT8"
     assert resolve_model_file("osnet/osnet_x0_25_msmt17.onnx").suffix == ".onnx"
     with pytest.raises(AssetError, match="no int8 re-id model"):
         resolve_model_file("intel/person-reidentification-retail-0277", "int8")

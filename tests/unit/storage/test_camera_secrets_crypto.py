@@ -89,12 +89,20 @@ def test_an_altered_file_is_refused_not_decrypted_to_garbage(tmp_path: Path) -> 
         CameraSecrets(path, key=KEY)
 
 
-@pytest.mark.parametrize("content", [
-    {"version": 2, "cipher": "ROT13", "kdf": {}, "nonce": "", "data": ""},
-    {"version": 2, "cipher": "AES-256-GCM", "kdf": {"name": "scrypt", "n": 1 << 30, "r": 8, "p": 1,
-                                                    "salt": "AAAA"}, "nonce": "AAAA", "data": "AAAA"},
-    {"version": 2, "cipher": "AES-256-GCM", "kdf": {"name": "scrypt", "salt": "AAAA"}, "nonce": "x", "data": "y"},
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"version": 2, "cipher": "ROT13", "kdf": {}, "nonce": "", "data": ""},
+        {
+            "version": 2,
+            "cipher": "AES-256-GCM",
+            "kdf": {"name": "scrypt", "n": 1 << 30, "r": 8, "p": 1, "salt": "AAAA"},
+            "nonce": "AAAA",
+            "data": "AAAA",
+        },
+        {"version": 2, "cipher": "AES-256-GCM", "kdf": {"name": "scrypt", "salt": "AAAA"}, "nonce": "x", "data": "y"},
+    ],
+)
 def test_malformed_envelopes_are_refused(tmp_path: Path, content: dict[str, object]) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(content))
@@ -116,9 +124,7 @@ def test_secret_box_binds_the_purpose() -> None:
         SecretBox(KEY, b"something else").open(sealed)
 
 
-def test_encrypted_store_keeps_camera_secrets_encrypted(
-    tmp_path: Path, require_encryption: Callable[[], None]
-) -> None:
+def test_encrypted_store_keeps_camera_secrets_encrypted(tmp_path: Path, require_encryption: Callable[[], None]) -> None:
     require_encryption()
     db_path = tmp_path / "enc.duckdb"
     with Store.open(db_path, encryption_key=KEY) as store:
@@ -144,9 +150,7 @@ def test_upgrade_encrypts_the_plain_secrets_file_of_an_encrypted_store(
     _no_secret_bytes(secrets_file)
 
 
-def test_encrypted_copy_encrypts_the_secrets_too(
-    tmp_path: Path, require_encryption: Callable[[], None]
-) -> None:
+def test_encrypted_copy_encrypts_the_secrets_too(tmp_path: Path, require_encryption: Callable[[], None]) -> None:
     require_encryption()
     plain, enc = tmp_path / "plain.duckdb", tmp_path / "enc.duckdb"
     with Store.open(plain) as store:

@@ -23,9 +23,7 @@ KEY = "k3y-for-tests-0123456789abcdef"
 MARKER = "PLAINTEXT-MARKER-7f3a9c"
 
 
-def _run_and_kill(
-    db_path: Path, min_batches: int, key: str | None = None, timeout_s: float = 90.0
-) -> list[int]:
+def _run_and_kill(db_path: Path, min_batches: int, key: str | None = None, timeout_s: float = 90.0) -> list[int]:
     """Start the writer, kill -9 it once ``min_batches`` were reported; return reported batches."""
     args = [sys.executable, str(WRITER), str(db_path)] + ([key] if key else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -44,12 +42,8 @@ def _run_and_kill(
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        assert enough.wait(timeout_s), (
-            f"writer reported only {len(reported)} batches in {timeout_s}s"
-        )
-        assert proc.poll() is None, (
-            f"writer exited early: {proc.stderr.read() if proc.stderr else ''}"
-        )
+        assert enough.wait(timeout_s), f"writer reported only {len(reported)} batches in {timeout_s}s"
+        assert proc.poll() is None, f"writer exited early: {proc.stderr.read() if proc.stderr else ''}"
         os.kill(proc.pid, signal.SIGKILL)  # mid-write: the writer never pauses between batches
     finally:
         if proc.poll() is None:
@@ -85,16 +79,12 @@ def test_kill_9_loses_no_committed_batch(
         assert store.flush() == 1
 
 
-def test_encrypted_file_is_unreadable_without_the_key(
-    tmp_path: Path, require_encryption: Callable[[], None]
-) -> None:
+def test_encrypted_file_is_unreadable_without_the_key(tmp_path: Path, require_encryption: Callable[[], None]) -> None:
     require_encryption()
     db_path = tmp_path / "enc.duckdb"
     with Store.open(db_path, encryption_key=KEY) as store:
         assert store.encrypted
-        store.add_events(
-            [{"type": "camera.status", "ts_unix": float(i), "note": MARKER} for i in range(2000)]
-        )
+        store.add_events([{"type": "camera.status", "ts_unix": float(i), "note": MARKER} for i in range(2000)])
         store.upsert_camera("door", url="rtsp://cam/door", name=MARKER)
     raw = db_path.read_bytes()
     assert MARKER.encode() not in raw and b"camera.status" not in raw and b"door" not in raw
@@ -103,9 +93,7 @@ def test_encrypted_file_is_unreadable_without_the_key(
     with pytest.raises(StorageError, match="reason=wrong_key"):
         Store.open(db_path, encryption_key="not-the-right-key-000000")
     with pytest.raises(duckdb.Error):
-        duckdb.connect(str(db_path), read_only=True).execute(
-            "SELECT count(*) FROM events"
-        ).fetchall()
+        duckdb.connect(str(db_path), read_only=True).execute("SELECT count(*) FROM events").fetchall()
     with Store.open(db_path, encryption_key=KEY) as store:
         assert len(store.list_events(limit=5000)) == 2000
         assert store.list_cameras()[0].name == MARKER
@@ -116,9 +104,7 @@ def test_encrypted_file_is_unreadable_without_the_key(
         Store.open(db_path)
 
 
-def test_plain_store_converts_to_encrypted(
-    tmp_path: Path, require_encryption: Callable[[], None]
-) -> None:
+def test_plain_store_converts_to_encrypted(tmp_path: Path, require_encryption: Callable[[], None]) -> None:
     require_encryption()
     plain, enc = tmp_path / "plain.duckdb", tmp_path / "enc.duckdb"
     with Store.open(plain) as store:

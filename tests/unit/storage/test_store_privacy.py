@@ -43,9 +43,7 @@ def _table_text(db_path: Path) -> dict[str, str]:
 
 def _person(store: Store, pid: str, t: float, other: str) -> None:
     """One identity with rows in every table; one event names it only inside the payload."""
-    store.upsert_identities(
-        [{"id": pid, "created_at": t, "last_seen_at": t + 60, "n_sightings": 2}]
-    )
+    store.upsert_identities([{"id": pid, "created_at": t, "last_seen_at": t + 60, "n_sightings": 2}])
     store.put_prototypes(pid, np.full((3, 256), 0.5, dtype=np.float32), updated_at=t + 60)
     store.upsert_sightings(
         [
@@ -74,9 +72,7 @@ def _person(store: Store, pid: str, t: float, other: str) -> None:
     store.add_events(
         [
             ev.make_event(ev.TRACK_STARTED, ts=t, camera_id="door", track_id=0, person_id=pid),
-            ev.make_event(
-                ev.IDENTITY_MATCHED, ts=t + 1, camera_id="door", identity_id=other, similar_to=[pid]
-            ),
+            ev.make_event(ev.IDENTITY_MATCHED, ts=t + 1, camera_id="door", identity_id=other, similar_to=[pid]),
         ]
     )
 
@@ -98,9 +94,7 @@ def test_erasure_removes_every_row_of_one_identity_and_nothing_else(db_path: Pat
         _person(store, kept, B + 1000, other="id_someone_else")
         before = _counts(store)
         # rows still pending in the buffer are erased too
-        store.add_events(
-            [ev.make_event(ev.TRACK_UPDATED, ts=B + 5, camera_id="door", person_id=gone)]
-        )
+        store.add_events([ev.make_event(ev.TRACK_UPDATED, ts=B + 5, camera_id="door", person_id=gone)])
         counts = store.delete_identity(gone)
         # events: its track.started, and kept's identity.matched that names it in the payload
         assert counts == {
@@ -160,9 +154,7 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
     _person(store, "id_old", B - 40 * DAY, other="id_x")
     _person(store, "id_new", B + 100, other="id_y")
     # an identity created long ago but seen recently keeps its prototypes
-    store.upsert_identities(
-        [{"id": "id_regular", "created_at": B - 40 * DAY, "last_seen_at": B + 50}]
-    )
+    store.upsert_identities([{"id": "id_regular", "created_at": B - 40 * DAY, "last_seen_at": B + 50}])
     store.put_prototypes("id_regular", np.ones((1, 256), dtype=np.float32), updated_at=B - 39 * DAY)
     # open rows: a stale open sighting/visit (crash leftovers) go, a live one stays
     store.upsert_sightings(
@@ -201,10 +193,7 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
     assert {t.track_id for t in store.list_tracks(limit=100)} == {0, 1, 10}
     assert all(t.last_seen_at >= cutoff for t in store.list_tracks(limit=100))
     assert [v.identity_id for v in store.list_visits()] == ["id_new"]
-    assert (
-        all(e.ts >= cutoff for e in store.list_events(limit=100))
-        and len(store.list_events(limit=100)) == 2
-    )
+    assert all(e.ts >= cutoff for e in store.list_events(limit=100)) and len(store.list_events(limit=100)) == 2
     gallery = store.load_gallery()
     assert sorted(gallery.ids[o] for o in set(gallery.owner.tolist())) == ["id_new", "id_regular"]
     assert store.purge_older_than(cutoff) == dict.fromkeys(counts, 0)
@@ -246,9 +235,7 @@ def test_camera_secrets_never_reach_the_database(db_path: Path) -> None:
     assert "***" in text["events"]
     secrets_file = secrets_path_for(db_path)
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
-    assert json.loads(secrets_file.read_text())["urls"] == {
-        "door": URL
-    }  # plain URLs need no secret
+    assert json.loads(secrets_file.read_text())["urls"] == {"door": URL}  # plain URLs need no secret
     # restart: the full URL is recombined from the secrets file
     with Store.open(db_path) as store:
         urls = {c.record.id: c.url for c in store.load_cameras()}
@@ -349,9 +336,7 @@ def test_export_has_aggregates_only(store: Store, tmp_path: Path, fmt: str) -> N
         "dwell_median_s",
     }
     door0 = table[0]
-    assert door0["camera_id"] == "door" and door0["hour_start_utc"].startswith(
-        "2026-11-24 06:00:00"
-    )
+    assert door0["camera_id"] == "door" and door0["hour_start_utc"].startswith("2026-11-24 06:00:00")
     assert (int(door0["tracks"]), int(door0["visitors"]), float(door0["dwell_total_s"])) == (
         2,
         2,

@@ -43,9 +43,7 @@ def test_tracks_filter_and_page(tracks_store: Store) -> None:
     # overlap window: track 3 ends at B+35 (>= since), track 20 starts at B+200 (not < until)
     window = tracks_store.list_tracks(since=B + 35, until=B + 200, limit=1000)
     assert sorted(t.track_id for t in window) == list(range(3, 20))
-    assert {t.track_id for t in tracks_store.list_tracks(identity="p_1", limit=1000)} == set(
-        range(1, 30, 3)
-    )
+    assert {t.track_id for t in tracks_store.list_tracks(identity="p_1", limit=1000)} == set(range(1, 30, 3))
 
 
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (10_001, 0), (10, -1)])
@@ -139,9 +137,7 @@ def test_identities_visits_and_detail(store: Store) -> None:
 def test_gallery_arrays(store: Store) -> None:
     rng = np.random.default_rng(3)
     sets = {f"p_{i}": rng.standard_normal((i + 1, 256)).astype(np.float32) for i in range(4)}
-    store.upsert_identities(
-        [{"id": k, "created_at": B, "last_seen_at": B + 1, "n_sightings": 2} for k in sets]
-    )
+    store.upsert_identities([{"id": k, "created_at": B, "last_seen_at": B + 1, "n_sightings": 2} for k in sets])
     for k, protos in sets.items():
         store.put_prototypes(k, protos)
     gallery = store.load_gallery()
@@ -172,10 +168,7 @@ def shop(store: Store) -> Store:
         ("vf1", "F", B + 3 * H + 100, B + 3 * H + 200, ["door"]),
     ]
     store.upsert_visits(
-        [
-            {"id": v, "identity_id": i, "started_at": s, "ended_at": e, "cameras": c}
-            for v, i, s, e, c in visits
-        ]
+        [{"id": v, "identity_id": i, "started_at": s, "ended_at": e, "cameras": c} for v, i, s, e, c in visits]
     )
     # C still inside (open visit, not closed): counts as a visitor, not in dwell.
     store.upsert_visits(

@@ -76,10 +76,7 @@ def test_later_migrations_apply_in_order_once(tmp_path: Path) -> None:
         assert apply_migrations(con, migrations=steps) == []
         assert calls == [nxt, nxt + 1]
         cols = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name='events'"
-            ).fetchall()
+            r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name='events'").fetchall()
         }
         assert "note" in cols
     finally:

@@ -17,9 +17,7 @@ T0 = 1_795_500_000.0
 
 def _events(n: int, start: int = 0) -> list[dict[str, object]]:
     return [
-        ev.make_event(
-            ev.TRACK_UPDATED, ts=T0 + i, camera_id="door", track_id=i, person_id=f"p_{i % 7}", seq=i
-        )
+        ev.make_event(ev.TRACK_UPDATED, ts=T0 + i, camera_id="door", track_id=i, person_id=f"p_{i % 7}", seq=i)
         for i in range(start, start + n)
     ]
 
@@ -61,12 +59,7 @@ def test_full_buffer_drops_and_counts(db_path: Path) -> None:
         sightings = [{"camera_id": "door", "track_id": i, "started_at": T0} for i in range(10)]
         assert store.upsert_sightings(sightings) == 5
         # an update of a sighting already pending is merged, never dropped
-        assert (
-            store.upsert_sightings(
-                [{"camera_id": "door", "track_id": 0, "started_at": T0, "frames": 9}]
-            )
-            == 1
-        )
+        assert store.upsert_sightings([{"camera_id": "door", "track_id": 0, "started_at": T0, "frames": 9}]) == 1
         assert store.add_events(_events(3, start=100)) == 0
         counters = store.counters()
         assert counters.dropped == {
@@ -82,18 +75,12 @@ def test_full_buffer_drops_and_counts(db_path: Path) -> None:
 
 def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
     base = {"camera_id": "door", "track_id": 4, "started_at": T0}
-    store.upsert_sightings(
-        [{**base, "last_seen_at": T0 + 1, "person_id": "p_a", "box": [1, 2, 3, 4], "frames": 3}]
-    )
+    store.upsert_sightings([{**base, "last_seen_at": T0 + 1, "person_id": "p_a", "box": [1, 2, 3, 4], "frames": 3}])
     store.flush()
-    store.upsert_sightings(
-        [{**base, "last_seen_at": T0 + 5, "frames": 10, "best_box": [0, 0, 5, 5]}]
-    )
+    store.upsert_sightings([{**base, "last_seen_at": T0 + 5, "frames": 10, "best_box": [0, 0, 5, 5]}])
     store.upsert_sightings([{**base, "last_seen_at": T0 + 3, "frames": 7}])  # stale, out of order
     store.flush()
-    store.upsert_sightings(
-        [{**base, "last_seen_at": T0 + 6, "ended_at": T0 + 6, "mean_confidence": 0.7}]
-    )
+    store.upsert_sightings([{**base, "last_seen_at": T0 + 6, "ended_at": T0 + 6, "mean_confidence": 0.7}])
     store.flush()
     [track] = store.list_tracks()
     assert track.identity_id == "p_a"
@@ -161,9 +148,7 @@ def test_prototypes_replace_the_whole_set(store: Store) -> None:
     rng = np.random.default_rng(0)
     first = rng.standard_normal((4, 256)).astype(np.float32)
     second = rng.standard_normal((2, 256)).astype(np.float32)
-    store.upsert_identities(
-        [{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 1, "n_sightings": 1}]
-    )
+    store.upsert_identities([{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 1, "n_sightings": 1}])
     store.put_prototypes("p_a", first)
     store.flush()
     store.put_prototypes("p_a", second)
@@ -193,9 +178,7 @@ def test_prototypes_replace_the_whole_set(store: Store) -> None:
         ("add_events", {"ts_unix": T0}, "event.type"),
     ],
 )
-def test_bad_rows_fail_at_once(
-    store: Store, method: str, row: dict[str, object], match: str
-) -> None:
+def test_bad_rows_fail_at_once(store: Store, method: str, row: dict[str, object], match: str) -> None:
     with pytest.raises(StorageError, match=match):
         getattr(store, method)([row])
     assert sum(store.counters().pending.values()) == 0
@@ -206,16 +189,10 @@ def test_restart_keeps_every_row(db_path: Path) -> None:
     protos = rng.standard_normal((3, 256)).astype(np.float32)
     with Store.open(db_path) as store:
         store.add_events(_events(40))
-        store.upsert_sightings(
-            [{"camera_id": "door", "track_id": i, "started_at": T0 + i} for i in range(12)]
-        )
-        store.upsert_identities(
-            [{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 5, "n_sightings": 2}]
-        )
+        store.upsert_sightings([{"camera_id": "door", "track_id": i, "started_at": T0 + i} for i in range(12)])
+        store.upsert_identities([{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 5, "n_sightings": 2}])
         store.put_prototypes("p_a", protos)
-        store.upsert_visits(
-            [{"id": "v1", "identity_id": "p_a", "started_at": T0, "cameras": ["door"]}]
-        )
+        store.upsert_visits([{"id": "v1", "identity_id": "p_a", "started_at": T0, "cameras": ["door"]}])
         store.upsert_camera("door", url="rtsp://cam/door", name="Door")
         # no explicit flush: close() must flush
     with Store.open(db_path) as store:

@@ -29,9 +29,7 @@ def _person(x: float, y: float = 100.0, w: float = 40.0, h: float = 100.0) -> li
     return [x, y, x + w, y + h]
 
 
-def _run(
-    tracker: ByteTracker, frames: Iterable[Detections], fps: float = FPS, start: int = 0
-) -> list[TrackingResult]:
+def _run(tracker: ByteTracker, frames: Iterable[Detections], fps: float = FPS, start: int = 0) -> list[TrackingResult]:
     return [tracker.update(d, (start + k) / fps) for k, d in enumerate(frames)]
 
 
@@ -136,9 +134,7 @@ def test_low_score_detections_extend_but_never_start_tracks() -> None:
     assert all(r.lost == () for r in weak)
     # A low-score box elsewhere does not start a track.
     other = ByteTracker(cfg)
-    assert all(
-        len(r.tracks) == 0 for r in _run(other, [_dets([_person(400)], [0.4]) for _ in range(10)])
-    )
+    assert all(len(r.tracks) == 0 for r in _run(other, [_dets([_person(400)], [0.4]) for _ in range(10)]))
 
 
 def test_skipped_frames_use_real_time() -> None:

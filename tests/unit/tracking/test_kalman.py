@@ -8,9 +8,7 @@ import pytest
 from pictag.tracking import kalman
 
 
-def _track(
-    velocity: tuple[float, float], dt: float, steps: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _track(velocity: tuple[float, float], dt: float, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Filter a box moving at ``velocity`` px/s, sampled every ``dt`` s."""
     start = np.array([[100.0, 200.0, 40.0, 100.0]])
     mean, cov = kalman.initiate(start)

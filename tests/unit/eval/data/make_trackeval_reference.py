@@ -50,31 +50,19 @@ def write_hypotheses(mini: Path) -> None:
         gt = np.loadtxt(seq / "gt" / "gt.txt", delimiter=",", ndmin=2)
         det = np.loadtxt(seq / "det" / "det.txt", delimiter=",", ndmin=2)
         fps = 30.0
-        tracker = ByteTracker(
-            TrackingConfig(min_hits=1, high_threshold=0.5, new_track_threshold=0.5)
-        )
+        tracker = ByteTracker(TrackingConfig(min_hits=1, high_threshold=0.5, new_track_threshold=0.5))
         lines = []
         for frame in range(1, int(gt[:, 0].max()) + 1):
             rows = det[det[:, 0] == frame]
-            conf = np.clip(
-                rows[:, 6] / 100.0 if rows[:, 6].max(initial=0) > 1 else rows[:, 6], 0, 1
-            )
+            conf = np.clip(rows[:, 6] / 100.0 if rows[:, 6].max(initial=0) > 1 else rows[:, 6], 0, 1)
             xyxy = np.concatenate([rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6]], axis=1)
-            result = tracker.update(
-                Detections(xyxy=xyxy, confidence=conf, class_id=np.zeros(len(rows))), frame / fps
-            )
-            for tid, (x1, y1, x2, y2) in zip(
-                result.tracks.track_id, result.tracks.xyxy, strict=True
-            ):
-                lines.append(
-                    f"{frame},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},1,-1,-1,-1"
-                )
+            result = tracker.update(Detections(xyxy=xyxy, confidence=conf, class_id=np.zeros(len(rows))), frame / fps)
+            for tid, (x1, y1, x2, y2) in zip(result.tracks.track_id, result.tracks.xyxy, strict=True):
+                lines.append(f"{frame},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},1,-1,-1,-1")
         (HYP_DIR / f"{seq.name}.txt").write_text("\n".join(lines) + "\n")
 
 
-def _run_trackeval(
-    trackeval, gt_root: Path, trk_root: Path, benchmark: str, seqs: dict[str, int]
-) -> dict:  # noqa: ANN001
+def _run_trackeval(trackeval, gt_root: Path, trk_root: Path, benchmark: str, seqs: dict[str, int]) -> dict:  # noqa: ANN001
     eval_cfg = trackeval.Evaluator.get_default_eval_config()
     eval_cfg.update(
         USE_PARALLEL=False,
@@ -122,9 +110,7 @@ def _stage(tmp: Path, name: str, gt_file: Path, hyp_file: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("trackeval_dir", help="folder holding the unpacked trackeval package")
-    parser.add_argument(
-        "--write-hyp", action="store_true", help="rewrite mot17mini_hyp/ with the current tracker"
-    )
+    parser.add_argument("--write-hyp", action="store_true", help="rewrite mot17mini_hyp/ with the current tracker")
     args = parser.parse_args()
     sys.path.insert(0, args.trackeval_dir)
     import trackeval
@@ -160,9 +146,7 @@ def main() -> None:
             )
             _stage(tmp, name, gt_file, hyp_file)
             seqs[name] = length
-        result["motmetrics-data"] = _run_trackeval(
-            trackeval, tmp / "gt", tmp / "trk", "MOT15", seqs
-        )
+        result["motmetrics-data"] = _run_trackeval(trackeval, tmp / "gt", tmp / "trk", "MOT15", seqs)
     OUT.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     print(json.dumps(result, indent=1, sort_keys=True))
 
