@@ -214,7 +214,10 @@ class BackgroundModel:
         vals = np.empty((self._kept, h, w, 3), np.uint16)
         covered = np.empty((self._kept, h, w), bool)
         for i, (jpeg, packed) in enumerate(zip(self._jpegs, self._masks, strict=True)):
-            vals[i] = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            if decoded is None:
+                raise HeatmapError("reason=jpeg_decode_failed")
+            vals[i] = np.asarray(decoded, np.uint16)
             covered[i] = np.unpackbits(packed, count=h * w).reshape(h, w).astype(bool)
         return vals, covered
 
