@@ -118,19 +118,8 @@ class Background:
     samples: int
 
 
-#: JPEG quality of the kept samples: close to lossless for a median (see `BackgroundModel`).
-SAMPLE_JPEG_QUALITY = 95
-
-
 class BackgroundModel:
-    """A bounded reservoir of person-masked frame samples of one camera; `render` gives the median.
-
-    Samples are kept JPEG-compressed with their person mask bit-packed (~0.1 MB per 640x480
-    sample instead of 1.2 MB raw): a runtime holds one model per camera for the whole day, and
-    raw samples filling their reservoir made every detector process grow by ~40 MB per camera
-    over the first half hour (`pictag bench soak`). Decoding the reservoir happens only in
-    `render`, once per `persist_every_s` at most, in a worker thread.
-    """
+    """A bounded reservoir of person-masked frame samples of one camera; `render` gives the median."""
 
     def __init__(
         self,
@@ -149,8 +138,8 @@ class BackgroundModel:
         self.scale = scale
         self.capacity, self.min_clean, self.margin = int(samples), int(min_clean), float(margin)
         w, h = self.size
-        self._jpegs: list[bytes] = []
-        self._masks: list[npt.NDArray[np.uint8]] = []  # np.packbits of the (h, w) person mask
+        self._pixels = np.zeros((self.capacity, h, w, 3), np.uint8)
+        self._covered = np.zeros((self.capacity, h, w), bool)
         self._kept = 0
         self._seen = 0
         self._rng = random.Random(seed)
@@ -195,38 +184,20 @@ class BackgroundModel:
             slot = self._rng.randrange(self._seen)
             if slot >= self.capacity:
                 return False
-        small = frame.copy() if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+        small = frame if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         covered = self._mask(_boxes(xyxy))
-        small[covered] = 0  # person pixels are dropped here, before anything keeps them
-        ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, SAMPLE_JPEG_QUALITY])
-        if not ok:
-            raise HeatmapError("reason=jpeg_encode_failed")
-        packed = np.packbits(covered)
-        if slot == len(self._jpegs):
-            self._jpegs.append(jpeg.tobytes())
-            self._masks.append(packed)
-        else:
-            self._jpegs[slot], self._masks[slot] = jpeg.tobytes(), packed
+        self._pixels[slot] = small
+        self._pixels[slot][covered] = 0  # person pixels are dropped here, before anything keeps them
+        self._covered[slot] = covered
         return True
-
-    def _decoded(self) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.bool_]]:
-        w, h = self.size
-        vals = np.empty((self._kept, h, w, 3), np.uint16)
-        covered = np.empty((self._kept, h, w), bool)
-        for i, (jpeg, packed) in enumerate(zip(self._jpegs, self._masks, strict=True)):
-            decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if decoded is None:
-                raise HeatmapError("reason=jpeg_decode_failed")
-            vals[i] = np.asarray(decoded, np.uint16)
-            covered[i] = np.unpackbits(packed, count=h * w).reshape(h, w).astype(bool)
-        return vals, covered
 
     def render(self) -> Background | None:
         """The per-pixel median of clean samples, holes inpainted; None before any sample."""
         k = self._kept
         if k == 0:
             return None
-        vals, covered = self._decoded()
+        vals = self._pixels[:k].astype(np.uint16)
+        covered = self._covered[:k]
         vals[covered] = _MASKED
         vals.sort(axis=0)  # clean values first, masked ones (65535) last
         clean = (~covered).sum(axis=0)  # (h, w)
