@@ -34,6 +34,9 @@ from pictag.errors import PictagError
 FloatArray = npt.NDArray[np.float32]
 Frame = npt.NDArray[np.uint8]
 _MASKED = np.uint16(65535)
+#: JPEG codes 8x8 blocks on their own (with 4:4:4 sampling, no chroma shared across blocks).
+BLOCK_PX = 8
+_JPEG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 90, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
 
 
 class HeatmapError(PictagError):
@@ -119,7 +122,15 @@ class Background:
 
 
 class BackgroundModel:
-    """A bounded reservoir of person-masked frame samples of one camera; `render` gives the median."""
+    """A bounded reservoir of person-masked frame samples of one camera; `render` gives the median.
+
+    Samples are kept as JPEG (4:4:4, quality 90: ~75 kB for 640x480 instead of 1.2 MB raw), so
+    a camera's reservoir costs a few MB and the detector process does not grow by ~40 MB per
+    camera while it fills during the first half hour. JPEG codes 8x8 blocks independently, so
+    the blanked person area can only disturb the blocks it touches: the covered mask is kept per
+    block (`BLOCK_PX`) and every block a person box touches counts as covered as a whole. The
+    clean blocks decode to within a grey level or two of the frame.
+    """
 
     def __init__(
         self,
@@ -138,38 +149,43 @@ class BackgroundModel:
         self.scale = scale
         self.capacity, self.min_clean, self.margin = int(samples), int(min_clean), float(margin)
         w, h = self.size
-        self._pixels = np.zeros((self.capacity, h, w, 3), np.uint8)
-        self._covered = np.zeros((self.capacity, h, w), bool)
-        self._kept = 0
+        self._blocks = (-(-h // BLOCK_PX), -(-w // BLOCK_PX))  # (rows, cols) of JPEG blocks
+        self._samples: list[_Sample] = []
         self._seen = 0
         self._rng = random.Random(seed)
 
     @property
     def kept(self) -> int:
         """Samples in the reservoir."""
-        return self._kept
+        return len(self._samples)
 
-    def _mask(self, boxes: FloatArray) -> npt.NDArray[np.bool_]:
+    def _covered_blocks(self, boxes: FloatArray) -> npt.NDArray[np.bool_]:
+        """The JPEG blocks any (widened) person box touches, ``(rows, cols)``."""
         w, h = self.size
-        mask = np.zeros((h, w), bool)
+        blocks = np.zeros(self._blocks, bool)
         if not len(boxes):
-            return mask
+            return blocks
         bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
         pad_x = np.maximum(bw * self.margin, 4.0)
         pad_y = np.maximum(bh * self.margin, 4.0)
-        x1 = np.floor((boxes[:, 0] - pad_x) * self.scale).clip(0, w).astype(int)
-        y1 = np.floor((boxes[:, 1] - pad_y) * self.scale).clip(0, h).astype(int)
-        x2 = np.ceil((boxes[:, 2] + pad_x) * self.scale).clip(0, w).astype(int)
-        y2 = np.ceil((boxes[:, 3] + pad_y) * self.scale).clip(0, h).astype(int)
+        x1 = np.floor((boxes[:, 0] - pad_x) * self.scale).clip(0, w).astype(int) // BLOCK_PX
+        y1 = np.floor((boxes[:, 1] - pad_y) * self.scale).clip(0, h).astype(int) // BLOCK_PX
+        x2 = -(-np.ceil((boxes[:, 2] + pad_x) * self.scale).clip(0, w).astype(int) // BLOCK_PX)
+        y2 = -(-np.ceil((boxes[:, 3] + pad_y) * self.scale).clip(0, h).astype(int) // BLOCK_PX)
         for a, b, c, d in zip(x1, y1, x2, y2, strict=True):  # a handful of boxes per sample, once a minute
-            mask[b:d, a:c] = True
-        return mask
+            blocks[b:d, a:c] = True
+        return blocks
+
+    def _pixel_mask(self, blocks: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        w, h = self.size
+        return np.repeat(np.repeat(blocks, BLOCK_PX, axis=0), BLOCK_PX, axis=1)[:h, :w]
 
     def add_sample(self, frame: Frame, xyxy: npt.ArrayLike) -> bool:
         """Offer one frame with every person box in it; True when it was kept (reservoir sampling).
 
         Raises:
-            HeatmapError: the frame is not ``(height, width, 3) uint8`` of this camera.
+            HeatmapError: the frame is not ``(height, width, 3) uint8`` of this camera, or it
+                does not encode.
         """
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise HeatmapError(
@@ -177,35 +193,47 @@ class BackgroundModel:
                 f"expected ({self.height}, {self.width}, 3) uint8"
             )
         self._seen += 1
-        if self._kept < self.capacity:
-            slot = self._kept
-            self._kept += 1
+        if len(self._samples) < self.capacity:
+            slot = len(self._samples)
         else:
             slot = self._rng.randrange(self._seen)
             if slot >= self.capacity:
                 return False
-        small = frame if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
-        covered = self._mask(_boxes(xyxy))
-        self._pixels[slot] = small
-        self._pixels[slot][covered] = 0  # person pixels are dropped here, before anything keeps them
-        self._covered[slot] = covered
+        small = frame.copy() if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+        blocks = self._covered_blocks(_boxes(xyxy))
+        small[self._pixel_mask(blocks)] = 0  # person pixels are dropped here, before anything keeps them
+        ok, data = cv2.imencode(".jpg", small, _JPEG_PARAMS)
+        if not ok:
+            raise HeatmapError(f"size={self.size} reason=jpeg_encode_failed")
+        sample = _Sample(jpeg=bytes(data.tobytes()), covered=blocks)
+        if slot == len(self._samples):
+            self._samples.append(sample)
+        else:
+            self._samples[slot] = sample
         return True
 
     def render(self) -> Background | None:
         """The per-pixel median of clean samples, holes inpainted; None before any sample."""
-        k = self._kept
+        k = len(self._samples)
         if k == 0:
             return None
-        vals = self._pixels[:k].astype(np.uint16)
-        covered = self._covered[:k]
-        vals[covered] = _MASKED
-        vals.sort(axis=0)  # clean values first, masked ones (65535) last
-        clean = (~covered).sum(axis=0)  # (h, w)
-        lo = np.maximum((clean - 1) // 2, 0)[None, :, :, None]
-        hi = np.maximum(clean // 2, 0)[None, :, :, None]
-        lo = np.broadcast_to(lo, (1, *vals.shape[1:]))
-        hi = np.broadcast_to(np.minimum(hi, k - 1), (1, *vals.shape[1:]))
-        median = (np.take_along_axis(vals, lo, 0)[0] + np.take_along_axis(vals, hi, 0)[0] + 1) // 2
+        w, h = self.size
+        pixels = np.empty((k, h, w, 3), np.uint8)
+        for i, sample in enumerate(self._samples):
+            decoded = cv2.imdecode(np.frombuffer(sample.jpeg, np.uint8), cv2.IMREAD_COLOR)
+            if decoded is None or decoded.shape != (h, w, 3):
+                raise HeatmapError(f"sample={i} reason=jpeg_decode_failed")
+            pixels[i] = decoded
+        covered = np.stack([sample.covered for sample in self._samples])  # (k, rows, cols)
+        median = np.empty((h, w, 3), np.uint8)
+        clean = np.empty((h, w), np.intp)
+        rows_per_band = BLOCK_PX * 8  # bounded scratch: (k, 64, w, 3) uint16 per band
+        for top in range(0, h, rows_per_band):
+            band = slice(top, min(top + rows_per_band, h))
+            block_rows = slice(top // BLOCK_PX, -(-band.stop // BLOCK_PX))
+            mask = np.repeat(np.repeat(covered[:, block_rows], BLOCK_PX, axis=1), BLOCK_PX, axis=2)
+            mask = mask[:, : band.stop - top, :w]
+            median[band], clean[band] = _masked_median(pixels[:, band], mask)
         holes = clean < self.min_clean
         image = np.where(holes[:, :, None], 0, median).astype(np.uint8)
         fraction = float(holes.mean())
@@ -214,6 +242,33 @@ class BackgroundModel:
         elif holes.any():
             image = np.asarray(cv2.inpaint(image, holes.astype(np.uint8) * 255, 7, cv2.INPAINT_TELEA), np.uint8)
         return Background(image=image, hole_fraction=fraction, samples=k)
+
+
+def _masked_median(vals8: Frame, covered: npt.NDArray[np.bool_]) -> tuple[Frame, npt.NDArray[np.intp]]:
+    """Per-pixel median over the samples where the pixel is not covered, and how many those are.
+
+    ``vals8`` is ``(k, h, w, 3)``, ``covered`` ``(k, h, w)``; a pixel covered everywhere gets 0.
+    """
+    k = vals8.shape[0]
+    vals = vals8.astype(np.uint16)
+    vals[covered] = _MASKED
+    vals.sort(axis=0)  # clean values first, masked ones (65535) last
+    clean = (~covered).sum(axis=0)  # (h, w)
+    lo = np.maximum((clean - 1) // 2, 0)[None, :, :, None]
+    hi = np.maximum(clean // 2, 0)[None, :, :, None]
+    lo = np.broadcast_to(lo, (1, *vals.shape[1:]))
+    hi = np.broadcast_to(np.minimum(hi, k - 1), (1, *vals.shape[1:]))
+    median = (np.take_along_axis(vals, lo, 0)[0] + np.take_along_axis(vals, hi, 0)[0] + 1) // 2
+    median[clean == 0] = 0
+    return median.astype(np.uint8), clean
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """One kept sample: the masked frame as JPEG and which of its blocks a person touched."""
+
+    jpeg: bytes
+    covered: npt.NDArray[np.bool_]  # (rows, cols) of BLOCK_PX blocks
 
 
 def render_heatmap(
