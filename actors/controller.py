@@ -245,7 +245,6 @@ class ControllerActor:
             .options(**options)
             .remote(cam.config, detector, self._self_handle, runtime, site=self._config.site)
         )
-        self._identity.set_labeler.remote(cam.config.id, detector)
         self._identity.set_geometry.remote(cam.config.id, list(cam.config.lines), list(cam.config.zones))
         if cam.restarts == 0:
             cam.status = {"status": "connecting", "reason": None, "since": time.time()}
@@ -392,7 +391,6 @@ class ControllerActor:
             cam = self._cameras.get(camera_id)
             if cam is not None and cam.actor is not None:
                 cam.actor.set_detector.remote(detector)
-            self._identity.set_labeler.remote(camera_id, detector)
 
     def _stage_event(self, kind: str, health: StageHealth, stage: _Stage | None, index: int | None) -> None:
         """``stage.down`` / ``stage.up`` straight to the hub and the store (the identity stage may be the one down)."""

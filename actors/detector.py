@@ -314,7 +314,6 @@ class DetectorActor:
             if ids is not None and embeddings is not None:
                 appearance = self._tracker.add_embeddings(frame.camera_id, ids, embeddings, frame.captured_at)
             self._tracker.release(frame.camera_id, frame.ended)
-            self._previews.ended(frame.camera_id, frame.ended)
             return TrackSummaries(frame, appearance, timings)
 
         return finish
@@ -352,10 +351,6 @@ class DetectorActor:
     async def set_privacy(self, privacy: PrivacyConfig) -> None:
         """Apply a changed privacy mode to the next previews."""
         self._previews.set_privacy(privacy)
-
-    async def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
-        """Person ids to draw next to track ids in previews (sent by the identity stage)."""
-        self._previews.set_labels(camera_id, labels)
 
     async def stats(self) -> dict[str, Any]:
         """Per-camera counters (detection, tracking, re-id) and the mailbox depth."""

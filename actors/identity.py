@@ -28,11 +28,12 @@ from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.geometry import LineConfig, ZoneConfig
 from pictag.config.identity import IdentityConfig
 from pictag.config.site import SiteConfig
-from pictag.events import TRACK_STARTED, Event
+from pictag.events import Event
 from pictag.footfall.engine import FootfallSnapshot
 from pictag.footfall.live import FootfallOutput, FootfallStage
 from pictag.footfall.staff import StaffMark
 from pictag.identity.engine import EngineSettings, IdentityEngine, IdentityOutput, day_start
+from pictag.identity.labels import LiveLabels, labels_channel
 from pictag.identity.sessions import Sighting
 from pictag.messages import TrackSummaries
 from pictag.stats import RollingPercentiles
@@ -86,7 +87,7 @@ class IdentityActor:
         self._flusher: asyncio.Task[None] | None = None
         self._loader: asyncio.Task[None] | None = None
         self._last_tick = 0.0
-        self._labelers: dict[str, Any] = {}
+        self._labels = LiveLabels()
 
     def _counter(self, camera_id: str) -> _CameraCounters:
         return self._counters.setdefault(camera_id, _CameraCounters())
@@ -166,7 +167,7 @@ class IdentityActor:
                     counters.add_stage(name, ms)
 
     def _queue(self, out: IdentityOutput) -> None:
-        self._send_labels(out.events)
+        self._publish_labels(out.events)
         sightings, out.sightings = out.sightings, []
         for s in sightings:
             self._sightings[s.key] = s
@@ -222,19 +223,10 @@ class IdentityActor:
         return self._footfall.staff_today(time.time())
 
     # ---- preview labels ----------------------------------------------------------------
-    async def set_labeler(self, camera_id: str, labeler: Any) -> None:
-        """The actor that tracks this camera and draws its previews (it gets person ids per track)."""
-        self._labelers[camera_id] = labeler
-
-    def _send_labels(self, events: list[Event]) -> None:
-        labels: dict[str, dict[int, str]] = {}
-        for e in events:
-            if e.get("type") == TRACK_STARTED and e.get("track_id") is not None and e.get("person_id"):
-                labels.setdefault(e["camera_id"], {})[int(e["track_id"])] = str(e["person_id"])
-        for camera_id, mapping in labels.items():
-            labeler = self._labelers.get(camera_id)
-            if labeler is not None:
-                labeler.set_labels.remote(camera_id, mapping)
+    def _publish_labels(self, events: list[Event]) -> None:
+        """Put the changed cameras' person ids on the hub, where the preview renderer reads them."""
+        for camera_id, labels in self._labels.fold(events).items():
+            self._hub.put_latest.remote(labels_channel(camera_id), labels)
 
     # ---- settings and erasure -------------------------------------------------------------
     async def set_threshold(self, threshold: float) -> None:

@@ -4,7 +4,9 @@ Pixels never leave a node un-anonymised: the frame is resolved from the node's o
 anonymised at full resolution, shrunk, boxes drawn, JPEG-encoded in a worker thread and only
 then put on the event hub's latest-wins channel ``preview:<camera>``. Rendering happens only
 for cameras a viewer asked for (`want`, renewed by the preview WebSocket), at most
-``privacy.preview_fps`` per camera, one render at a time per camera.
+``privacy.preview_fps`` per camera, one render at a time per camera. The person ids drawn next
+to the track ids come forward from the identity stage through the hub's ``labels:<camera>``
+channel (`pictag.identity.labels`), read once per rendered preview.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from pictag.config import PrivacyConfig
 from pictag.detections import Detections
+from pictag.identity.labels import TrackLabels, labels_channel
 from pictag.privacy import render_preview
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,6 @@ class PreviewRenderer:
         self._until: dict[str, float] = {}
         self._last: dict[str, float] = {}
         self._busy: set[str] = set()
-        self._labels: dict[str, dict[int, str]] = {}
 
     def want(self, camera_id: str, seconds: float) -> None:
         """Produce previews of a camera for the next ``seconds`` (a viewer is watching)."""
@@ -43,22 +45,10 @@ class PreviewRenderer:
         """Apply a changed privacy mode to the next previews."""
         self._privacy = privacy
 
-    def set_labels(self, camera_id: str, labels: dict[int, str]) -> None:
-        """Person ids to draw next to track ids (sent by the identity stage)."""
-        self._labels.setdefault(camera_id, {}).update(labels)
-
-    def ended(self, camera_id: str, track_ids: tuple[int, ...]) -> None:
-        """Forget the labels of tracks that ended."""
-        labels = self._labels.get(camera_id)
-        if labels:
-            for tid in track_ids:
-                labels.pop(tid, None)
-
     def forget(self, camera_id: str) -> None:
-        """Drop a removed camera's requests and labels."""
+        """Drop a removed camera's preview requests."""
         self._until.pop(camera_id, None)
         self._last.pop(camera_id, None)
-        self._labels.pop(camera_id, None)
 
     def maybe_render(
         self, camera_id: str, image_ref: Any, captured_at: float, detections: Detections, tracks: Detections
@@ -73,10 +63,7 @@ class PreviewRenderer:
             return
         self._last[camera_id] = now
         self._busy.add(camera_id)
-        labels = dict(self._labels.get(camera_id, {}))
-        asyncio.get_running_loop().create_task(
-            self._render(camera_id, image_ref, captured_at, detections, tracks=tracks, labels=labels)
-        )
+        asyncio.get_running_loop().create_task(self._render(camera_id, image_ref, captured_at, detections, tracks))
 
     async def _render(
         self,
@@ -84,13 +71,12 @@ class PreviewRenderer:
         image_ref: Any,
         captured_at: float,
         detections: Detections,
-        *,
         tracks: Detections,
-        labels: dict[int, str],
     ) -> None:
         hub = self._hub
         try:
             frame = await image_ref
+            labels = await self._labels(camera_id)
             jpeg = await asyncio.to_thread(
                 render_preview, frame, detections, tracks, labels, self._privacy.anonymize, PREVIEW_WIDTH
             )
@@ -102,3 +88,14 @@ class PreviewRenderer:
             log.exception("camera=%s preview failed", camera_id)
         finally:
             self._busy.discard(camera_id)
+
+    async def _labels(self, camera_id: str) -> TrackLabels:
+        """The camera's current person ids per track (none while the hub restarts: boxes stay unlabelled)."""
+        if self._hub is None:
+            return {}
+        try:
+            _, labels = await self._hub.get_latest.remote(labels_channel(camera_id), -1, 0.0)
+        except Exception as err:
+            log.debug("camera=%s preview labels unavailable: %s", camera_id, type(err).__name__)
+            return {}
+        return dict(labels) if isinstance(labels, dict) else {}

@@ -67,6 +67,11 @@ def test_vtest_events_reach_websocket_and_duckdb_and_survive_restart(ray_session
         started = events[-1]
         assert started["camera_id"] == "vtest" and started["person_id"].startswith("p_")
         assert len(started["box"]) == 4 and started["ts"].endswith("Z")
+        # person ids travel forward to the preview renderer: the hub's labels channel of the camera
+        labels = wait_for(
+            lambda: _labels_with(runtime.hub, "vtest", started["track_id"]), 30, message="labels on the hub"
+        )
+        assert labels[started["track_id"]] == started["person_id"]
 
         cams = wait_for(lambda: _processed_cameras(base), 30, message="processed frames in /api/v1/cameras")
         cam = cams[0]
@@ -109,6 +114,15 @@ def _first_preview(url: str, timeout: float) -> bytes:
     assert meta["captured_at"] <= meta["rendered_at"] < meta["captured_at"] + 30
     assert isinstance(msg, bytes) and msg[:2] == b"\xff\xd8", "preview is not a JPEG"
     return msg
+
+
+def _labels_with(hub: Any, camera_id: str, track_id: int) -> dict[int, str] | None:
+    import ray
+
+    from pictag.identity.labels import labels_channel
+
+    _, labels = ray.get(hub.get_latest.remote(labels_channel(camera_id), -1, 0.0), timeout=10)
+    return labels if labels and track_id in labels else None
 
 
 def _ok(url: str) -> bool:
