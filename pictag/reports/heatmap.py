@@ -36,6 +36,9 @@ Frame = npt.NDArray[np.uint8]
 _MASKED = np.uint16(65535)
 #: JPEG codes 8x8 blocks on their own (with 4:4:4 sampling, no chroma shared across blocks).
 BLOCK_PX = 8
+#: Rows per stored strip: `render` decodes one strip of every sample at a time, so its scratch
+#: memory (~5 MB for 32 samples at 640 px wide) does not grow with the reservoir.
+STRIP_ROWS = BLOCK_PX * 4
 _JPEG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 90, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
 
 
@@ -129,7 +132,9 @@ class BackgroundModel:
     camera while it fills during the first half hour. JPEG codes 8x8 blocks independently, so
     the blanked person area can only disturb the blocks it touches: the covered mask is kept per
     block (`BLOCK_PX`) and every block a person box touches counts as covered as a whole. The
-    clean blocks decode to within a grey level or two of the frame.
+    clean blocks decode to within a grey level or two of the frame. Each sample is stored as
+    horizontal strips (`STRIP_ROWS`, whole blocks), one JPEG each, and `render` works strip by
+    strip: its transient memory stays the same whether the reservoir holds 3 samples or 256.
     """
 
     def __init__(
@@ -202,10 +207,13 @@ class BackgroundModel:
         small = frame.copy() if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         blocks = self._covered_blocks(_boxes(xyxy))
         small[self._pixel_mask(blocks)] = 0  # person pixels are dropped here, before anything keeps them
-        ok, data = cv2.imencode(".jpg", small, _JPEG_PARAMS)
-        if not ok:
-            raise HeatmapError(f"size={self.size} reason=jpeg_encode_failed")
-        sample = _Sample(jpeg=bytes(data.tobytes()), covered=blocks)
+        strips = []
+        for top in range(0, small.shape[0], STRIP_ROWS):
+            ok, data = cv2.imencode(".jpg", small[top : top + STRIP_ROWS], _JPEG_PARAMS)
+            if not ok:
+                raise HeatmapError(f"size={self.size} reason=jpeg_encode_failed")
+            strips.append(bytes(data.tobytes()))
+        sample = _Sample(strips=tuple(strips), covered=blocks)
         if slot == len(self._samples):
             self._samples.append(sample)
         else:
@@ -218,22 +226,21 @@ class BackgroundModel:
         if k == 0:
             return None
         w, h = self.size
-        pixels = np.empty((k, h, w, 3), np.uint8)
-        for i, sample in enumerate(self._samples):
-            decoded = cv2.imdecode(np.frombuffer(sample.jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if decoded is None or decoded.shape != (h, w, 3):
-                raise HeatmapError(f"sample={i} reason=jpeg_decode_failed")
-            pixels[i] = decoded
         covered = np.stack([sample.covered for sample in self._samples])  # (k, rows, cols)
         median = np.empty((h, w, 3), np.uint8)
         clean = np.empty((h, w), np.intp)
-        rows_per_band = BLOCK_PX * 8  # bounded scratch: (k, 64, w, 3) uint16 per band
-        for top in range(0, h, rows_per_band):
-            band = slice(top, min(top + rows_per_band, h))
+        for index, top in enumerate(range(0, h, STRIP_ROWS)):
+            band = slice(top, min(top + STRIP_ROWS, h))
+            rows = band.stop - top
+            pixels = np.empty((k, rows, w, 3), np.uint8)
+            for i, sample in enumerate(self._samples):
+                decoded = cv2.imdecode(np.frombuffer(sample.strips[index], np.uint8), cv2.IMREAD_COLOR)
+                if decoded is None or decoded.shape != (rows, w, 3):
+                    raise HeatmapError(f"sample={i} strip={index} reason=jpeg_decode_failed")
+                pixels[i] = decoded
             block_rows = slice(top // BLOCK_PX, -(-band.stop // BLOCK_PX))
             mask = np.repeat(np.repeat(covered[:, block_rows], BLOCK_PX, axis=1), BLOCK_PX, axis=2)
-            mask = mask[:, : band.stop - top, :w]
-            median[band], clean[band] = _masked_median(pixels[:, band], mask)
+            median[band], clean[band] = _masked_median(pixels, mask[:, :rows, :w])
         holes = clean < self.min_clean
         image = np.where(holes[:, :, None], 0, median).astype(np.uint8)
         fraction = float(holes.mean())
@@ -265,9 +272,9 @@ def _masked_median(vals8: Frame, covered: npt.NDArray[np.bool_]) -> tuple[Frame,
 
 @dataclass(frozen=True)
 class _Sample:
-    """One kept sample: the masked frame as JPEG and which of its blocks a person touched."""
+    """One kept sample: the masked frame as JPEG strips and which of its blocks a person touched."""
 
-    jpeg: bytes
+    strips: tuple[bytes, ...]  # one JPEG per STRIP_ROWS rows, top to bottom
     covered: npt.NDArray[np.bool_]  # (rows, cols) of BLOCK_PX blocks
 
 
