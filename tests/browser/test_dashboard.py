@@ -279,6 +279,13 @@ def _privacy_off_warns(page: Page, dash: Page, base: str, artifacts: Path) -> No
     assert _api(base, "/api/v1/config")["privacy"]["anonymize"] == "head"
 
 
+PILL_SAYS = """([state, words]) => {
+  const pill = document.querySelector('[data-testid="connection"]');
+  pill.dataset.state = state;
+  pill.textContent = words;
+}"""
+
+
 def _phone_layout(chromium: Any, base: str, artifacts: Path, errors: list[str]) -> dict[str, Any]:
     phone = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = phone.new_page()
@@ -289,6 +296,11 @@ def _phone_layout(chromium: Any, base: str, artifacts: Path, errors: list[str]) 
     card = page.get_by_test_id(f"camera-card-{CAMERA}").bounding_box()
     assert card is not None and card["width"] <= PHONE["width"]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    # The page must fit whatever the connection pill says (CI once measured while it said "Connecting…").
+    for state, words in (("connecting", "Connecting…"), ("closed", "Reconnecting…")):
+        page.evaluate(PILL_SAYS, [state, words])
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], words
+    page.evaluate(PILL_SAYS, ["open", "Live"])
     _full_screenshot(page, artifacts / "dashboard-phone.png")
     phone.close()
     return dict(figures)
