@@ -56,14 +56,18 @@ class Sample:
     live_cameras: int
     object_store_mb: float
     pss_by_role: dict[str, float]
+    threads_by_role: dict[str, int] = field(default_factory=dict)
 
 
-def _fds_threads(found: list[psutil.Process]) -> tuple[int, int]:
-    fds = threads = 0
+def _fds_threads(found: list[psutil.Process]) -> tuple[int, dict[str, int]]:
+    """Open fds of all processes, and threads per role (a leak shows which process it is in)."""
+    fds = 0
+    threads: dict[str, int] = {}
     for proc in found:
         try:
             fds += proc.num_fds()
-            threads += proc.num_threads()
+            role = procs.role_of(proc.name(), " ".join(proc.cmdline()))
+            threads[role] = threads.get(role, 0) + proc.num_threads()
         except (psutil.Error, OSError):
             continue
     return fds, threads
@@ -72,7 +76,7 @@ def _fds_threads(found: list[psutil.Process]) -> tuple[int, int]:
 def _sample(runtime: Any, session: Path, start: float, store_bytes: Callable[[], int]) -> Sample:
     found = procs.find_runtime_processes(session)
     memory = procs.memory_totals(found)
-    fds, threads = _fds_threads(found)
+    fds, threads_by_role = _fds_threads(found)
     try:
         cams = runtime.controller.list_cameras.remote().future().result(timeout=30)
     except Exception:
@@ -82,12 +86,13 @@ def _sample(runtime: Any, session: Path, start: float, store_bytes: Callable[[],
         pss_mb=round(memory.pss_mb, 1),
         rss_mb=round(memory.rss_mb, 1),
         fds=fds,
-        threads=threads,
+        threads=sum(threads_by_role.values()),
         processes=memory.processes,
         processed=sum(c["counters"]["processed"] for c in cams),
         live_cameras=sum(1 for c in cams if c["status"] == "live"),
         object_store_mb=round(store_bytes() / 2**20, 1),
         pss_by_role={k: round(v, 1) for k, v in memory.pss_by_role.items()},
+        threads_by_role=dict(sorted(threads_by_role.items())),
     )
 
 
@@ -115,6 +120,10 @@ def summarise(samples: list[Sample], params: SoakParams, recoveries: list[float]
         "pss_within_budget": growth <= PSS_GROWTH_BUDGET_MB,
         "fds_growth_after_settle": last.fds - settled.fds,
         "threads_growth_after_settle": last.threads - settled.threads,
+        "threads_growth_by_role": {
+            role: last.threads_by_role.get(role, 0) - settled.threads_by_role.get(role, 0)
+            for role in sorted(set(last.threads_by_role) | set(settled.threads_by_role))
+        },
         "processed_fps": round((last.processed - settled.processed) / max(last.t_s - settled.t_s, 1.0), 2),
         "camera_recoveries_s": recoveries,
     }
