@@ -84,7 +84,12 @@ def test_camera_change_says_what_it_takes(patch: dict[str, Any], restart: bool, 
     [
         ({"id": "other"}, None, CameraIdImmutable, "id"),
         ({"analysis_fps": 0}, None, InvalidCameraConfig, "analysis_fps"),
-        ({"lines": [{"id": "in", "points": [[0, 0], [700, 10]]}]}, (640, 480), InvalidCameraConfig, "lines[0].points[1]"),
+        (
+            {"lines": [{"id": "in", "points": [[0, 0], [700, 10]]}]},
+            (640, 480),
+            InvalidCameraConfig,
+            "lines[0].points[1]",
+        ),
     ],
 )
 def test_camera_change_refusals(

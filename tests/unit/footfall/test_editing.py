@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pictag.config import CameraConfig
 from pictag.cameras.errors import FrameSizeUnknown, GeometryEditError, GeometryItemNotFound, InvalidGeometry
+from pictag.config import CameraConfig
 from pictag.footfall.editing import edit_geometry
 
 CAM = CameraConfig(
