@@ -29,10 +29,10 @@ from pictag.cameras.supervision import CameraState, CameraStatus, lost_reason
 from pictag.cameras.validation import camera_change, known_camera, new_camera, settings_change
 from pictag.cameras.view import camera_view, detector_counters, health_view
 from pictag.config import CameraConfig, PictagConfig
-from pictag.events import CAMERA_STATUS, STAGE_DOWN, STAGE_UP, Event, make_event
+from pictag.events import CAMERA_STATUS, Event, make_event
 from pictag.footfall.editing import CameraGeometry, EditAction, EditOutcome, GeometryKind, edit_geometry
 from pictag.live_settings import saved_form, settings_view
-from pictag.supervision import StageHealth, death_reason
+from pictag.supervision import StageHealth, ping_news
 
 log = logging.getLogger(__name__)
 
@@ -250,17 +250,18 @@ class ControllerActor:
         )
         now = time.time()
         for (health, _, _, node_stage, slot), result in zip(checks, results, strict=True):
-            if not isinstance(result, BaseException):
-                if health.answered(now):
-                    self._stage_event(STAGE_UP, health, node_stage, slot)
-            elif isinstance(result, asyncio.TimeoutError):
-                if health.unanswered(now):
-                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
-            else:
-                # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
-                permanent = isinstance(result, ray.exceptions.ActorDiedError) and node_stage is not None
-                if health.died(death_reason(str(result)), now, recreate=permanent):
-                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
+            failed = isinstance(result, BaseException) and not isinstance(result, asyncio.TimeoutError)
+            # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
+            permanent = isinstance(result, ray.exceptions.ActorDiedError) and node_stage is not None
+            news = ping_news(
+                health,
+                now,
+                error_text=str(result) if failed else None,
+                timed_out=isinstance(result, asyncio.TimeoutError),
+                recreate=permanent,
+            )
+            if news is not None:
+                self._stage_event(news, health, node_stage, slot)
             if node_stage is not None and health.due_for_restart(now):
                 self._recreate(node_stage, slot, health, now)
 
