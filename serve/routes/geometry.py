@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pictag.config.geometry import GEOMETRY_ID_PATTERN, MAX_COORD, MAX_ZONE_POINTS, LineConfig, ZoneConfig
 from pictag.footfall.editing import CameraGeometry, EditOutcome
 from pictag.footfall.geometry import polygon_problem
-from pictag.serve.errors import ApiError
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["lines and zones"])
@@ -125,17 +124,12 @@ def zone_out(zone: ZoneConfig) -> Zone:
 
 
 async def _geometry(services: Services, camera_id: str) -> CameraGeometry:
-    geometry: CameraGeometry | None = await services.controller.camera_geometry.remote(camera_id)
-    if geometry is None:
-        raise ApiError(422, "invalid_request", f"no camera {camera_id!r}: see GET /api/v1/cameras", "camera_id")
+    geometry: CameraGeometry = await services.controller.camera_geometry.remote(camera_id)
     return geometry
 
 
 async def _edit(services: Services, camera_id: str, *args: Any) -> EditOutcome:
     outcome: EditOutcome = await services.controller.edit_geometry.remote(camera_id, *args)
-    if outcome.refusal is not None:
-        r = outcome.refusal
-        raise ApiError(r.status, r.error, r.detail, r.field)
     return outcome
 
 

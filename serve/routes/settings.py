@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends
 
-from pictag.serve.errors import ApiError
 from pictag.serve.schemas import jsonable
 from pictag.serve.services import Services, get_services
 
@@ -28,6 +27,4 @@ async def patch_config(
 ) -> dict[str, Any]:
     """Apply a partial change to every stage at once and persist it; errors name the field."""
     result = await services.controller.update_settings.remote(body)
-    if "error" in result:
-        raise ApiError(result["status"], result["error"], result["detail"], result.get("field"))
     return dict(result["settings"])
