@@ -20,12 +20,8 @@ from pictag.errors import StorageError
 from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
 from pictag.footfall.staff import StaffMark
 from pictag.storage import footfall
-from pictag.storage.buffer import (
-    normalise_event,
-    normalise_identity,
-    normalise_sighting,
-    normalise_visit,
-)
+from pictag.storage.buffer import check_identity, check_sighting, check_visit, normalise_event
+from pictag.storage.records import IdentityRecord, TrackRecord, VisitRecord
 from pictag.storage.store_core import StoreCore, locked
 
 log = logging.getLogger(__name__)
@@ -51,29 +47,41 @@ class IngestMixin(StoreCore):
         return accepted
 
     @locked
-    def upsert_sightings(self, rows: Iterable[Any]) -> int:
-        """Queue sighting upserts (dicts or objects with the same fields).
+    def upsert_sightings(self, rows: Iterable[TrackRecord]) -> int:
+        """Queue sighting upserts; None fields keep what is stored (see `TrackRecord`).
 
-        Fields: camera_id, track_id, started_at (required); id (else ``key``, else
-        ``camera:track:started``), identity_id (or person_id), last_seen_at,
-        ended_at, frames, best_box, last_box (or box), mean_confidence. Missing
-        values keep what is stored.
+        Every row is checked before any is queued, so a bad row queues nothing.
+
+        Returns:
+            Rows accepted; the rest were dropped (buffer full) and counted.
+
+        Raises:
+            StorageError: a malformed row (the message names the field).
         """
-        return self._add_keyed("sightings", (normalise_sighting(r) for r in rows))
+        checked = [check_sighting(r) for r in rows]
+        return self._queued(sum(self._buffer.add_sighting(r) for r in checked))
 
     @locked
-    def upsert_identities(self, rows: Iterable[Any]) -> int:
-        """Queue identity upserts: id, created_at, last_seen_at, n_sightings."""
-        return self._add_keyed("identities", (normalise_identity(r) for r in rows))
+    def upsert_identities(self, rows: Iterable[IdentityRecord]) -> int:
+        """Queue identity upserts (``n_prototypes`` is ignored); returns rows accepted.
+
+        Raises:
+            StorageError: a malformed row.
+        """
+        checked = [check_identity(r) for r in rows]
+        return self._queued(sum(self._buffer.add_identity(r) for r in checked))
 
     @locked
-    def upsert_visits(self, rows: Iterable[Any]) -> int:
-        """Queue visit upserts: id, identity_id, started_at, last_seen_at, ended_at,
-        cameras, dwell_s (default: end - start), closed (default: ended_at set)."""
-        return self._add_keyed("visits", (normalise_visit(r) for r in rows))
+    def upsert_visits(self, rows: Iterable[VisitRecord]) -> int:
+        """Queue visit upserts; returns rows accepted.
 
-    def _add_keyed(self, kind: str, rows: Iterable[dict[str, Any]]) -> int:
-        accepted = sum(1 for row in list(rows) if self._buffer.add_keyed(kind, row))
+        Raises:
+            StorageError: a malformed row.
+        """
+        checked = [check_visit(r) for r in rows]
+        return self._queued(sum(self._buffer.add_visit(r) for r in checked))
+
+    def _queued(self, accepted: int) -> int:
         self._auto_flush()
         return accepted
 
