@@ -37,6 +37,7 @@ from pictag.identity.labels import LiveLabels, labels_channel
 from pictag.identity.sessions import Sighting
 from pictag.messages import TrackSummaries
 from pictag.stats import RollingPercentiles
+from pictag.storage.records import VisitRecord
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +119,9 @@ class IdentityActor:
                 if self._privacy.cross_day_reid
                 else day_start(now, self._engine.settings.day_start_hour)
             )
-            visits: list[Any] = []
+            visits: list[VisitRecord] = []
             while True:
-                page = await self._store.query.remote("list_visits", since=since, limit=VISIT_PAGE, offset=len(visits))
+                page = await self._store.list_visits.remote(since=since, limit=VISIT_PAGE, offset=len(visits))
                 visits.extend(page)
                 if len(page) < VISIT_PAGE:
                     break
@@ -251,7 +252,7 @@ class IdentityActor:
         out.events = [e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))]
         out.identities.pop(identity_id, None)
         out.prototypes.pop(identity_id, None)
-        out.visits = {k: v for k, v in out.visits.items() if v["identity_id"] != identity_id}
+        out.visits = {k: v for k, v in out.visits.items() if v.identity_id != identity_id}
         self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != identity_id}
         self._ff.forget_person(identity_id)
 
@@ -279,7 +280,7 @@ class IdentityActor:
         if out.events:
             self._hub.publish.remote(out.events)
         if out.events or sightings:
-            self._store.write.remote(events=out.events, sightings=[_sighting_row(s) for s in sightings])
+            self._store.write.remote(events=out.events, sightings=[s.record() for s in sightings])
         if out.identities or out.visits or out.prototypes:
             self._store.write_identity.remote(
                 list(out.identities.values()),
@@ -303,18 +304,3 @@ class IdentityActor:
     async def gallery_stats(self) -> dict[str, Any]:
         """Gallery size, open visits, live tracks, threshold and decision counters."""
         return self._engine.stats()
-
-
-def _sighting_row(s: Sighting) -> dict[str, Any]:
-    return {
-        "key": s.key,
-        "camera_id": s.camera_id,
-        "track_id": s.track_id,
-        "person_id": s.person_id,
-        "started_at": s.started_at,
-        "last_seen_at": s.last_seen_at,
-        "ended_at": s.ended_at,
-        "frames": s.frames,
-        "mean_confidence": s.mean_confidence,
-        "box": list(s.box),
-    }

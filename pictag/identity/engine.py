@@ -59,7 +59,7 @@ from pictag.identity.sessions import (
 )
 from pictag.identity.visits import Visit, VisitBook
 from pictag.messages import FrameTracks, TrackSummaries
-from pictag.storage.records import Gallery, VisitRecord
+from pictag.storage.records import Gallery, IdentityRecord, VisitRecord
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ class IdentityOutput:
 
     events: list[ev.Event] = field(default_factory=list)
     sightings: list[Sighting] = field(default_factory=list)
-    identities: dict[str, dict[str, Any]] = field(default_factory=dict)
-    visits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    identities: dict[str, IdentityRecord] = field(default_factory=dict)
+    visits: dict[str, VisitRecord] = field(default_factory=dict)
     prototypes: dict[str, FloatArray] = field(default_factory=dict)
 
     def add_sessions(self, out: SessionOutput) -> None:
@@ -357,8 +357,8 @@ class IdentityEngine:
         """A decided track's identity is here since ``first_seen``: continue or open its visit."""
         self._touch(identity, cam, first_seen, ts, out)
         visit = self._touch(identity, cam, ts, ts, out)
-        out.visits[visit.id] = visit.row()
-        out.identities[identity] = self.gallery.meta(identity).row()
+        out.visits[visit.id] = visit.record()
+        out.identities[identity] = self.gallery.meta(identity).record()
 
     def _touch(self, identity: str, cam: str, seen_at: float, ts: float, out: IdentityOutput) -> Visit:
         """Record a sighting in the visit book; events for a visit closed by the gap or started."""
@@ -379,7 +379,7 @@ class IdentityEngine:
                     returning=returning,
                 )
             )
-            out.visits[visit.id] = visit.row()
+            out.visits[visit.id] = visit.record()
         meta = self.gallery.meta(identity)
         meta.last_seen_at = max(meta.last_seen_at, seen_at)
         return visit
@@ -429,10 +429,10 @@ class IdentityEngine:
             identity = sighting.person_id
             if identity is None or identity not in self.gallery:
                 continue
-            out.identities[identity] = self.gallery.meta(identity).row()
+            out.identities[identity] = self.gallery.meta(identity).record()
             visit = self.visits.open_visit(identity)
             if visit is not None:
-                out.visits[visit.id] = visit.row()
+                out.visits[visit.id] = visit.record()
 
     # ---- time-driven -------------------------------------------------------------------
     def tick(self, now: float) -> IdentityOutput:
@@ -446,7 +446,7 @@ class IdentityEngine:
         return out
 
     def _visit_ended(self, visit: Visit, out: IdentityOutput) -> None:
-        out.visits[visit.id] = visit.row()
+        out.visits[visit.id] = visit.record()
         out.events.append(
             ev.make_event(
                 ev.VISIT_ENDED,
@@ -460,7 +460,7 @@ class IdentityEngine:
             )
         )
         if visit.identity_id in self.gallery:
-            out.identities[visit.identity_id] = self.gallery.meta(visit.identity_id).row()
+            out.identities[visit.identity_id] = self.gallery.meta(visit.identity_id).record()
 
     def _expire(self, now: float, live: set[str], out: IdentityOutput) -> None:
         start = day_start(now, self.settings.day_start_hour)
@@ -551,7 +551,7 @@ class IdentityEngine:
             gallery.last_seen_at.tolist(),
             gallery.n_sightings.tolist(),
             protos,
-            (visit_from_record(v) for v in visits),
+            (Visit.from_record(v) for v in visits),
             now=now,
         )
 
@@ -580,15 +580,3 @@ class IdentityEngine:
             "threshold": self.settings.threshold,
             **self.counters,
         }
-
-
-def visit_from_record(record: VisitRecord) -> Visit:
-    """A stored visit as the visit book's object."""
-    return Visit(
-        id=record.id,
-        identity_id=record.identity_id,
-        started_at=record.started_at,
-        last_seen_at=record.last_seen_at,
-        cameras=set(record.cameras),
-        ended_at=(record.ended_at if record.ended_at is not None else record.last_seen_at) if record.closed else None,
-    )

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pictag.errors import PictagError
+from pictag.storage.records import IdentityRecord
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -32,14 +33,14 @@ class IdentityMeta:
     last_seen_at: float
     n_sightings: int = 0
 
-    def row(self) -> dict[str, object]:
-        """The ``identities`` upsert row for the store."""
-        return {
-            "id": self.id,
-            "created_at": self.created_at,
-            "last_seen_at": self.last_seen_at,
-            "n_sightings": self.n_sightings,
-        }
+    def record(self) -> IdentityRecord:
+        """The ``identities`` row for the store (a frozen snapshot of the counters)."""
+        return IdentityRecord(
+            id=self.id,
+            created_at=self.created_at,
+            last_seen_at=self.last_seen_at,
+            n_sightings=self.n_sightings,
+        )
 
 
 class IdentityGallery:

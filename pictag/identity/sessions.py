@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pictag import events as ev
 from pictag.messages import FrameTracks
+from pictag.storage.records import TrackRecord, sighting_id
 
 #: Chooses the person id of a newly confirmed track: (camera_id, track_id) -> person id.
 IdentityAssigner = Callable[[str, int], str]
@@ -29,7 +30,7 @@ def new_person_id() -> str:
 
 @dataclass
 class Sighting:
-    """One confirmed track on one camera: the row stored in ``sightings``."""
+    """One confirmed track on one camera as the sessions follow it (stored as a `TrackRecord`)."""
 
     camera_id: str
     track_id: int
@@ -44,7 +45,7 @@ class Sighting:
     @property
     def key(self) -> str:
         """Stable unique key of the sighting (camera, track, start time)."""
-        return f"{self.camera_id}:{self.track_id}:{self.started_at:.3f}"
+        return sighting_id(self.camera_id, self.track_id, self.started_at)
 
     @property
     def mean_confidence(self) -> float:
@@ -55,6 +56,21 @@ class Sighting:
     def decided(self) -> bool:
         """True once the session has its person id (events flow)."""
         return self.person_id is not None
+
+    def record(self) -> TrackRecord:
+        """The ``sightings`` row for the store (the latest box is ``last_box``; no best box is kept)."""
+        return TrackRecord(
+            id=self.key,
+            camera_id=self.camera_id,
+            track_id=self.track_id,
+            identity_id=self.person_id,
+            started_at=self.started_at,
+            last_seen_at=self.last_seen_at,
+            ended_at=self.ended_at,
+            frames=self.frames,
+            last_box=self.box,
+            mean_confidence=self.mean_confidence,
+        )
 
 
 @dataclass

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+
+from pictag.storage.records import VisitRecord
 
 
 def new_visit_id() -> str:
@@ -20,7 +21,7 @@ def new_visit_id() -> str:
 
 @dataclass
 class Visit:
-    """One visit (the row stored in ``visits``)."""
+    """One visit as the visit book follows it (stored as a `VisitRecord`)."""
 
     id: str
     identity_id: str
@@ -39,18 +40,31 @@ class Visit:
         """Seconds from the first to the last sighting."""
         return max(0.0, (self.ended_at or self.last_seen_at) - self.started_at)
 
-    def row(self) -> dict[str, Any]:
-        """The ``visits`` upsert row for the store."""
-        return {
-            "id": self.id,
-            "identity_id": self.identity_id,
-            "started_at": self.started_at,
-            "last_seen_at": self.last_seen_at,
-            "ended_at": self.ended_at,
-            "cameras": sorted(self.cameras),
-            "dwell_s": self.dwell_s,
-            "closed": self.closed,
-        }
+    def record(self) -> VisitRecord:
+        """The ``visits`` row for the store (a frozen snapshot: the visit goes on changing)."""
+        return VisitRecord(
+            id=self.id,
+            identity_id=self.identity_id,
+            started_at=self.started_at,
+            last_seen_at=self.last_seen_at,
+            ended_at=self.ended_at,
+            cameras=tuple(sorted(self.cameras)),
+            dwell_s=self.dwell_s,
+            closed=self.closed,
+        )
+
+    @classmethod
+    def from_record(cls, record: VisitRecord) -> Visit:
+        """A stored visit back in the visit book (a closed one without an end ends at its last sighting)."""
+        ended = (record.ended_at if record.ended_at is not None else record.last_seen_at) if record.closed else None
+        return cls(
+            id=record.id,
+            identity_id=record.identity_id,
+            started_at=record.started_at,
+            last_seen_at=record.last_seen_at,
+            cameras=set(record.cameras),
+            ended_at=ended,
+        )
 
 
 class VisitBook:

@@ -8,12 +8,12 @@ turned back into NULL in SQL (ids are never empty, and NaN is rejected on input)
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import duckdb
 import numpy as np
 
 from pictag.storage.buffer import LIST_SEP, Batch, Columns, box_columns, floats, strings
+from pictag.storage.records import IdentityRecord, TrackRecord, VisitRecord
 
 _view_counter = itertools.count()
 
@@ -67,22 +67,22 @@ def write_events(con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, st
     )
 
 
-def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[TrackRecord]) -> None:
     """Upsert sightings; known values are never replaced by unknown ones."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "camera_id": strings(r["camera_id"] for r in rows),
-        "track_id": np.array([r["track_id"] for r in rows], dtype=np.int64),
-        "identity_id": strings(r["identity_id"] for r in rows),
-        "started_at": floats(r["started_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "ended_at": floats(r["ended_at"] for r in rows),
-        "frames": np.array([-1 if r["frames"] is None else r["frames"] for r in rows], dtype=np.int64),
-        "mean_confidence": floats(r["mean_confidence"] for r in rows),
-        **box_columns("bb", [r["best_box"] for r in rows]),
-        **box_columns("lb", [r["last_box"] for r in rows]),
+        "id": strings(r.id for r in rows),
+        "camera_id": strings(r.camera_id for r in rows),
+        "track_id": np.array([r.track_id for r in rows], dtype=np.int64),
+        "identity_id": strings(r.identity_id for r in rows),
+        "started_at": floats(r.started_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "ended_at": floats(r.ended_at for r in rows),
+        "frames": np.array([r.frames for r in rows], dtype=np.int64),
+        "mean_confidence": floats(r.mean_confidence for r in rows),
+        **box_columns("bb", [r.best_box for r in rows]),
+        **box_columns("lb", [r.last_box for r in rows]),
     }
     _scan(
         con,
@@ -105,15 +105,15 @@ def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) 
     )
 
 
-def write_identities(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_identities(con: duckdb.DuckDBPyConnection, rows: list[IdentityRecord]) -> None:
     """Upsert identity rows (earliest creation, latest sighting, largest count win)."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "created_at": floats(r["created_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "n_sightings": np.array([r["n_sightings"] for r in rows], dtype=np.int64),
+        "id": strings(r.id for r in rows),
+        "created_at": floats(r.created_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "n_sightings": np.array([r.n_sightings for r in rows], dtype=np.int64),
     }
     _scan(
         con,
@@ -186,19 +186,19 @@ def write_prototypes(
         con.unregister(meta_name)
 
 
-def write_visits(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_visits(con: duckdb.DuckDBPyConnection, rows: list[VisitRecord]) -> None:
     """Upsert visits; camera sets are united, a closed visit stays closed."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "identity_id": strings(r["identity_id"] for r in rows),
-        "started_at": floats(r["started_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "ended_at": floats(r["ended_at"] for r in rows),
-        "cameras": strings(LIST_SEP.join(r["cameras"]) for r in rows),
-        "dwell_s": floats(r["dwell_s"] for r in rows),
-        "closed": np.array([r["closed"] for r in rows], dtype=np.bool_),
+        "id": strings(r.id for r in rows),
+        "identity_id": strings(r.identity_id for r in rows),
+        "started_at": floats(r.started_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "ended_at": floats(r.ended_at for r in rows),
+        "cameras": strings(LIST_SEP.join(r.cameras) for r in rows),
+        "dwell_s": floats(r.dwell_s for r in rows),
+        "closed": np.array([r.closed for r in rows], dtype=np.bool_),
     }
     _scan(
         con,

@@ -42,8 +42,7 @@ async def list_identities(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Most recently seen first, paginated with ``limit``/``offset``."""
-    rows = await services.store.query.remote(
-        "list_identities",
+    rows = await services.store.list_identities.remote(
         since=start.timestamp() if start else None,
         until=end.timestamp() if end else None,
         limit=limit,
@@ -58,10 +57,10 @@ async def get_identity(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """What is stored about an identity: counts, cameras, first/last sighting, latest visits."""
-    detail = await services.store.query.remote("get_identity", identity_id)
+    detail = await services.store.get_identity.remote(identity_id)
     if detail is None:
         raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    visits = await services.store.query.remote("list_visits", identity=identity_id, limit=DETAIL_VISITS)
+    visits = await services.store.list_visits.remote(identity=identity_id, limit=DETAIL_VISITS)
     return {
         **identity_item(detail.identity),
         **jsonable(

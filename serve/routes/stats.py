@@ -51,7 +51,7 @@ async def stats(
     dwell statistics (open hours only, staff left out), live occupancy, zone counts, queue length
     and estimated wait, and the day's staff (docs/footfall.md)."""
     since, until = window(start, end)
-    s = await services.store.query.remote("stats", since, until, camera)
+    s = await services.store.stats.remote(since, until, camera)
     from pictag.serve.routes.footfall import footfall_stats  # imports this module's `window`
 
     footfall = await footfall_stats(services, since, until)

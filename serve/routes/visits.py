@@ -45,8 +45,7 @@ async def list_visits(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Newest first, paginated with ``limit``/``offset``."""
-    rows = await services.store.query.remote(
-        "list_visits",
+    rows = await services.store.list_visits.remote(
         since=start.timestamp() if start else None,
         until=end.timestamp() if end else None,
         camera=camera,

@@ -11,6 +11,7 @@ import pytest
 from pictag.errors import StorageError
 from pictag.storage import SCHEMA_VERSION, Store
 from pictag.storage.schema import MIGRATIONS, Migration, applied_versions, apply_migrations
+from tests.rows import identity
 
 TABLES = {
     "schema_migrations",
@@ -131,7 +132,7 @@ def test_unordered_migration_list_is_a_bug(tmp_path: Path) -> None:
 def test_embedding_dim_fixed_at_creation(db_path: Path) -> None:
     with Store.open(db_path, embedding_dim=512) as store:
         assert store.embedding_dim == 512
-        store.upsert_identities([{"id": "id_a", "created_at": 1.0}])
+        store.upsert_identities([identity("id_a", 1.0)])
         store.put_prototypes("id_a", np.ones((2, 512), dtype=np.float32))
         with pytest.raises(StorageError, match="bad_embeddings"):
             store.put_prototypes("id_b", np.ones((2, 256), dtype=np.float32))
