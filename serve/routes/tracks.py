@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from pictag.serve.schemas import jsonable
+from pictag.serve.schemas.records import TrackPage
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["tracks"])
 
 
-@router.get("/tracks", summary="Stored tracks (sightings)")
+@router.get("/tracks", response_model=TrackPage, summary="Stored tracks (sightings)")
 async def list_tracks(
     camera: str | None = Query(default=None, max_length=64, description="Only this camera."),
     since: datetime | None = Query(default=None, description="Only tracks seen at or after this ISO-8601 time."),

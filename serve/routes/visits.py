@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from pictag.serve.schemas import json_object
+from pictag.serve.schemas.records import VisitPage
 from pictag.serve.services import Services, get_services
 from pictag.storage.records import VisitRecord
 
@@ -32,7 +33,7 @@ def visit_item(v: VisitRecord) -> dict[str, Any]:
     )
 
 
-@router.get("/visits", summary="Visits in a time window")
+@router.get("/visits", response_model=VisitPage, summary="Visits in a time window")
 async def list_visits(
     start: datetime | None = Query(
         default=None, alias="from", description="Visits still going at or after this ISO-8601 time."
