@@ -61,3 +61,25 @@ def test_no_route_answers_a_loose_object(document: dict[str, Any]) -> None:
     """Free-form ``additionalProperties: true`` answers were what the document said before issue 15."""
     for name, schema in document["components"]["schemas"].items():
         assert schema.get("additionalProperties") is not True, name
+
+
+def _param(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    return next(p for p in document["paths"][path]["get"]["parameters"] if p["name"] == name)
+
+
+#: Time filters are ``from``/``to`` on every route that filters by time.
+TIME_FILTERED = ("/api/v1/tracks", "/api/v1/visits", "/api/v1/identities", "/api/v1/stats", "/api/v1/export")
+
+
+@pytest.mark.parametrize("path", TIME_FILTERED)
+def test_time_filters_are_from_and_to(document: dict[str, Any], path: str) -> None:
+    names = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
+    assert {"from", "to"} <= set(names) and not names["from"].get("deprecated")
+    for old in ("since", "until", "start", "end"):
+        assert old not in names or names[old].get("deprecated") is True, (path, old)
+
+
+@pytest.mark.parametrize(("path", "old"), [("/api/v1/tracks", "since"), ("/api/v1/tracks", "until")])
+def test_old_time_filter_names_are_deprecated(document: dict[str, Any], path: str, old: str) -> None:
+    param = _param(document, path, old)
+    assert param["deprecated"] is True and "Deprecated" in param["description"]
