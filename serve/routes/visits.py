@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
+from pictag.serve.params import deprecated_note, renamed
 from pictag.serve.schemas import json_object
 from pictag.serve.schemas.records import VisitPage
 from pictag.serve.services import Services, get_services
@@ -40,12 +41,16 @@ async def list_visits(
     ),
     end: datetime | None = Query(default=None, alias="to", description="Visits started before this ISO-8601 time."),
     camera: str | None = Query(default=None, max_length=64, description="Only visits through this camera."),
-    identity: str | None = Query(default=None, pattern=IDENTITY_PATTERN, description="Only this identity's visits."),
+    person_id: str | None = Query(default=None, pattern=IDENTITY_PATTERN, description="Only this person's visits."),
+    identity: str | None = Query(
+        default=None, pattern=IDENTITY_PATTERN, deprecated=True, description=deprecated_note("person_id")
+    ),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Newest first, paginated with ``limit``/``offset``."""
+    identity = renamed(person_id, identity, new_name="person_id", old_name="identity")
     rows = await services.store.query.remote(
         "list_visits",
         since=start.timestamp() if start else None,

@@ -83,3 +83,19 @@ def test_time_filters_are_from_and_to(document: dict[str, Any], path: str) -> No
 def test_old_time_filter_names_are_deprecated(document: dict[str, Any], path: str, old: str) -> None:
     param = _param(document, path, old)
     assert param["deprecated"] is True and "Deprecated" in param["description"]
+
+
+def test_person_id_query_parameter_and_its_deprecated_alias(document: dict[str, Any]) -> None:
+    assert not _param(document, "/api/v1/visits", "person_id").get("deprecated")
+    old = _param(document, "/api/v1/visits", "identity")
+    assert old["deprecated"] is True and "person_id" in old["description"]
+
+
+@pytest.mark.parametrize("model", ["Visit", "Track"])
+def test_answers_name_the_person_person_id_and_mark_identity_id_deprecated(
+    document: dict[str, Any], model: str
+) -> None:
+    schemas = document["components"]["schemas"]
+    props = (schemas.get(model) or schemas[f"{model}-Output"])["properties"]
+    assert not props["person_id"].get("deprecated")
+    assert props["identity_id"]["deprecated"] is True
