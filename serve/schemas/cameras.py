@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from pictag.serve.schemas.common import ApiModel, Percentiles, Percentiles3
+from pictag.serve.schemas.common import ApiModel, LatencyPercentiles, Percentiles
 
 
 class CameraCounters(ApiModel):
@@ -43,7 +43,7 @@ class Camera(ApiModel):
     skip_rate: float = Field(description="Share of offered frames skipped or dropped.")
     decode_fps: float | None
     frame_age_ms: Percentiles = Field(description="Age of frames when the detector takes them.")
-    latency_ms: Percentiles3 = Field(description="Capture to identity decision.")
+    latency_ms: LatencyPercentiles = Field(description="Capture to identity decision.")
     stages_ms: dict[str, Percentiles] = Field(description="Per pipeline stage.")
     occupancy: int = Field(description="People in view now.")
     node_id: str | None = Field(description="Ray node id of the capture actor.")

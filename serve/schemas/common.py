@@ -28,7 +28,7 @@ class Percentiles(ApiModel):
     p95: float | None = None
 
 
-class Percentiles3(Percentiles):
+class LatencyPercentiles(Percentiles):
     """Rolling percentiles including p99 (milliseconds, null: no sample yet)."""
 
     p99: float | None = None
