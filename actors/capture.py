@@ -48,15 +48,14 @@ def _ray_done(pending: list[Any]) -> list[Any]:
 
 def status_event(camera: CameraConfig, status: CameraStatus) -> ev.Event:
     """A ``camera.status`` event (secret-free) for a state change."""
-    return ev.make_event(
-        ev.CAMERA_STATUS,
+    return ev.CameraStatusChanged(
         camera_id=camera.id,
         name=camera.display_name,
         status=status.state.value,
         reason_code=status.reason_code,
         reason=status.reason,
         since=ev.iso(status.since),
-    )
+    ).to_json()
 
 
 @ray.remote(num_cpus=0, max_restarts=0)

@@ -287,16 +287,15 @@ class IdentityEngine:
                 self._decisions[(cam, session.track_id)] = _Decision(identity, float(sims[i]), False)
                 self.counters["matched"] += 1
                 out.events.append(
-                    ev.make_event(
-                        ev.IDENTITY_MATCHED,
-                        ts,
+                    ev.IdentityMatched(
+                        ts=ts,
                         camera_id=cam,
                         track_id=session.track_id,
                         person_id=identity,
                         similarity=round(float(sims[i]), 4),
                         threshold=self.settings.threshold,
                         crops=look.crops if look else 0,
-                    )
+                    ).to_json()
                 )
                 self._take_over(cam, identity, visible, ts, out)
             else:
@@ -304,15 +303,14 @@ class IdentityEngine:
                 best = float(sims[i]) if np.isfinite(sims[i]) else None
                 self._decisions[(cam, session.track_id)] = _Decision(identity, best, True)
                 out.events.append(
-                    ev.make_event(
-                        ev.IDENTITY_CREATED,
-                        ts,
+                    ev.IdentityCreated(
+                        ts=ts,
                         camera_id=cam,
                         track_id=session.track_id,
                         person_id=identity,
                         best_similarity=None if best is None else round(best, 4),
                         crops=look.crops if look else 0,
-                    )
+                    ).to_json()
                 )
             meta = self.gallery.meta(identity)
             meta.n_sightings += 1
@@ -369,15 +367,14 @@ class IdentityEngine:
             returning = True
         if started:
             out.events.append(
-                ev.make_event(
-                    ev.VISIT_STARTED,
-                    ts,
+                ev.VisitStarted(
+                    ts=ts,
                     camera_id=cam,
                     person_id=identity,
                     visit_id=visit.id,
                     started_at=ev.iso(visit.started_at),
                     returning=returning,
-                )
+                ).to_json()
             )
             out.visits[visit.id] = visit.record()
         meta = self.gallery.meta(identity)
@@ -448,16 +445,15 @@ class IdentityEngine:
     def _visit_ended(self, visit: Visit, out: IdentityOutput) -> None:
         out.visits[visit.id] = visit.record()
         out.events.append(
-            ev.make_event(
-                ev.VISIT_ENDED,
-                visit.ended_at,
+            ev.VisitEnded(
+                ts=visit.ended_at,
                 person_id=visit.identity_id,
                 visit_id=visit.id,
                 started_at=ev.iso(visit.started_at),
                 ended_at=ev.iso(visit.ended_at or visit.last_seen_at),
                 dwell_s=round(visit.dwell_s, 1),
                 cameras=sorted(visit.cameras),
-            )
+            ).to_json()
         )
         if visit.identity_id in self.gallery:
             out.identities[visit.identity_id] = self.gallery.meta(visit.identity_id).record()

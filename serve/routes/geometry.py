@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pictag.config.geometry import GEOMETRY_ID_PATTERN, MAX_COORD, MAX_ZONE_POINTS, LineConfig, ZoneConfig
 from pictag.footfall.editing import CameraGeometry, EditOutcome
 from pictag.footfall.geometry import polygon_problem
+from pictag.serve.schemas.cameras import Line, LineList, Zone, ZoneList
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["lines and zones"])
@@ -77,40 +78,6 @@ class ZoneCreate(ZoneUpdate):
     """A new zone."""
 
     id: GeometryId
-
-
-class Line(BaseModel):
-    """A counting line as stored."""
-
-    id: str
-    name: str
-    points: list[list[float]]
-    entrance: bool
-
-
-class Zone(BaseModel):
-    """A zone as stored."""
-
-    id: str
-    name: str
-    points: list[list[float]]
-    kind: Literal["area", "queue", "staff"]
-
-
-class LineList(BaseModel):
-    """A camera's lines and the frame size their pixels refer to (null: not delivered yet)."""
-
-    camera_id: str
-    frame_size: list[int] | None
-    items: list[Line]
-
-
-class ZoneList(BaseModel):
-    """A camera's zones and the frame size their pixels refer to (null: not delivered yet)."""
-
-    camera_id: str
-    frame_size: list[int] | None
-    items: list[Zone]
 
 
 def line_out(line: LineConfig) -> Line:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pictag.serve.errors import ApiError
 from pictag.serve.routes.visits import IDENTITY_PATTERN, visit_item
 from pictag.serve.schemas import json_object, jsonable
+from pictag.serve.schemas.records import Erasure, IdentityDetail, IdentityPage
 from pictag.serve.services import Services, get_services
 from pictag.storage.records import IdentityRecord
 
@@ -33,7 +34,7 @@ def identity_item(r: IdentityRecord) -> dict[str, Any]:
     )
 
 
-@router.get("/identities", summary="Identities seen in a time window")
+@router.get("/identities", response_model=IdentityPage, summary="Identities seen in a time window")
 async def list_identities(
     start: datetime | None = Query(default=None, alias="from", description="Seen at or after this ISO-8601 time."),
     end: datetime | None = Query(default=None, alias="to", description="Created before this ISO-8601 time."),
@@ -51,7 +52,7 @@ async def list_identities(
     return {"items": [identity_item(r) for r in rows], "limit": limit, "offset": offset}
 
 
-@router.get("/identities/{identity_id}", summary="One identity")
+@router.get("/identities/{identity_id}", response_model=IdentityDetail, summary="One identity")
 async def get_identity(
     identity_id: str = Path(pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
@@ -76,7 +77,7 @@ async def get_identity(
     }
 
 
-@router.delete("/identities/{identity_id}", summary="Erase an identity")
+@router.delete("/identities/{identity_id}", response_model=Erasure, summary="Erase an identity")
 async def delete_identity(
     identity_id: str = Path(pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
