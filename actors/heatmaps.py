@@ -112,9 +112,11 @@ class HeatmapRecorder:
                 except Exception:
                     log.exception("camera=%s heatmap write failed", cam.camera_id)
 
-    async def _persist(self, cam: CameraHeatmap, *, final: bool = False) -> None:
+    async def _persist(self, cam: CameraHeatmap, *, final: bool = False, force: bool = False) -> None:
         counts = cam.take_counts()
-        background = await asyncio.to_thread(cam.render_background)
+        background = None
+        if final or force or cam.background_due(time.time()):
+            background = await asyncio.to_thread(cam.render_background)
         delta = cam.delta(counts, background)
         if delta is not None:
             self._send(delta)
@@ -141,7 +143,7 @@ class HeatmapRecorder:
     async def flush(self) -> None:
         """Write every camera's increment now (tests, shutdown)."""
         for cam in list(self._cams.values()):
-            await self._persist(cam)
+            await self._persist(cam, force=True)
 
     def stats(self) -> dict[str, Any]:
         """Cameras recorded, dropped writes, and whether settings arrived."""

@@ -64,6 +64,15 @@ class HeatmapConfig(ConfigModel):
         le=256,
         description="A pixel needs this many samples without a person box; fewer: filled from its surroundings.",
     )
+    background_every_s: float = Field(
+        default=1800.0,
+        ge=60,
+        le=86400,
+        description=(
+            "A new background is written when its samples doubled, else at most this often "
+            "(and at the day's end or when the camera stops)."
+        ),
+    )
     background_width: int = Field(
         default=640, ge=64, le=3840, description="Background samples are kept at this width (memory)."
     )

@@ -44,7 +44,3 @@ class LiveLabels:
                 del self._by_camera[camera_id][int(track_id)]
                 changed.add(camera_id)
         return {cam: dict(self._by_camera.get(cam, {})) for cam in sorted(changed)}
-
-    def of(self, camera_id: str) -> TrackLabels:
-        """A camera's current labels (a copy)."""
-        return dict(self._by_camera.get(camera_id, {}))

@@ -181,10 +181,6 @@ class BackgroundModel:
             blocks[b:d, a:c] = True
         return blocks
 
-    def _pixel_mask(self, blocks: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-        w, h = self.size
-        return np.repeat(np.repeat(blocks, BLOCK_PX, axis=0), BLOCK_PX, axis=1)[:h, :w]
-
     def add_sample(self, frame: Frame, xyxy: npt.ArrayLike) -> bool:
         """Offer one frame with every person box in it; True when it was kept (reservoir sampling).
 
@@ -206,7 +202,8 @@ class BackgroundModel:
                 return False
         small = frame.copy() if self.scale == 1.0 else cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         blocks = self._covered_blocks(_boxes(xyxy))
-        small[self._pixel_mask(blocks)] = 0  # person pixels are dropped here, before anything keeps them
+        w, h = self.size
+        small[_block_pixels(blocks)[:h, :w]] = 0  # person pixels are dropped here, before anything keeps them
         strips = []
         for top in range(0, small.shape[0], STRIP_ROWS):
             ok, data = cv2.imencode(".jpg", small[top : top + STRIP_ROWS], _JPEG_PARAMS)
@@ -239,8 +236,8 @@ class BackgroundModel:
                     raise HeatmapError(f"sample={i} strip={index} reason=jpeg_decode_failed")
                 pixels[i] = decoded
             block_rows = slice(top // BLOCK_PX, -(-band.stop // BLOCK_PX))
-            mask = np.repeat(np.repeat(covered[:, block_rows], BLOCK_PX, axis=1), BLOCK_PX, axis=2)
-            median[band], clean[band] = _masked_median(pixels, mask[:, :rows, :w])
+            mask = _block_pixels(covered[:, block_rows])[:, :rows, :w]
+            median[band], clean[band] = _masked_median(pixels, mask)
         holes = clean < self.min_clean
         image = np.where(holes[:, :, None], 0, median).astype(np.uint8)
         fraction = float(holes.mean())
@@ -249,6 +246,11 @@ class BackgroundModel:
         elif holes.any():
             image = np.asarray(cv2.inpaint(image, holes.astype(np.uint8) * 255, 7, cv2.INPAINT_TELEA), np.uint8)
         return Background(image=image, hole_fraction=fraction, samples=k)
+
+
+def _block_pixels(blocks: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """A per-block mask (its last two axes rows × columns of blocks) at pixel resolution."""
+    return np.repeat(np.repeat(blocks, BLOCK_PX, axis=-2), BLOCK_PX, axis=-1)
 
 
 def _masked_median(vals8: Frame, covered: npt.NDArray[np.bool_]) -> tuple[Frame, npt.NDArray[np.intp]]:

@@ -20,7 +20,6 @@ def test_started_tracks_are_labelled_and_only_changed_cameras_are_reported() -> 
     assert changed == {"door": {1: "p_a", 2: "p_b"}, "till": {7: "p_a"}}
     assert labels.fold([make_event("camera.status", camera_id="door", status="live")]) == {}
     assert labels.fold([ended("door", 1)]) == {"door": {2: "p_b"}}  # the camera's full labels, not a diff
-    assert labels.of("till") == {7: "p_a"}
 
 
 def test_an_end_of_an_unlabelled_track_changes_nothing() -> None:
@@ -33,5 +32,5 @@ def test_returned_labels_are_copies() -> None:
     labels = LiveLabels()
     got = labels.fold([started("door", 1, "p_a")])
     got["door"][1] = "p_zzz"
-    assert labels.of("door") == {1: "p_a"}
+    assert labels.fold([started("door", 2, "p_b")]) == {"door": {1: "p_a", 2: "p_b"}}
     assert labels_channel("door") == "labels:door"

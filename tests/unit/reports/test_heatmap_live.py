@@ -73,3 +73,26 @@ def test_local_day_and_its_end_follow_the_site_zone_across_dst() -> None:
 def test_person_boxes_joins_detections_and_tracks() -> None:
     joined = person_boxes(box(1, 2), np.zeros((0, 4), np.float32), box(3, 4))
     assert joined.shape == (2, 4) and joined.dtype == np.float32
+
+
+def test_background_is_due_when_its_samples_doubled_or_after_background_every_s() -> None:
+    hm = heatmap(background_samples=8, background_every_s=600)
+    floor = np.full((50, 100, 3), 90, np.uint8)
+    no_person = np.zeros((0, 4), np.float32)
+
+    def offer() -> None:
+        assert hm.add_sample(floor, no_person)
+
+    assert not hm.background_due(T0)  # no sample yet
+    offer()
+    assert hm.background_due(T0)  # the first one
+    assert hm.render_background(now=T0) is not None
+    assert not hm.background_due(T0 + 10_000)  # nothing new: never, however long
+    offer()
+    assert hm.background_due(T0 + 1)  # 2 samples against 1 written
+    assert hm.render_background(now=T0 + 1) is not None
+    offer()
+    assert not hm.background_due(T0 + 2)  # 3 against 2: not worth a rewrite yet
+    assert hm.background_due(T0 + 1 + 600)  # ... until background_every_s passed
+    offer()
+    assert hm.background_due(T0 + 3)  # 4 against 2
