@@ -25,6 +25,7 @@ from typing import Any
 import ray
 
 from pictag import events as ev
+from pictag.actors.handles import ControllerHandle, DetectorHandle
 from pictag.capture import CameraSource, CameraStatus, Frame
 from pictag.capture.motion import MotionGate, MotionSettings
 from pictag.config import CameraConfig
@@ -65,8 +66,8 @@ class CaptureActor:
     def __init__(
         self,
         camera: CameraConfig,
-        detector: Any,
-        controller: Any,
+        detector: DetectorHandle,
+        controller: ControllerHandle,
         runtime: RuntimeConfig | None = None,
         *,
         site: SiteConfig | None = None,
@@ -194,7 +195,7 @@ class CaptureActor:
             "node_id": ray.get_runtime_context().get_node_id(),
         }
 
-    def set_detector(self, detector: Any) -> None:
+    def set_detector(self, detector: DetectorHandle) -> None:
         """The controller re-created this camera's detector: send frames there from now on."""
         self._detector = detector
         self._detector_down = False

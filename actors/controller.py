@@ -16,10 +16,20 @@ import time
 from typing import Any
 
 import ray
+from ray.actor import ActorHandle
 
 from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
+from pictag.actors.handles import (
+    CaptureHandle,
+    ControllerHandle,
+    DetectorHandle,
+    EmbedderHandle,
+    HubHandle,
+    IdentityHandle,
+    StoreHandle,
+)
 from pictag.actors.placement import Placement
 from pictag.actors.remote import actor_class
 from pictag.camera_registry import fingerprint
@@ -41,7 +51,7 @@ STATS_TIMEOUT_S = 2.0
 #: Global stages every camera depends on, and the method that answers a health ping.
 GLOBAL_STAGES = (("identity", "gallery_stats"), ("store", "ready"), ("event_hub", "head"))
 
-Stage = NodeStage[Any]
+Stage = NodeStage[DetectorHandle, EmbedderHandle]
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -51,9 +61,9 @@ class ControllerActor:
     def __init__(
         self,
         config: PictagConfig,
-        store: Any,
-        identity: Any,
-        hub: Any,
+        store: StoreHandle,
+        identity: IdentityHandle,
+        hub: HubHandle,
         placement: Placement,
         *,
         file_config: PictagConfig | None = None,
@@ -68,7 +78,7 @@ class ControllerActor:
         self._cameras: dict[str, CameraState] = {}
         self._supervisor: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._self_handle: Any | None = None
+        self._self_handle: ControllerHandle | None = None
         self._file_origin = {c.id: fingerprint(c) for c in self._file_config.cameras}
         now = time.time()
         self._global_health = {name: StageHealth(name, name, "", now) for name, _ in GLOBAL_STAGES}  # type: ignore[arg-type]
@@ -110,14 +120,14 @@ class ControllerActor:
             options = self._placement.stage_options(node)
             config = self._config
 
-            def new_embedder() -> Any:
+            def new_embedder() -> EmbedderHandle:
                 return (
                     actor_class(EmbedderActor)
                     .options(**options)
                     .remote(config.reid, config.assets_dir, config.detector)
                 )
 
-            def new_detector(embedder: Any | None) -> Any:
+            def new_detector(embedder: EmbedderHandle | None) -> DetectorHandle:
                 return (
                     actor_class(DetectorActor)
                     .options(**options)
@@ -174,7 +184,7 @@ class ControllerActor:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def _retire(self, camera_id: str, actor: Any) -> None:
+    async def _retire(self, camera_id: str, actor: CaptureHandle) -> None:
         try:
             await asyncio.wait_for(actor.stop.remote(), 8.0)
         except Exception as err:
@@ -236,12 +246,16 @@ class ControllerActor:
     async def _check_stages(self) -> None:
         """Ping every stage; mark deaths and recoveries, re-create stages that cannot come back."""
         now = time.time()
-        checks: list[tuple[StageHealth, Any, str, Stage | None, int | None]] = [
+        checks: list[tuple[StageHealth, ActorHandle[Any], str, Stage | None, int | None]] = [
             (health, actor, "stats", stage, index)
             for stage in self._stages.values()
             for health, actor, index in stage.members(now)
         ]
-        handles = {"identity": self._identity, "store": self._store, "event_hub": self._hub}
+        handles: dict[str, ActorHandle[Any]] = {
+            "identity": self._identity,
+            "store": self._store,
+            "event_hub": self._hub,
+        }
         checks += [(self._global_health[name], handles[name], method, None, None) for name, method in GLOBAL_STAGES]
         results = await asyncio.gather(
             *(asyncio.wait_for(getattr(actor, method).remote(), STATS_TIMEOUT_S) for _, actor, method, _, _ in checks),
@@ -346,7 +360,7 @@ class ControllerActor:
             for cid, cam in list(self._cameras.items())
         ]
 
-    async def stages(self) -> dict[str, Any]:
+    async def stages(self) -> dict[str, dict[str, DetectorHandle | EmbedderHandle]]:
         """Stage actors per node key, for diagnostics and tests."""
         return {k: s.actors() for k, s in self._stages.items()}
 
@@ -360,7 +374,7 @@ class ControllerActor:
         await detector.want_preview.remote(camera_id, seconds)
         return True
 
-    async def capture_actor(self, camera_id: str) -> Any:
+    async def capture_actor(self, camera_id: str) -> CaptureHandle | None:
         """The capture actor handle of a camera (tests, diagnostics)."""
         cam = self._cameras.get(camera_id)
         return None if cam is None else cam.actor

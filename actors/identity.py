@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import ray
 
+from pictag.actors.handles import HubHandle, StoreHandle
 from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.geometry import LineConfig, ZoneConfig
 from pictag.config.identity import IdentityConfig
@@ -65,8 +66,8 @@ class IdentityActor:
     def __init__(
         self,
         tracking: TrackingConfig,
-        store: Any,
-        hub: Any,
+        store: StoreHandle,
+        hub: HubHandle,
         *,
         reid: ReidConfig | None = None,
         privacy: PrivacyConfig | None = None,

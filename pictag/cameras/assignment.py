@@ -6,8 +6,9 @@ scale with the node's cameras: each serves up to ``runtime.cameras_per_detector`
 A new camera goes to the least loaded detector with room; when all are full the node gets
 another detector. The embedder stays single.
 
-Plain Python, generic over the actor handle type ``H``: the controller passes factories that
-create Ray actors; tests pass factories that return plain objects.
+Plain Python, generic over the detector and embedder handle types ``D`` and ``E``: the controller
+passes factories that create Ray actors (typed handles); tests pass factories that return plain
+objects.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Generic, TypeVar
 
 from pictag.supervision import StageHealth
 
-H = TypeVar("H")
+D = TypeVar("D")
+E = TypeVar("E")
 
 #: Global stages every camera depends on, in the order a problem is reported.
 CAMERA_DEPENDS_ON = ("identity", "store")
@@ -29,7 +31,7 @@ def pick_detector(load: Sequence[int], per_detector: int) -> int | None:
     return min(free, key=lambda i: load[i]) if free else None
 
 
-class NodeStage(Generic[H]):
+class NodeStage(Generic[D, E]):
     """The detectors and the embedder serving the cameras of one node, with their health records.
 
     Args:
@@ -43,16 +45,16 @@ class NodeStage(Generic[H]):
     def __init__(
         self,
         key: str,
-        embedder: H | None,
-        new_detector: Callable[[H | None], H],
-        new_embedder: Callable[[], H],
+        embedder: E | None,
+        new_detector: Callable[[E | None], D],
+        new_embedder: Callable[[], E],
         now: float,
     ) -> None:
         self.key = key
         self.embedder = embedder
         self._new_detector = new_detector
         self._new_embedder = new_embedder
-        self.detectors: list[H] = []
+        self.detectors: list[D] = []
         self.assignment: dict[str, int] = {}
         self.health: dict[str, StageHealth] = {}
         if embedder is not None:
@@ -81,7 +83,7 @@ class NodeStage(Generic[H]):
             load[index] += 1
         return load
 
-    def detector_for(self, camera_id: str, per_detector: int, now: float) -> H:
+    def detector_for(self, camera_id: str, per_detector: int, now: float) -> D:
         """The detector serving a camera: its current one, the least loaded with room, or a new one."""
         if camera_id in self.assignment:
             return self.detectors[self.assignment[camera_id]]
@@ -93,38 +95,38 @@ class NodeStage(Generic[H]):
         self.assignment[camera_id] = index
         return self.detectors[index]
 
-    def serving(self, camera_id: str) -> H | None:
+    def serving(self, camera_id: str) -> D | None:
         """The detector serving a camera, if it has one."""
         index = self.assignment.get(camera_id)
         return None if index is None else self.detectors[index]
 
-    def release(self, camera_id: str) -> H | None:
+    def release(self, camera_id: str) -> D | None:
         """Forget a camera's detector assignment; returns that detector."""
         index = self.assignment.pop(camera_id, None)
         return None if index is None else self.detectors[index]
 
-    def recreate_detector(self, index: int) -> H:
+    def recreate_detector(self, index: int) -> D:
         """A new actor in place of dead detector ``index`` (its cameras stay assigned to it)."""
         self.detectors[index] = self._new_detector(self.embedder)
         return self.detectors[index]
 
-    def recreate_embedder(self) -> H:
+    def recreate_embedder(self) -> E:
         """A new embedder in place of the dead one (its detectors must be told)."""
         self.embedder = self._new_embedder()
         return self.embedder
 
-    def members(self, now: float) -> list[tuple[StageHealth, H, int | None]]:
+    def members(self, now: float) -> list[tuple[StageHealth, D | E, int | None]]:
         """Every stage actor with its health record and detector index (None: the embedder)."""
-        out: list[tuple[StageHealth, H, int | None]] = [
+        out: list[tuple[StageHealth, D | E, int | None]] = [
             (self.detector_health(i, now), d, i) for i, d in enumerate(self.detectors)
         ]
         if self.embedder is not None:
             out.append((self.health["embedder"], self.embedder, None))
         return out
 
-    def actors(self) -> dict[str, H]:
+    def actors(self) -> dict[str, D | E]:
         """The stage's actors by role (``detector0``, ..., ``embedder``)."""
-        out: dict[str, H] = {f"detector{i}": d for i, d in enumerate(self.detectors)}
+        out: dict[str, D | E] = {f"detector{i}": d for i, d in enumerate(self.detectors)}
         if self.embedder is not None:
             out["embedder"] = self.embedder
         return out
@@ -138,7 +140,7 @@ class NodeStage(Generic[H]):
 
 
 def stage_problem(
-    stage: NodeStage[H] | None, camera_id: str, global_health: Mapping[str, StageHealth]
+    stage: NodeStage[D, E] | None, camera_id: str, global_health: Mapping[str, StageHealth]
 ) -> StageHealth | None:
     """The first down stage a camera depends on: its node's, else a global one (identity, store)."""
     problem = stage.problem_for(camera_id) if stage is not None else None

@@ -24,7 +24,7 @@ def test_pick_detector(load: list[int], per_detector: int, expected: int | None)
     assert pick_detector(load, per_detector) == expected
 
 
-def _stage(embedder: str | None = "emb") -> tuple[NodeStage[str], list[str | None]]:
+def _stage(embedder: str | None = "emb") -> tuple[NodeStage[str, str], list[str | None]]:
     counter = itertools.count()
     made_with: list[str | None] = []
 
