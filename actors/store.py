@@ -97,8 +97,8 @@ class StoreActor:
             self._store.upsert_identities(identities)
         if visits:
             self._store.upsert_visits(visits)
-        for identity_id, embeddings in prototypes:
-            self._store.put_prototypes(identity_id, embeddings)
+        for person_id, embeddings in prototypes:
+            self._store.put_prototypes(person_id, embeddings)
 
     def flush(self) -> int:
         """Write everything buffered now."""
@@ -138,9 +138,9 @@ class StoreActor:
         """Identities active in the window, most recently seen first."""
         return self._store.list_identities(since, until, limit, offset)
 
-    def get_identity(self, identity_id: str) -> IdentityDetail | None:
+    def get_identity(self, person_id: str) -> IdentityDetail | None:
         """One identity and counts of what is stored about it; None when unknown."""
-        return self._store.get_identity(identity_id)
+        return self._store.get_identity(person_id)
 
     def list_visits(
         self,
@@ -167,9 +167,9 @@ class StoreActor:
         """Identity prototypes for the gallery at start-up."""
         return self._store.load_gallery()
 
-    def delete_identity(self, identity_id: str) -> dict[str, int]:
+    def delete_identity(self, person_id: str) -> dict[str, int]:
         """Erase an identity and every row naming it; compacts the file afterwards."""
-        removed = self._store.delete_identity(identity_id)
+        removed = self._store.delete_identity(person_id)
         self._store.compact()
         return removed
 

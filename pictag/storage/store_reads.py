@@ -92,10 +92,10 @@ class ReadsMixin(StoreCore):
         return queries.list_identities(self._con, since=since, until=until, limit=limit, offset=offset)
 
     @locked
-    def get_identity(self, identity_id: str) -> IdentityDetail | None:
+    def get_identity(self, person_id: str) -> IdentityDetail | None:
         """One identity and counts of what is stored about it; None when unknown."""
         self._read_prep()
-        return queries.get_identity(self._con, identity_id)
+        return queries.get_identity(self._con, person_id)
 
     @locked
     def list_visits(

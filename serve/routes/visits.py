@@ -24,7 +24,7 @@ def visit_item(v: VisitRecord) -> dict[str, Any]:
     return json_object(
         {
             "id": v.id,
-            "identity_id": v.identity_id,
+            "person_id": v.person_id,  # the schema adds its deprecated twin identity_id
             "started_at": v.started_at,
             "last_seen_at": v.last_seen_at,
             "ended_at": v.ended_at if v.closed else None,
