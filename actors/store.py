@@ -113,10 +113,10 @@ class StoreActor:
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[TrackRecord]:
         """Stored sightings overlapping ``[since, until)``, newest first."""
-        return self._store.list_tracks(camera, since, until, limit, offset, identity=identity)
+        return self._store.list_tracks(camera, since, until, limit, offset, person_id=person_id)
 
     def list_events(
         self,
@@ -127,10 +127,12 @@ class StoreActor:
         *,
         limit: int = 100,
         offset: int = 0,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[EventRecord]:
         """Stored events in ``[since, until)``, newest first."""
-        return self._store.list_events(event_type, camera, since, until, limit=limit, offset=offset, identity=identity)
+        return self._store.list_events(
+            event_type, camera, since, until, limit=limit, offset=offset, person_id=person_id
+        )
 
     def list_identities(
         self, since: float | None = None, until: float | None = None, limit: int = 100, offset: int = 0
@@ -150,10 +152,10 @@ class StoreActor:
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[VisitRecord]:
         """Visits overlapping ``[since, until)``, newest first."""
-        return self._store.list_visits(since, until, camera, limit, offset, identity=identity)
+        return self._store.list_visits(since, until, camera, limit, offset, person_id=person_id)
 
     def stats(self, since: float, until: float, camera: str | None = None) -> StoreStats:
         """Occupancy, unique/returning visitors, dwell, visitors per hour (docs/storage.md)."""

@@ -78,7 +78,7 @@ def list_tracks(
     con: duckdb.DuckDBPyConnection,
     *,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     since: float | None,
     until: float | None,
     limit: int,
@@ -91,14 +91,14 @@ def list_tracks(
                   best_box, last_box, mean_confidence
            FROM sightings
            WHERE ($camera IS NULL OR camera_id = $camera)
-             AND ($identity IS NULL OR person_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR COALESCE(ended_at, last_seen_at) >= $since)
              AND ($until IS NULL OR started_at < $until)
            ORDER BY started_at DESC, id
            LIMIT $limit OFFSET $offset""",
         {
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,
@@ -128,7 +128,7 @@ def list_events(
     *,
     event_type: str | None,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     since: float | None,
     until: float | None,
     limit: int,
@@ -141,7 +141,7 @@ def list_events(
            FROM events
            WHERE ($type IS NULL OR type = $type)
              AND ($camera IS NULL OR camera_id = $camera)
-             AND ($identity IS NULL OR person_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR ts >= $since)
              AND ($until IS NULL OR ts < $until)
            ORDER BY ts DESC, id DESC
@@ -149,7 +149,7 @@ def list_events(
         {
             "type": event_type,
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,
@@ -239,7 +239,7 @@ def list_visits(
     since: float | None,
     until: float | None,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     limit: int,
     offset: int,
 ) -> list[VisitRecord]:
@@ -249,14 +249,14 @@ def list_visits(
         """SELECT id, person_id, started_at, last_seen_at, ended_at, cameras, dwell_s, closed
            FROM visits
            WHERE ($camera IS NULL OR list_contains(cameras, $camera))
-             AND ($identity IS NULL OR person_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR COALESCE(ended_at, last_seen_at) >= $since)
              AND ($until IS NULL OR started_at < $until)
            ORDER BY started_at DESC, id
            LIMIT $limit OFFSET $offset""",
         {
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,

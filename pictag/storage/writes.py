@@ -50,12 +50,12 @@ def write_events(con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, st
     """Append events (ids from the sequence)."""
     if not rows:
         return
-    ts, etype, camera, identity, payload = zip(*rows, strict=True)
+    ts, etype, camera, person, payload = zip(*rows, strict=True)
     columns: Columns = {
         "ts": np.asarray(ts, dtype=np.float64),
         "type": strings(etype),
         "camera_id": strings(camera),
-        "person_id": strings(identity),
+        "person_id": strings(person),
         "payload": strings(payload),
     }
     _scan(

@@ -61,7 +61,7 @@ async def get_identity(
     detail = await services.store.get_identity.remote(person_id)
     if detail is None:
         raise ApiError(404, "not_found", f"no identity {person_id!r}", "identity_id")
-    visits = await services.store.list_visits.remote(identity=person_id, limit=DETAIL_VISITS)
+    visits = await services.store.list_visits.remote(person_id=person_id, limit=DETAIL_VISITS)
     return {
         **identity_item(detail.identity),
         **jsonable(

@@ -138,7 +138,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_s
     assert second["type"] == "identity.matched" and second["camera_id"] == "b", second
     assert second["person_id"] == first["person_id"] and second["similarity"] >= THRESHOLD
     person = first["person_id"]
-    visit = wait_for(lambda: ray.get(store.list_visits.remote(identity=person)), 30, message="visit row")
+    visit = wait_for(lambda: ray.get(store.list_visits.remote(person_id=person)), 30, message="visit row")
     assert set(visit[0].cameras) == {"a", "b"}
     _stop(*actors)
 
