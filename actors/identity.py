@@ -235,27 +235,27 @@ class IdentityActor:
         """Use a new match threshold from now on (live settings)."""
         self._engine.set_threshold(threshold)
 
-    async def erase(self, identity_id: str) -> dict[str, Any]:
+    async def erase(self, person_id: str) -> dict[str, Any]:
         """Erase an identity: out of the gallery and the pending rows first, then every stored row.
 
         Returns:
             ``{"found": bool, "removed": {table: rows}}``.
         """
         await self._ensure_started()
-        known = self._engine.erase(identity_id)
-        self._footfall.erase(identity_id)
-        self._drop_pending(identity_id)
-        removed: dict[str, int] = await self._store.delete_identity.remote(identity_id)
+        known = self._engine.erase(person_id)
+        self._footfall.erase(person_id)
+        self._drop_pending(person_id)
+        removed: dict[str, int] = await self._store.delete_identity.remote(person_id)
         return {"found": known or any(removed.values()), "removed": removed}
 
-    def _drop_pending(self, identity_id: str) -> None:
+    def _drop_pending(self, person_id: str) -> None:
         out = self._out
-        out.events = [e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))]
-        out.identities.pop(identity_id, None)
-        out.prototypes.pop(identity_id, None)
-        out.visits = {k: v for k, v in out.visits.items() if v.identity_id != identity_id}
-        self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != identity_id}
-        self._ff.forget_person(identity_id)
+        out.events = [e for e in out.events if e.get("person_id") != person_id]
+        out.identities.pop(person_id, None)
+        out.prototypes.pop(person_id, None)
+        out.visits = {k: v for k, v in out.visits.items() if v.person_id != person_id}
+        self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != person_id}
+        self._ff.forget_person(person_id)
 
     # ---- output --------------------------------------------------------------------------
     async def _flush_loop(self) -> None:

@@ -97,8 +97,8 @@ class StoreActor:
             self._store.upsert_identities(identities)
         if visits:
             self._store.upsert_visits(visits)
-        for identity_id, embeddings in prototypes:
-            self._store.put_prototypes(identity_id, embeddings)
+        for person_id, embeddings in prototypes:
+            self._store.put_prototypes(person_id, embeddings)
 
     def flush(self) -> int:
         """Write everything buffered now."""
@@ -113,10 +113,10 @@ class StoreActor:
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[TrackRecord]:
         """Stored sightings overlapping ``[since, until)``, newest first."""
-        return self._store.list_tracks(camera, since, until, limit, offset, identity=identity)
+        return self._store.list_tracks(camera, since, until, limit, offset, person_id=person_id)
 
     def list_events(
         self,
@@ -127,10 +127,12 @@ class StoreActor:
         *,
         limit: int = 100,
         offset: int = 0,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[EventRecord]:
         """Stored events in ``[since, until)``, newest first."""
-        return self._store.list_events(event_type, camera, since, until, limit=limit, offset=offset, identity=identity)
+        return self._store.list_events(
+            event_type, camera, since, until, limit=limit, offset=offset, person_id=person_id
+        )
 
     def list_identities(
         self, since: float | None = None, until: float | None = None, limit: int = 100, offset: int = 0
@@ -138,9 +140,9 @@ class StoreActor:
         """Identities active in the window, most recently seen first."""
         return self._store.list_identities(since, until, limit, offset)
 
-    def get_identity(self, identity_id: str) -> IdentityDetail | None:
+    def get_identity(self, person_id: str) -> IdentityDetail | None:
         """One identity and counts of what is stored about it; None when unknown."""
-        return self._store.get_identity(identity_id)
+        return self._store.get_identity(person_id)
 
     def list_visits(
         self,
@@ -150,10 +152,10 @@ class StoreActor:
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[VisitRecord]:
         """Visits overlapping ``[since, until)``, newest first."""
-        return self._store.list_visits(since, until, camera, limit, offset, identity=identity)
+        return self._store.list_visits(since, until, camera, limit, offset, person_id=person_id)
 
     def stats(self, since: float, until: float, camera: str | None = None) -> StoreStats:
         """Occupancy, unique/returning visitors, dwell, visitors per hour (docs/storage.md)."""
@@ -167,9 +169,9 @@ class StoreActor:
         """Identity prototypes for the gallery at start-up."""
         return self._store.load_gallery()
 
-    def delete_identity(self, identity_id: str) -> dict[str, int]:
+    def delete_identity(self, person_id: str) -> dict[str, int]:
         """Erase an identity and every row naming it; compacts the file afterwards."""
-        removed = self._store.delete_identity(identity_id)
+        removed = self._store.delete_identity(person_id)
         self._store.compact()
         return removed
 

@@ -17,7 +17,7 @@ def sighting(
     started_at: float,
     *,
     last_seen_at: float | None = None,
-    identity_id: str | None = None,
+    person_id: str | None = None,
     ended_at: float | None = None,
     frames: int = 0,
     best_box: Box | None = None,
@@ -29,7 +29,7 @@ def sighting(
         id=sighting_id(camera_id, track_id, started_at),
         camera_id=camera_id,
         track_id=track_id,
-        identity_id=identity_id,
+        person_id=person_id,
         started_at=started_at,
         last_seen_at=started_at if last_seen_at is None else last_seen_at,
         ended_at=ended_at,
@@ -42,7 +42,7 @@ def sighting(
 
 def visit(
     id: str,
-    identity_id: str,
+    person_id: str,
     started_at: float,
     *,
     last_seen_at: float | None = None,
@@ -55,7 +55,7 @@ def visit(
     last = last_seen_at if last_seen_at is not None else (ended_at if ended_at is not None else started_at)
     return VisitRecord(
         id=id,
-        identity_id=identity_id,
+        person_id=person_id,
         started_at=started_at,
         last_seen_at=last,
         ended_at=ended_at,

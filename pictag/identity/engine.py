@@ -149,7 +149,7 @@ class IdentityOutput:
 
 @dataclass
 class _Decision:
-    identity_id: str
+    person_id: str
     similarity: float | None
     created: bool
 
@@ -391,29 +391,29 @@ class IdentityEngine:
         look = self._appearance.get((cam, tid))
         if not (decision and decision.created and look is not None and self.settings.reid_enabled):
             return
-        if decision.identity_id not in self.gallery:
+        if decision.person_id not in self.gallery:
             return
         merged = merge_prototypes(
-            self.gallery.prototypes(decision.identity_id), look.prototypes, self.settings.prototypes
+            self.gallery.prototypes(decision.person_id), look.prototypes, self.settings.prototypes
         )
-        self.gallery.set_prototypes(decision.identity_id, merged)
-        out.prototypes[decision.identity_id] = merged
+        self.gallery.set_prototypes(decision.person_id, merged)
+        out.prototypes[decision.person_id] = merged
 
     def _learn(self, cam: str, tid: int, out: IdentityOutput) -> None:
         """At a track's end: a confident match adds the track's prototypes to its identity."""
         decision = self._decisions.get((cam, tid))
         look = self._appearance.get((cam, tid))
-        if decision is None or look is None or decision.created or decision.identity_id not in self.gallery:
+        if decision is None or look is None or decision.created or decision.person_id not in self.gallery:
             return
-        if not self.gallery.is_active(decision.identity_id):
+        if not self.gallery.is_active(decision.person_id):
             return
-        current = self.gallery.prototypes(decision.identity_id)
+        current = self.gallery.prototypes(decision.person_id)
         final = float(best_similarity(look.mean[None, :], current)[0])
         if final < self.settings.threshold + self.settings.update_margin:
             return
         merged = merge_prototypes(current, look.prototypes, self.settings.prototypes)
-        self.gallery.set_prototypes(decision.identity_id, merged)
-        out.prototypes[decision.identity_id] = merged
+        self.gallery.set_prototypes(decision.person_id, merged)
+        out.prototypes[decision.person_id] = merged
         self.counters["learned"] += 1
 
     def _forget_track(self, cam: str, tid: int) -> None:
@@ -447,7 +447,7 @@ class IdentityEngine:
         out.events.append(
             ev.VisitEnded(
                 ts=visit.ended_at,
-                person_id=visit.identity_id,
+                person_id=visit.person_id,
                 visit_id=visit.id,
                 started_at=ev.iso(visit.started_at),
                 ended_at=ev.iso(visit.ended_at or visit.last_seen_at),
@@ -455,8 +455,8 @@ class IdentityEngine:
                 cameras=sorted(visit.cameras),
             ).to_json()
         )
-        if visit.identity_id in self.gallery:
-            out.identities[visit.identity_id] = self.gallery.meta(visit.identity_id).record()
+        if visit.person_id in self.gallery:
+            out.identities[visit.person_id] = self.gallery.meta(visit.person_id).record()
 
     def _expire(self, now: float, live: set[str], out: IdentityOutput) -> None:
         start = day_start(now, self.settings.day_start_hour)
@@ -527,7 +527,7 @@ class IdentityEngine:
                 protos if len(protos) else None,
             )
         for visit in visits:
-            if visit.identity_id in self.gallery:
+            if visit.person_id in self.gallery:
                 self.visits.resume(visit)
         return expired
 
@@ -551,15 +551,15 @@ class IdentityEngine:
             now=now,
         )
 
-    def erase(self, identity_id: str) -> bool:
+    def erase(self, person_id: str) -> bool:
         """Forget an identity everywhere in memory; its live tracks are ignored until they end.
 
         Returns:
             True when the identity was known here.
         """
-        known = self.gallery.remove(identity_id)
-        self.visits.drop(identity_id)
-        for key in self.sessions.drop_person(identity_id):
+        known = self.gallery.remove(person_id)
+        self.visits.drop(person_id)
+        for key in self.sessions.drop_person(person_id):
             self._suppressed.add(key)
             self._appearance.pop(key, None)
             self._decisions.pop(key, None)

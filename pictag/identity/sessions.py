@@ -63,7 +63,7 @@ class Sighting:
             id=self.key,
             camera_id=self.camera_id,
             track_id=self.track_id,
-            identity_id=self.person_id,
+            person_id=self.person_id,
             started_at=self.started_at,
             last_seen_at=self.last_seen_at,
             ended_at=self.ended_at,

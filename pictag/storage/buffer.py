@@ -90,9 +90,9 @@ def to_json(value: Any) -> str:
     return json.dumps(scrub_value(value), separators=(",", ":"), default=_json_default)
 
 
-def json_needle(identity_id: str) -> str:
+def json_needle(person_id: str) -> str:
     """How an id appears as a string value in a payload written by `to_json` (quotes included)."""
-    return json.dumps(identity_id)
+    return json.dumps(person_id)
 
 
 def _json_default(value: Any) -> Any:
@@ -104,15 +104,15 @@ def _json_default(value: Any) -> Any:
 
 
 def normalise_event(event: Mapping[str, Any], now: float) -> tuple[float, str, str | None, str | None, str]:
-    """(ts, type, camera_id, identity_id, payload_json) of a published event dict."""
+    """(ts, type, camera_id, person_id, payload_json) of a published event dict."""
     etype = _text(event.get("type"), field_name="event.type", required=True)
     ts_raw = event.get("ts_unix", event.get("ts"))
     ts = _float(ts_raw, field_name="event.ts_unix") if not isinstance(ts_raw, str) else None
     camera = _text(event.get("camera_id"), field_name="event.camera_id")
-    # Events name the person ``person_id`` (identity events ``identity_id``): either fills the column.
-    named = event.get("identity_id") if event.get("identity_id") is not None else event.get("person_id")
-    identity = _text(named, field_name="event.identity_id")
-    return (now if ts is None else ts, str(etype), camera, identity, to_json(dict(event)))
+    # Events name the person ``person_id``; ``identity_id``, its old key, still fills the column.
+    named = event.get("person_id") if event.get("person_id") is not None else event.get("identity_id")
+    person = _text(named, field_name="event.person_id")
+    return (now if ts is None else ts, str(etype), camera, person, to_json(dict(event)))
 
 
 def check_sighting(row: TrackRecord) -> TrackRecord:
@@ -125,7 +125,7 @@ def check_sighting(row: TrackRecord) -> TrackRecord:
     _text(row.camera_id, field_name="sighting.camera_id", required=True)
     if isinstance(row.track_id, bool) or not isinstance(row.track_id, int | np.integer):
         raise StorageError("field=sighting.track_id reason=missing; pass the tracker's integer id")
-    _text(row.identity_id, field_name="sighting.identity_id")
+    _text(row.person_id, field_name="sighting.person_id")
     started = _required_float(row.started_at, field_name="sighting.started_at")
     last_seen = _required_float(row.last_seen_at, field_name="sighting.last_seen_at")
     return replace(
@@ -145,7 +145,7 @@ def merge_sighting(old: TrackRecord, new: TrackRecord) -> TrackRecord:
     """Newest known state of one sighting from two pending upserts (None keeps the older value)."""
     return replace(
         new,
-        identity_id=new.identity_id if new.identity_id is not None else old.identity_id,
+        person_id=new.person_id if new.person_id is not None else old.person_id,
         started_at=min(old.started_at, new.started_at),
         last_seen_at=max(old.last_seen_at, new.last_seen_at),
         ended_at=new.ended_at if new.ended_at is not None else old.ended_at,
@@ -185,7 +185,7 @@ def check_visit(row: VisitRecord) -> VisitRecord:
         StorageError: a malformed field (naming it).
     """
     _text(row.id, field_name="visit.id", required=True)
-    _text(row.identity_id, field_name="visit.identity_id", required=True)
+    _text(row.person_id, field_name="visit.person_id", required=True)
     started = _required_float(row.started_at, field_name="visit.started_at")
     last_seen = _required_float(row.last_seen_at, field_name="visit.last_seen_at")
     cameras = {_text(c, field_name="visit.cameras") for c in row.cameras}
@@ -302,21 +302,21 @@ class WriteBuffer:
         table[key] = row
         return True
 
-    def add_prototypes(self, identity_id: str, embeddings: npt.NDArray[np.float32], updated_at: float) -> bool:
+    def add_prototypes(self, person_id: str, embeddings: npt.NDArray[np.float32], updated_at: float) -> bool:
         """Queue the full prototype set of one identity (replaces a pending one)."""
-        if identity_id not in self._prototypes and not self._room("prototypes"):
+        if person_id not in self._prototypes and not self._room("prototypes"):
             return False
-        self._prototypes[identity_id] = (embeddings, updated_at)
+        self._prototypes[person_id] = (embeddings, updated_at)
         return True
 
-    def forget_identity(self, identity_id: str) -> None:
+    def forget_identity(self, person_id: str) -> None:
         """Remove pending rows naming an identity (erasure must not be undone by a flush)."""
-        needle = json_needle(identity_id)
-        self._events = [e for e in self._events if e[3] != identity_id and needle not in e[4]]
-        self._sightings = {k: v for k, v in self._sightings.items() if v.identity_id != identity_id}
-        self._identities.pop(identity_id, None)
-        self._prototypes.pop(identity_id, None)
-        self._visits = {k: v for k, v in self._visits.items() if v.identity_id != identity_id}
+        needle = json_needle(person_id)
+        self._events = [e for e in self._events if e[3] != person_id and needle not in e[4]]
+        self._sightings = {k: v for k, v in self._sightings.items() if v.person_id != person_id}
+        self._identities.pop(person_id, None)
+        self._prototypes.pop(person_id, None)
+        self._visits = {k: v for k, v in self._visits.items() if v.person_id != person_id}
 
     def take(self) -> Batch:
         """Move every pending row into a `Batch` (the buffer is empty afterwards)."""

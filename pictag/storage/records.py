@@ -72,7 +72,7 @@ class TrackRecord:
     """One ``sightings`` row: a confirmed track on one camera (written as upserts, read by the API).
 
     On write, None means "unknown": the stored value is kept (``ended_at``,
-    ``identity_id``, boxes, ``mean_confidence``); ``started_at`` takes the
+    ``person_id``, boxes, ``mean_confidence``); ``started_at`` takes the
     earliest, ``last_seen_at`` and ``frames`` the largest value seen.
     ``id`` is `sighting_id` of camera, track and start.
     """
@@ -80,7 +80,7 @@ class TrackRecord:
     id: str
     camera_id: str
     track_id: int
-    identity_id: str | None
+    person_id: str | None
     started_at: float = field(metadata=EPOCH)
     last_seen_at: float = field(metadata=EPOCH)
     ended_at: float | None = field(default=None, metadata=EPOCH)
@@ -98,7 +98,7 @@ class EventRecord:
     ts: float = field(metadata=EPOCH)
     type: str
     camera_id: str | None
-    identity_id: str | None
+    person_id: str | None
     payload: dict[str, Any]
 
 
@@ -141,7 +141,7 @@ class VisitRecord:
     """
 
     id: str
-    identity_id: str
+    person_id: str
     started_at: float = field(metadata=EPOCH)
     last_seen_at: float = field(metadata=EPOCH)
     ended_at: float | None = field(default=None, metadata=EPOCH)

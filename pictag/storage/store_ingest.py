@@ -34,8 +34,8 @@ class IngestMixin(StoreCore):
     def add_events(self, events: Iterable[Mapping[str, Any]], *, now: float | None = None) -> int:
         """Queue published events (dicts from `pictag.events.make_event`).
 
-        ``ts_unix`` is the timestamp, ``camera_id`` and ``identity_id``/``person_id``
-        are indexed columns, and the whole dict (secrets scrubbed) is the payload.
+        ``ts_unix`` is the timestamp, ``camera_id`` and ``person_id`` (or ``identity_id``, its old
+        event key) are indexed columns, and the whole dict (secrets scrubbed) is the payload.
 
         Returns:
             Events accepted; the rest were dropped (buffer full) and counted.
@@ -88,7 +88,7 @@ class IngestMixin(StoreCore):
     @locked
     def put_prototypes(
         self,
-        identity_id: str,
+        person_id: str,
         embeddings: npt.ArrayLike,
         *,
         updated_at: float | None = None,
@@ -106,12 +106,12 @@ class IngestMixin(StoreCore):
             arr = arr[None, :]
         if arr.ndim != 2 or arr.shape[1] != self.embedding_dim or not np.isfinite(arr).all():
             raise StorageError(
-                f"identity={identity_id} shape={arr.shape} expected=(k, {self.embedding_dim}) "
+                f"person_id={person_id} shape={arr.shape} expected=(k, {self.embedding_dim}) "
                 "reason=bad_embeddings; pass finite float vectors of the store's width"
             )
-        if not identity_id:
-            raise StorageError("identity_id='' reason=missing; pass the identity's id")
-        ok = self._buffer.add_prototypes(identity_id, arr.copy(), time.time() if updated_at is None else updated_at)
+        if not person_id:
+            raise StorageError("person_id='' reason=missing; pass the person's id")
+        ok = self._buffer.add_prototypes(person_id, arr.copy(), time.time() if updated_at is None else updated_at)
         self._auto_flush()
         return ok
 

@@ -32,15 +32,15 @@ class MaintenanceMixin(StoreCore):
         return self._transaction(lambda: maintenance.close_open_sightings(self._con, before))
 
     @locked
-    def delete_identity(self, identity_id: str) -> dict[str, int]:
+    def delete_identity(self, person_id: str) -> dict[str, int]:
         """Erase an identity: prototypes, identity row, sightings, visits, events naming it.
 
         Pending rows naming it are dropped too, and the file is checkpointed so
         the deleted rows leave the write-ahead log. Returns rows deleted per table
         (all zero: unknown id).
         """
-        self._buffer.forget_identity(identity_id)
-        counts = self._transaction(lambda: maintenance.erase_identity(self._con, identity_id))
+        self._buffer.forget_identity(person_id)
+        counts = self._transaction(lambda: maintenance.erase_identity(self._con, person_id))
         self._checkpoint()
         return counts
 

@@ -40,14 +40,14 @@ class ReadsMixin(StoreCore):
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[TrackRecord]:
         """Sightings overlapping ``[since, until)``, newest first."""
         self._read_prep()
         return queries.list_tracks(
             self._con,
             camera=camera,
-            identity=identity,
+            person_id=person_id,
             since=since,
             until=until,
             limit=limit,
@@ -64,7 +64,7 @@ class ReadsMixin(StoreCore):
         *,
         limit: int = 100,
         offset: int = 0,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[EventRecord]:
         """Stored events in ``[since, until)``, newest first."""
         self._read_prep()
@@ -72,7 +72,7 @@ class ReadsMixin(StoreCore):
             self._con,
             event_type=event_type,
             camera=camera,
-            identity=identity,
+            person_id=person_id,
             since=since,
             until=until,
             limit=limit,
@@ -92,10 +92,10 @@ class ReadsMixin(StoreCore):
         return queries.list_identities(self._con, since=since, until=until, limit=limit, offset=offset)
 
     @locked
-    def get_identity(self, identity_id: str) -> IdentityDetail | None:
+    def get_identity(self, person_id: str) -> IdentityDetail | None:
         """One identity and counts of what is stored about it; None when unknown."""
         self._read_prep()
-        return queries.get_identity(self._con, identity_id)
+        return queries.get_identity(self._con, person_id)
 
     @locked
     def list_visits(
@@ -106,7 +106,7 @@ class ReadsMixin(StoreCore):
         limit: int = 100,
         offset: int = 0,
         *,
-        identity: str | None = None,
+        person_id: str | None = None,
     ) -> list[VisitRecord]:
         """Visits overlapping ``[since, until)`` (optionally through ``camera``), newest first."""
         self._read_prep()
@@ -115,7 +115,7 @@ class ReadsMixin(StoreCore):
             since=since,
             until=until,
             camera=camera,
-            identity=identity,
+            person_id=person_id,
             limit=limit,
             offset=offset,
         )

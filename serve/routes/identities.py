@@ -54,14 +54,14 @@ async def list_identities(
 
 @router.get("/identities/{identity_id}", response_model=IdentityDetail, summary="One identity")
 async def get_identity(
-    identity_id: str = Path(pattern=IDENTITY_PATTERN),
+    person_id: str = Path(alias="identity_id", pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """What is stored about an identity: counts, cameras, first/last sighting, latest visits."""
-    detail = await services.store.get_identity.remote(identity_id)
+    detail = await services.store.get_identity.remote(person_id)
     if detail is None:
-        raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    visits = await services.store.list_visits.remote(identity=identity_id, limit=DETAIL_VISITS)
+        raise ApiError(404, "not_found", f"no identity {person_id!r}", "identity_id")
+    visits = await services.store.list_visits.remote(person_id=person_id, limit=DETAIL_VISITS)
     return {
         **identity_item(detail.identity),
         **jsonable(
@@ -79,13 +79,13 @@ async def get_identity(
 
 @router.delete("/identities/{identity_id}", response_model=Erasure, summary="Erase an identity")
 async def delete_identity(
-    identity_id: str = Path(pattern=IDENTITY_PATTERN),
+    person_id: str = Path(alias="identity_id", pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Erasure on request: the identity leaves the live gallery first (so nothing re-creates it),
     then its embeddings, sightings, visits and every event naming it are deleted and the file
     is compacted. Answers the rows removed per table."""
-    result = await services.identity.erase.remote(identity_id)
+    result = await services.identity.erase.remote(person_id)
     if not result["found"]:
-        raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    return {"id": identity_id, "erased": True, "removed": result["removed"]}
+        raise ApiError(404, "not_found", f"no identity {person_id!r}", "identity_id")
+    return {"id": person_id, "erased": True, "removed": result["removed"]}

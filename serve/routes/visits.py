@@ -24,7 +24,7 @@ def visit_item(v: VisitRecord) -> dict[str, Any]:
     return json_object(
         {
             "id": v.id,
-            "identity_id": v.identity_id,
+            "person_id": v.person_id,  # the schema adds its deprecated twin identity_id
             "started_at": v.started_at,
             "last_seen_at": v.last_seen_at,
             "ended_at": v.ended_at if v.closed else None,
@@ -50,12 +50,12 @@ async def list_visits(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Newest first, paginated with ``limit``/``offset``."""
-    identity = renamed(person_id, identity, new_name="person_id", old_name="identity")
+    person_id = renamed(person_id, identity, new_name="person_id", old_name="identity")
     rows = await services.store.list_visits.remote(
         since=start.timestamp() if start else None,
         until=end.timestamp() if end else None,
         camera=camera,
-        identity=identity,
+        person_id=person_id,
         limit=limit,
         offset=offset,
     )

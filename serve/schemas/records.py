@@ -1,8 +1,8 @@
 """Stored records: tracks (sightings), visits and pseudonymous identities.
 
 A person's id is ``person_id`` everywhere in the API and in events. Answers still carry
-``identity_id``, its old name, for one release (marked deprecated in the OpenAPI document);
-the store's columns keep ``identity_id``.
+``identity_id``, its old name, for one release (marked deprecated in the OpenAPI document),
+filled from ``person_id`` by `_PersonIdAlias`.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_s
     assert second["type"] == "identity.matched" and second["camera_id"] == "b", second
     assert second["person_id"] == first["person_id"] and second["similarity"] >= THRESHOLD
     person = first["person_id"]
-    visit = wait_for(lambda: ray.get(store.list_visits.remote(identity=person)), 30, message="visit row")
+    visit = wait_for(lambda: ray.get(store.list_visits.remote(person_id=person)), 30, message="visit row")
     assert set(visit[0].cameras) == {"a", "b"}
     _stop(*actors)
 
@@ -159,10 +159,10 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_s
     with duckdb.connect(str(db), read_only=True) as con:
         for table, column in (
             ("identities", "id"),
-            ("identity_prototypes", "identity_id"),
-            ("sightings", "identity_id"),
-            ("visits", "identity_id"),
-            ("events", "identity_id"),
+            ("identity_prototypes", "person_id"),
+            ("sightings", "person_id"),
+            ("visits", "person_id"),
+            ("events", "person_id"),
         ):
             n = con.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", [person]).fetchone()[0]
             assert n == 0, f"{table} still names the erased identity"

@@ -35,7 +35,7 @@ def test_track_waits_for_crops_then_creates_identity_and_visit(people: People) -
     assert out.identities[person].n_sightings == 1
     assert out.prototypes[person].shape == (3, 32)
     [visit] = out.visits.values()
-    assert visit.identity_id == person and visit.started_at == T0 and visit.cameras == ("a",)
+    assert visit.person_id == person and visit.started_at == T0 and visit.cameras == ("a",)
 
 
 def test_same_person_on_two_cameras_gets_one_identity(people: People) -> None:

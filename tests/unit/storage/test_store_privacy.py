@@ -47,7 +47,7 @@ def _person(store: Store, pid: str, t: float, other: str) -> None:
     store.upsert_identities([identity(pid, t, last_seen_at=t + 60, n_sightings=2)])
     store.put_prototypes(pid, np.full((3, 256), 0.5, dtype=np.float32), updated_at=t + 60)
     store.upsert_sightings(
-        [sighting("door", k, t + k, last_seen_at=t + 30, ended_at=t + 30, identity_id=pid) for k in range(2)]
+        [sighting("door", k, t + k, last_seen_at=t + 30, ended_at=t + 30, person_id=pid) for k in range(2)]
     )
     store.upsert_visits([visit(f"visit-{pid}", pid, t, ended_at=t + 60, cameras=("door",))])
     store.add_events(
@@ -110,7 +110,7 @@ def test_erasure_matches_whole_ids_only(store: Store) -> None:
     )
     store.flush()
     assert store.delete_identity("p_1")["events"] == 1
-    assert [e.identity_id for e in store.list_events()] == ["p_10"]
+    assert [e.person_id for e in store.list_events()] == ["p_10"]
 
 
 def test_compact_leaves_no_bytes_of_erased_rows(db_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
     assert {i.id for i in store.list_identities()} == {"id_new", "id_regular"}
     assert {t.track_id for t in store.list_tracks(limit=100)} == {0, 1, 10}
     assert all(t.last_seen_at >= cutoff for t in store.list_tracks(limit=100))
-    assert [v.identity_id for v in store.list_visits()] == ["id_new"]
+    assert [v.person_id for v in store.list_visits()] == ["id_new"]
     assert all(e.ts >= cutoff for e in store.list_events(limit=100)) and len(store.list_events(limit=100)) == 2
     gallery = store.load_gallery()
     assert sorted(gallery.ids[o] for o in set(gallery.owner.tolist())) == ["id_new", "id_regular"]
@@ -272,7 +272,7 @@ def test_export_has_aggregates_only(store: Store, tmp_path: Path, fmt: str) -> N
             B + start,
             last_seen_at=B + start + dur,
             ended_at=B + start + dur,
-            identity_id=pid if k == 0 else f"id_{k}",
+            person_id=pid if k == 0 else f"id_{k}",
         )
         for k, (cam, start, dur) in enumerate(
             [("door", 10, 30), ("door", 20, 10), ("till", 30, 60), ("door", 3700, 20)]

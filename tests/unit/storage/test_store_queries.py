@@ -25,7 +25,7 @@ def tracks_store(store: Store) -> Store:
                 B + 10 * i,
                 last_seen_at=B + 10 * i + 5,
                 ended_at=B + 10 * i + 5,
-                identity_id=f"p_{i % 3}",
+                person_id=f"p_{i % 3}",
             )
             for i in range(30)
         ]
@@ -44,7 +44,7 @@ def test_tracks_filter_and_page(tracks_store: Store) -> None:
     # overlap window: track 3 ends at B+35 (>= since), track 20 starts at B+200 (not < until)
     window = tracks_store.list_tracks(since=B + 35, until=B + 200, limit=1000)
     assert sorted(t.track_id for t in window) == list(range(3, 20))
-    assert {t.track_id for t in tracks_store.list_tracks(identity="p_1", limit=1000)} == set(range(1, 30, 3))
+    assert {t.track_id for t in tracks_store.list_tracks(person_id="p_1", limit=1000)} == set(range(1, 30, 3))
 
 
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (10_001, 0), (10, -1)])
@@ -72,7 +72,7 @@ def test_events_filter_and_page(store: Store) -> None:
     assert len(store.list_events(camera="till", limit=100)) == 10
     assert [e.payload["n"] for e in store.list_events(since=B + 5, until=B + 8)] == [7, 6, 5]
     assert [e.payload["n"] for e in store.list_events(limit=3, offset=3)] == [16, 15, 14]
-    assert {e.identity_id for e in store.list_events(identity="p_2", limit=100)} == {"p_2"}
+    assert {e.person_id for e in store.list_events(person_id="p_2", limit=100)} == {"p_2"}
     assert store.list_events(limit=1)[0].payload["type"] == ev.TRACK_UPDATED
 
 
@@ -82,7 +82,7 @@ def test_identities_visits_and_detail(store: Store) -> None:
     )
     store.put_prototypes("p_1", np.ones((3, 256), dtype=np.float32))
     store.upsert_sightings(
-        [sighting(cam, k, B + 100 + k, identity_id="p_1") for k, cam in enumerate(["door", "till", "door"])]
+        [sighting(cam, k, B + 100 + k, person_id="p_1") for k, cam in enumerate(["door", "till", "door"])]
     )
     store.upsert_visits(
         [
@@ -90,7 +90,7 @@ def test_identities_visits_and_detail(store: Store) -> None:
             visit("v2", "p_2", B + 200, last_seen_at=B + 260, cameras=("till",)),
         ]
     )
-    store.add_events([ev.make_event(ev.IDENTITY_CREATED, ts=B + 100, identity_id="p_1")])
+    store.add_events([ev.make_event(ev.IDENTITY_CREATED, ts=B + 100, person_id="p_1")])
     assert [i.id for i in store.list_identities()] == ["p_4", "p_3", "p_2", "p_1", "p_0"]
     assert [i.id for i in store.list_identities(since=B + 200, until=B + 400)] == ["p_3", "p_2"]
     assert [i.id for i in store.list_identities(limit=2, offset=1)] == ["p_3", "p_2"]
@@ -108,7 +108,7 @@ def test_identities_visits_and_detail(store: Store) -> None:
     assert [v.id for v in store.list_visits(camera="till")] == ["v2"]
     assert [v.id for v in store.list_visits(since=B + 151)] == ["v2"]
     assert [v.id for v in store.list_visits(until=B + 200)] == ["v1"]
-    [v1] = store.list_visits(identity="p_1")
+    [v1] = store.list_visits(person_id="p_1")
     assert v1.closed and v1.dwell_s == 50.0
 
 

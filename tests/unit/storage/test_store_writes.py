@@ -78,7 +78,7 @@ def test_full_buffer_drops_and_counts(db_path: Path) -> None:
 
 def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
     base = ("door", 4, T0)
-    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 1, identity_id="p_a", last_box=(1, 2, 3, 4), frames=3)])
+    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 1, person_id="p_a", last_box=(1, 2, 3, 4), frames=3)])
     store.flush()
     store.upsert_sightings([sighting(*base, last_seen_at=T0 + 5, frames=10, best_box=(0, 0, 5, 5))])
     store.upsert_sightings([sighting(*base, last_seen_at=T0 + 3, frames=7)])  # stale, out of order
@@ -86,7 +86,7 @@ def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
     store.upsert_sightings([sighting(*base, last_seen_at=T0 + 6, ended_at=T0 + 6, mean_confidence=0.7)])
     store.flush()
     [track] = store.list_tracks()
-    assert track.identity_id == "p_a"
+    assert track.person_id == "p_a"
     assert (track.last_seen_at, track.ended_at, track.frames) == (T0 + 6, T0 + 6, 10)
     assert track.last_box == (1.0, 2.0, 3.0, 4.0)
     assert track.best_box == (0.0, 0.0, 5.0, 5.0)
@@ -99,7 +99,7 @@ def test_pipeline_sightings_are_stored_as_their_record(store: Store) -> None:
     store.upsert_sightings([s.record()])
     [track] = store.list_tracks()
     assert track == replace(s.record(), last_box=(1.0, 1.0, 2.0, 2.0))
-    assert (track.id, track.identity_id, track.frames, track.mean_confidence) == (s.key, "p_x", 4, 0.5)
+    assert (track.id, track.person_id, track.frames, track.mean_confidence) == (s.key, "p_x", 4, 0.5)
 
 
 def test_visits_unite_cameras_and_stay_closed(store: Store) -> None:
@@ -144,7 +144,7 @@ def test_prototypes_replace_the_whole_set(store: Store) -> None:
         ("upsert_sightings", sighting("door", 1, T0, last_box=(1, 2)), "bad_box"),  # type: ignore[arg-type]
         ("upsert_sightings", sighting("", 1, T0), "camera_id"),
         ("upsert_identities", identity("", T0), "identity.id"),
-        ("upsert_visits", visit("v", "", T0), "identity_id"),
+        ("upsert_visits", visit("v", "", T0), "person_id"),
         ("upsert_visits", visit("v", "p_a", T0, dwell_s=float("inf")), "visit.dwell_s"),
         ("add_events", {"ts_unix": T0}, "event.type"),
     ],
