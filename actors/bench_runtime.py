@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -33,6 +33,10 @@ from pictag.bench.stats import (
 )
 from pictag.config import PictagConfig, parse_config
 from pictag.errors import PictagError
+
+if TYPE_CHECKING:  # the runtime (and Ray) is imported only when a benchmark runs
+    from pictag.actors.handles import IdentityHandle
+    from pictag.actors.runtime import Runtime
 
 Progress = Callable[[str], None]
 #: How long to wait for every camera's first processed frame (model compile on a busy machine).
@@ -94,7 +98,7 @@ def build_config(params: RuntimeParams, workdir: Path, port: int) -> PictagConfi
     return parse_config(data, "bench")
 
 
-def identity_window_state(identity: Any) -> dict[str, Any]:
+def identity_window_state(identity: IdentityHandle) -> dict[str, Any]:
     """Per-camera running counts and rolling samples of latency and stage times (identity stage)."""
     state: dict[str, Any] = _get(identity.__ray_call__.remote(_identity_samples), timeout=30)
     return state
@@ -160,11 +164,11 @@ class _Watch:
         return found
 
 
-def _cameras(runtime: Any) -> dict[str, dict[str, Any]]:
+def _cameras(runtime: Runtime) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in _get(runtime.controller.list_cameras.remote())}
 
 
-def _wait_processing(runtime: Any, n: int, progress: Progress) -> None:
+def _wait_processing(runtime: Runtime, n: int, progress: Progress) -> None:
     deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_S
     last = 0.0
     while time.monotonic() < deadline:
@@ -182,7 +186,7 @@ def _wait_processing(runtime: Any, n: int, progress: Progress) -> None:
     )
 
 
-def _extra_stage_ms(runtime: Any) -> dict[str, dict[str, Any]]:
+def _extra_stage_ms(runtime: Runtime) -> dict[str, dict[str, Any]]:
     """Per-camera ``*_ms`` figures any stage actor reports beyond the identity's (e.g. embed_ms)."""
     out: dict[str, dict[str, Any]] = {}
     try:
@@ -264,7 +268,7 @@ class Window:
 
 
 def _measure(
-    runtime: Any,
+    runtime: Runtime,
     params: RuntimeParams,
     session: Path | None,
     progress: Progress,

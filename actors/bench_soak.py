@@ -16,12 +16,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
 from pictag.actors.bench_runtime import RuntimeParams, build_config
 from pictag.bench import procs
+
+if TYPE_CHECKING:  # Ray is imported only when the soak runs
+    from pictag.actors.runtime import Runtime
 
 Progress = Callable[[str], None]
 #: The issues' budget: PSS growth after the first five minutes.
@@ -73,7 +76,7 @@ def _fds_threads(found: list[psutil.Process]) -> tuple[int, dict[str, int]]:
     return fds, threads
 
 
-def _sample(runtime: Any, session: Path, start: float, store_bytes: Callable[[], int]) -> Sample:
+def _sample(runtime: Runtime, session: Path, start: float, store_bytes: Callable[[], int]) -> Sample:
     found = procs.find_runtime_processes(session)
     memory = procs.memory_totals(found)
     fds, threads_by_role = _fds_threads(found)
@@ -177,7 +180,7 @@ def run_soak(params: SoakParams, progress: Progress) -> dict[str, Any]:
 class _Watch:
     """What the loop samples: the runtime's handles, its Ray session folder, the object-store gauge."""
 
-    runtime: Any
+    runtime: Runtime
     session: Path
     store_bytes: Callable[[], int]
 
@@ -208,7 +211,7 @@ def _loop(
     return samples, recoveries
 
 
-def _reboot_camera(runtime: Any, server: Any, progress: Progress) -> float:
+def _reboot_camera(runtime: Runtime, server: Any, progress: Progress) -> float:
     """Kill the victim camera's server, start it again after 10 s; seconds until the camera is live again."""
     server.kill()
     time.sleep(10.0)

@@ -25,6 +25,7 @@ from typing import Any
 import ray
 
 from pictag import events as ev
+from pictag.actors.handles import ControllerHandle, DetectorHandle
 from pictag.capture import CameraSource, CameraStatus, Frame
 from pictag.capture.motion import MotionGate, MotionSettings
 from pictag.config import CameraConfig
@@ -48,15 +49,14 @@ def _ray_done(pending: list[Any]) -> list[Any]:
 
 def status_event(camera: CameraConfig, status: CameraStatus) -> ev.Event:
     """A ``camera.status`` event (secret-free) for a state change."""
-    return ev.make_event(
-        ev.CAMERA_STATUS,
+    return ev.CameraStatusChanged(
         camera_id=camera.id,
         name=camera.display_name,
         status=status.state.value,
         reason_code=status.reason_code,
         reason=status.reason,
         since=ev.iso(status.since),
-    )
+    ).to_json()
 
 
 @ray.remote(num_cpus=0, max_restarts=0)
@@ -66,8 +66,8 @@ class CaptureActor:
     def __init__(
         self,
         camera: CameraConfig,
-        detector: Any,
-        controller: Any,
+        detector: DetectorHandle,
+        controller: ControllerHandle,
         runtime: RuntimeConfig | None = None,
         *,
         site: SiteConfig | None = None,
@@ -195,7 +195,7 @@ class CaptureActor:
             "node_id": ray.get_runtime_context().get_node_id(),
         }
 
-    def set_detector(self, detector: Any) -> None:
+    def set_detector(self, detector: DetectorHandle) -> None:
         """The controller re-created this camera's detector: send frames there from now on."""
         self._detector = detector
         self._detector_down = False

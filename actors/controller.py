@@ -1,9 +1,11 @@
 """ControllerActor: the control plane. Starts, watches and changes cameras at run time.
 
-It owns the capture actors and the per-node stages (detectors with tracking, embedder), keeps
-each camera's current status, restarts captures that crash, and answers the
-API's camera questions by merging configuration, status and every stage's
-counters. It never touches frames.
+A thin shell over `pictag.cameras`: it holds the Ray handles (capture actors, the per-node
+stages, the global stages) and does the I/O; per-camera state and restart backoff, detector
+assignment, the merged camera view and request validation are plain Python there. Refused
+requests raise `pictag.cameras.errors.RequestRefused` subclasses, which reach the API as
+themselves (Ray re-raises an actor's exception as an instance of its class) and are mapped to
+HTTP in ``pictag.serve.errors``. It never touches frames.
 """
 
 from __future__ import annotations
@@ -14,129 +16,42 @@ import time
 from typing import Any
 
 import ray
-from pydantic import ValidationError
+from ray.actor import ActorHandle
 
 from pictag.actors.capture import CaptureActor
 from pictag.actors.detector import DetectorActor
 from pictag.actors.embedder import EmbedderActor
+from pictag.actors.handles import (
+    CaptureHandle,
+    ControllerHandle,
+    DetectorHandle,
+    EmbedderHandle,
+    HubHandle,
+    IdentityHandle,
+    StoreHandle,
+)
 from pictag.actors.placement import Placement
 from pictag.actors.remote import actor_class
 from pictag.camera_registry import fingerprint
+from pictag.cameras.assignment import NodeStage, stage_problem
+from pictag.cameras.errors import GeometryCameraUnknown
+from pictag.cameras.supervision import CameraState, CameraStatus, lost_reason
+from pictag.cameras.validation import camera_change, known_camera, new_camera, settings_change
+from pictag.cameras.view import camera_view, detector_counters, health_view
 from pictag.config import CameraConfig, PictagConfig
-from pictag.config.geometry import GeometryError, validate_geometry
-from pictag.config.loader import format_validation_error
-from pictag.config.root import MAX_CAMERAS
-from pictag.errors import PictagError
-from pictag.events import CAMERA_STATUS, STAGE_DOWN, STAGE_UP, Event, make_event
-from pictag.footfall.editing import (
-    CameraGeometry,
-    EditAction,
-    EditOutcome,
-    GeometryEditError,
-    GeometryKind,
-    edit_geometry,
-    unknown_camera,
-)
-from pictag.live_settings import SettingsError, apply_patch, saved_form, settings_view
-from pictag.supervision import StageHealth, death_reason
+from pictag.events import CAMERA_STATUS, Event, make_event
+from pictag.footfall.editing import CameraGeometry, EditAction, EditOutcome, GeometryKind, edit_geometry
+from pictag.live_settings import saved_form, settings_view
+from pictag.supervision import StageHealth, ping_news
 
 log = logging.getLogger(__name__)
 
 SUPERVISE_INTERVAL_S = 2.0
 STATS_TIMEOUT_S = 2.0
-RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 #: Global stages every camera depends on, and the method that answers a health ping.
 GLOBAL_STAGES = (("identity", "gallery_stats"), ("store", "ready"), ("event_hub", "head"))
 
-
-class _Stage:
-    """The detectors (with tracking inside) and the embedder serving the cameras of one node.
-
-    Detectors scale with the node's cameras: each serves up to
-    ``runtime.cameras_per_detector`` of them (one OpenVINO model, async requests
-    shared across its cameras, and those cameras' trackers); the embedder stays single.
-    """
-
-    def __init__(self, key: str, embedder: Any | None, new_detector: Any, new_embedder: Any) -> None:
-        self.key = key
-        self.embedder = embedder
-        self._new_detector = new_detector
-        self.new_embedder = new_embedder
-        self.detectors: list[Any] = []
-        self.assignment: dict[str, int] = {}
-        self.health: dict[str, StageHealth] = {}
-        if embedder is not None:
-            self.health["embedder"] = StageHealth(f"embedder@{key or 'head'}", "embedder", key, time.time())
-
-    def new_detector(self) -> Any:
-        """A new detector actor for this node (sharing the node's embedder)."""
-        return self._new_detector(self.embedder)
-
-    def detector_health(self, index: int) -> StageHealth:
-        """The health record of detector ``index`` (created on first use)."""
-        name = f"detector{index}"
-        if name not in self.health:
-            self.health[name] = StageHealth(f"detector@{self.key or 'head'}#{index}", "detector", self.key, time.time())
-        return self.health[name]
-
-    def cameras_of(self, index: int) -> list[str]:
-        """Cameras served by detector ``index``."""
-        return [cam for cam, i in self.assignment.items() if i == index]
-
-    def problem_for(self, camera_id: str) -> StageHealth | None:
-        """A down stage of this node that the camera needs (its detector, the node's embedder)."""
-        index = self.assignment.get(camera_id)
-        candidates = [self.health.get(f"detector{index}")] if index is not None else []
-        candidates.append(self.health.get("embedder"))
-        return next((h for h in candidates if h is not None and h.status == "down"), None)
-
-    def detector_for(self, camera_id: str, per_detector: int) -> Any:
-        """The detector serving a camera, creating one when all are full."""
-        if camera_id in self.assignment:
-            return self.detectors[self.assignment[camera_id]]
-        load = [0] * len(self.detectors)
-        for index in self.assignment.values():
-            load[index] += 1
-        free = [i for i, n in enumerate(load) if n < per_detector]
-        if free:
-            index = min(free, key=lambda i: load[i])
-        else:
-            self.detectors.append(self.new_detector())
-            index = len(self.detectors) - 1
-            self.detector_health(index)
-        self.assignment[camera_id] = index
-        return self.detectors[index]
-
-    def serving(self, camera_id: str) -> Any | None:
-        """The detector serving a camera, if it has one."""
-        index = self.assignment.get(camera_id)
-        return None if index is None else self.detectors[index]
-
-    def release(self, camera_id: str) -> Any | None:
-        """Forget a camera's detector assignment; returns that detector."""
-        index = self.assignment.pop(camera_id, None)
-        return None if index is None else self.detectors[index]
-
-    def actors(self) -> dict[str, Any]:
-        """The stage's actors by role."""
-        out: dict[str, Any] = {f"detector{i}": d for i, d in enumerate(self.detectors)}
-        if self.embedder is not None:
-            out["embedder"] = self.embedder
-        return out
-
-
-class _Camera:
-    def __init__(self, config: CameraConfig) -> None:
-        self.config = config
-        self.actor: Any | None = None
-        self.status: dict[str, Any] = {"status": "connecting", "reason": None, "since": time.time()}
-        self.restarts = 0
-        self.next_restart_at = 0.0
-        self.last_stats: dict[str, Any] = {}
-
-
-def _error(status: int, error: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    return {"status": status, "error": error, "detail": detail, "field": field}
+Stage = NodeStage[DetectorHandle, EmbedderHandle]
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -146,9 +61,9 @@ class ControllerActor:
     def __init__(
         self,
         config: PictagConfig,
-        store: Any,
-        identity: Any,
-        hub: Any,
+        store: StoreHandle,
+        identity: IdentityHandle,
+        hub: HubHandle,
         placement: Placement,
         *,
         file_config: PictagConfig | None = None,
@@ -159,11 +74,11 @@ class ControllerActor:
         self._hub = hub
         self._identity = identity
         self._placement = placement
-        self._stages: dict[str, _Stage] = {}
-        self._cameras: dict[str, _Camera] = {}
+        self._stages: dict[str, Stage] = {}
+        self._cameras: dict[str, CameraState] = {}
         self._supervisor: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._self_handle: Any | None = None
+        self._self_handle: ControllerHandle | None = None
         self._file_origin = {c.id: fingerprint(c) for c in self._file_config.cameras}
         now = time.time()
         self._global_health = {name: StageHealth(name, name, "", now) for name, _ in GLOBAL_STAGES}  # type: ignore[arg-type]
@@ -188,34 +103,31 @@ class ControllerActor:
     async def start(self, cameras: list[CameraConfig]) -> list[str]:
         """Start the given cameras; returns their ids. Called once by the runtime."""
         self._self_handle = ray.get_runtime_context().current_actor
-        for cam in cameras:
-            self._cameras[cam.id] = _Camera(cam)
-            if cam.enabled:
-                self._start_capture(self._cameras[cam.id])
+        for config in cameras:
+            cam = self._cameras[config.id] = CameraState.new(config, time.time())
+            if config.enabled:
+                self._start_capture(cam)
             else:
-                self._set_status(cam.id, "offline", "disabled in the configuration")
+                self._set_status(cam, "offline", "disabled in the configuration")
         self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
         return list(self._cameras)
 
-    def _stage(self, node: str | None) -> _Stage:
+    def _stage(self, node: str | None) -> Stage:
+        """The stage of a node, created (with its embedder) on first use."""
         key = node or ""
         stage = self._stages.get(key)
         if stage is None:
             options = self._placement.stage_options(node)
             config = self._config
 
-            def new_embedder() -> Any:
+            def new_embedder() -> EmbedderHandle:
                 return (
                     actor_class(EmbedderActor)
                     .options(**options)
                     .remote(config.reid, config.assets_dir, config.detector)
                 )
 
-            embedder = None
-            if config.reid.enabled and config.reid.type != "joint":  # joint re-id runs in the detector
-                embedder = new_embedder()
-
-            def new_detector(embedder: Any | None) -> Any:
+            def new_detector(embedder: EmbedderHandle | None) -> DetectorHandle:
                 return (
                     actor_class(DetectorActor)
                     .options(**options)
@@ -232,40 +144,37 @@ class ControllerActor:
                     )
                 )
 
-            stage = self._stages[key] = _Stage(key, embedder, new_detector, new_embedder)
+            # Joint re-id runs in the detector: no embedder then.
+            embedder = new_embedder() if config.reid.enabled and config.reid.type != "joint" else None
+            stage = self._stages[key] = NodeStage(key, embedder, new_detector, new_embedder, time.time())
         return stage
 
-    def _start_capture(self, cam: _Camera) -> None:
-        stage = self._stage(cam.config.node)
-        options = self._placement.capture_options(cam.config)
-        detector = stage.detector_for(cam.config.id, self._config.runtime.cameras_per_detector)
-        runtime = self._config.runtime
-        cam.actor = (
+    def _start_capture(self, cam: CameraState) -> None:
+        config = cam.config
+        stage = self._stage(config.node)
+        detector = stage.detector_for(config.id, self._config.runtime.cameras_per_detector, time.time())
+        actor = (
             actor_class(CaptureActor)
-            .options(**options)
-            .remote(cam.config, detector, self._self_handle, runtime, site=self._config.site)
+            .options(**self._placement.capture_options(config))
+            .remote(config, detector, self._self_handle, self._config.runtime, site=self._config.site)
         )
-        self._identity.set_geometry.remote(cam.config.id, list(cam.config.lines), list(cam.config.zones))
-        if cam.restarts == 0:
-            cam.status = {"status": "connecting", "reason": None, "since": time.time()}
-        # After a loss the status stays "offline" with its reason until the new capture
-        # actor reports (it may wait for its node to come back).
+        self._identity.set_geometry.remote(config.id, list(config.lines), list(config.zones))
+        cam.started(actor, time.time())
 
-    async def _stop_capture(self, cam: _Camera, wait: bool = True) -> None:
+    async def _stop_capture(self, cam: CameraState, wait: bool = True) -> None:
         """Stop a camera's capture actor and forget its per-camera state in the stages.
 
         With ``wait=False`` (run-time changes from the API) the graceful stop and kill
         finish in the background, so the API answers at once and a replacement capture
         actor can start immediately.
         """
-        actor, cam.actor = cam.actor, None
+        actor = cam.stopped()
         if actor is None:
             return
         stage = self._stages.get(cam.config.node or "")
-        if stage is not None:
-            detector = stage.release(cam.config.id)
-            if detector is not None:
-                detector.forget.remote(cam.config.id)
+        detector = stage.release(cam.config.id) if stage is not None else None
+        if detector is not None:
+            detector.forget.remote(cam.config.id)
         ended = self._identity.end_camera.remote(cam.config.id)
         retire = self._retire(cam.config.id, actor)
         if wait:
@@ -275,7 +184,7 @@ class ControllerActor:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def _retire(self, camera_id: str, actor: Any) -> None:
+    async def _retire(self, camera_id: str, actor: CaptureHandle) -> None:
         try:
             await asyncio.wait_for(actor.stop.remote(), 8.0)
         except Exception as err:
@@ -289,29 +198,19 @@ class ControllerActor:
         await asyncio.gather(*(self._stop_capture(c) for c in self._cameras.values()), return_exceptions=True)
 
     # ---- status ----------------------------------------------------------------------
-    def _set_status(self, camera_id: str, status: str, reason: str | None) -> None:
-        cam = self._cameras.get(camera_id)
-        if cam is None:
-            return
-        if cam.status.get("status") == status and cam.status.get("reason") == reason:
-            return
-        cam.status = {"status": status, "reason": reason, "since": time.time()}
-        event = make_event(
-            CAMERA_STATUS, camera_id=camera_id, name=cam.config.display_name, status=status, reason=reason
-        )
-        self._identity.publish.remote([event])
+    def _set_status(self, cam: CameraState, status: str, reason: str | None) -> None:
+        if cam.set_status(status, reason, time.time()):
+            event = make_event(
+                CAMERA_STATUS, camera_id=cam.config.id, name=cam.config.display_name, status=status, reason=reason
+            )
+            self._identity.publish.remote([event])
 
     async def report_status(self, camera_id: str, event: dict[str, Any]) -> None:
         """A capture actor's state change (already a secret-free event)."""
         cam = self._cameras.get(camera_id)
-        if cam is None or cam.actor is None:
+        if cam is None or not cam.running:
             return
-        cam.status = {
-            "status": event["status"],
-            "reason": event.get("reason"),
-            "reason_code": event.get("reason_code"),
-            "since": event["ts_unix"],
-        }
+        cam.status = CameraStatus.from_event(event)
         self._identity.publish.remote([event])
 
     async def _supervise(self) -> None:
@@ -329,77 +228,74 @@ class ControllerActor:
             if not cam.config.enabled:
                 continue
             if cam.actor is None:
-                if now >= cam.next_restart_at:
+                if cam.due_for_restart(now):
                     self._start_capture(cam)
                 continue
             try:
-                cam.last_stats = await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S)
-                cam.restarts = 0
+                cam.answered(await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S))
             except TimeoutError:
                 continue
             except Exception as err:  # actor died (crash or its node went away)
-                log.warning("camera=%s capture actor lost (%s); restarting", cam.config.id, type(err).__name__)
-                cam.actor = None
-                delay = RESTART_BACKOFF_S[min(cam.restarts, len(RESTART_BACKOFF_S) - 1)]
-                cam.restarts += 1
-                cam.next_restart_at = now + delay
-                self._set_status(cam.config.id, "offline", _lost_reason(cam, type(err).__name__, delay))
+                error = type(err).__name__
+                log.warning("camera=%s capture actor lost (%s); restarting", cam.config.id, error)
+                delay = cam.lost(now)
+                node_alive = _node_alive(cam.last_stats.get("node_id"))
+                self._set_status(cam, "offline", lost_reason(cam.config, error, delay, node_alive))
 
     # ---- stage health ----------------------------------------------------------------
     async def _check_stages(self) -> None:
         """Ping every stage; mark deaths and recoveries, re-create stages that cannot come back."""
-        checks: list[tuple[StageHealth, Any, str, _Stage | None, int | None]] = []
-        for stage in self._stages.values():
-            for index, detector in enumerate(stage.detectors):
-                checks.append((stage.detector_health(index), detector, "stats", stage, index))
-            if stage.embedder is not None:
-                checks.append((stage.health["embedder"], stage.embedder, "stats", stage, None))
-        handles = {"identity": self._identity, "store": self._store, "event_hub": self._hub}
-        for name, method in GLOBAL_STAGES:
-            checks.append((self._global_health[name], handles[name], method, None, None))
+        now = time.time()
+        checks: list[tuple[StageHealth, ActorHandle[Any], str, Stage | None, int | None]] = [
+            (health, actor, "stats", stage, index)
+            for stage in self._stages.values()
+            for health, actor, index in stage.members(now)
+        ]
+        handles: dict[str, ActorHandle[Any]] = {
+            "identity": self._identity,
+            "store": self._store,
+            "event_hub": self._hub,
+        }
+        checks += [(self._global_health[name], handles[name], method, None, None) for name, method in GLOBAL_STAGES]
         results = await asyncio.gather(
             *(asyncio.wait_for(getattr(actor, method).remote(), STATS_TIMEOUT_S) for _, actor, method, _, _ in checks),
             return_exceptions=True,
         )
         now = time.time()
         for (health, _, _, node_stage, slot), result in zip(checks, results, strict=True):
-            if not isinstance(result, BaseException):
-                if health.answered(now):
-                    self._stage_event(STAGE_UP, health, node_stage, slot)
-            elif isinstance(result, asyncio.TimeoutError):
-                if health.unanswered(now):
-                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
-            else:
-                # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
-                permanent = isinstance(result, ray.exceptions.ActorDiedError) and node_stage is not None
-                if health.died(death_reason(str(result)), now, recreate=permanent):
-                    self._stage_event(STAGE_DOWN, health, node_stage, slot)
+            failed = isinstance(result, BaseException) and not isinstance(result, asyncio.TimeoutError)
+            # An actor Ray will not bring back (its constructor raised): re-create it ourselves.
+            permanent = isinstance(result, ray.exceptions.ActorDiedError) and node_stage is not None
+            news = ping_news(
+                health,
+                now,
+                error_text=str(result) if failed else None,
+                timed_out=isinstance(result, asyncio.TimeoutError),
+                recreate=permanent,
+            )
+            if news is not None:
+                self._stage_event(news, health, node_stage, slot)
             if node_stage is not None and health.due_for_restart(now):
                 self._recreate(node_stage, slot, health, now)
 
-    def _recreate(self, stage: _Stage, index: int | None, health: StageHealth, now: float) -> None:
+    def _recreate(self, stage: Stage, index: int | None, health: StageHealth, now: float) -> None:
         """A new actor for a dead node stage; everything that held the old handle gets the new one."""
         log.warning("stage=%s re-created after: %s", health.name, health.reason)
         health.restarted(now)
         if index is None:  # the node's embedder: its detectors call it
-            stage.embedder = stage.new_embedder()
+            embedder = stage.recreate_embedder()
             for detector in stage.detectors:
-                detector.set_embedder.remote(stage.embedder)
+                detector.set_embedder.remote(embedder)
             return
-        detector = stage.detectors[index] = stage.new_detector()
+        detector = stage.recreate_detector(index)
         for camera_id in stage.cameras_of(index):
             cam = self._cameras.get(camera_id)
             if cam is not None and cam.actor is not None:
                 cam.actor.set_detector.remote(detector)
 
-    def _stage_event(self, kind: str, health: StageHealth, stage: _Stage | None, index: int | None) -> None:
+    def _stage_event(self, kind: str, health: StageHealth, stage: Stage | None, index: int | None) -> None:
         """``stage.down`` / ``stage.up`` straight to the hub and the store (the identity stage may be the one down)."""
-        if stage is None:
-            cameras = list(self._cameras)
-        elif index is None:
-            cameras = list(stage.assignment)
-        else:
-            cameras = stage.cameras_of(index)
+        cameras = list(self._cameras) if stage is None else stage.cameras_of(index)
         log.warning("stage=%s %s: %s", health.name, health.status, health.reason or "answering again")
         event = make_event(
             kind,
@@ -416,34 +312,23 @@ class ControllerActor:
         self._hub.publish.remote(events)
         self._store.write.remote(events=events, sightings=[])
 
-    def _stage_problem(self, cam: _Camera) -> StageHealth | None:
-        """The first down stage a camera depends on, if any."""
-        stage = self._stages.get(cam.config.node or "")
-        problem = stage.problem_for(cam.config.id) if stage is not None else None
-        if problem is None:
-            problem = next(
-                (h for name in ("identity", "store") if (h := self._global_health[name]).status == "down"), None
-            )
-        return problem
+    def _stage_problem(self, cam: CameraState) -> StageHealth | None:
+        """The first down stage a running camera depends on, if any."""
+        if not cam.running:
+            return None
+        return stage_problem(self._stages.get(cam.config.node or ""), cam.config.id, self._global_health)
 
     async def health(self) -> dict[str, Any]:
         """Every stage's health, and cameras counted by status (for ``/api/v1/health``)."""
-        stages = {h.name: h.view() for h in self._global_health.values()}
-        for stage in self._stages.values():
-            stages.update({h.name: h.view() for h in stage.health.values()})
-        by_status: dict[str, int] = {}
-        for cam in self._cameras.values():
-            status = "error" if cam.actor is not None and self._stage_problem(cam) else cam.status["status"]
-            by_status[status] = by_status.get(status, 0) + 1
-        ok = all(view["status"] != "down" for view in stages.values())
-        return {"status": "ok" if ok else "degraded", "stages": stages, "cameras": by_status}
+        stages = [*self._global_health.values(), *(h for s in self._stages.values() for h in s.health.values())]
+        statuses = ("error" if self._stage_problem(c) else c.status.status for c in self._cameras.values())
+        return health_view(stages, statuses)
 
     # ---- queries ---------------------------------------------------------------------
     async def list_cameras(self) -> list[dict[str, Any]]:
         """Every camera merged with the counters of its capture actor and stages."""
         captures = {cid: c.actor.stats.remote() for cid, c in self._cameras.items() if c.actor is not None}
         detector_refs = [(k, d.stats.remote()) for k, s in self._stages.items() for d in s.detectors]
-        identity_ref = self._identity.stats.remote()
 
         async def get(ref: Any, default: Any) -> Any:
             try:
@@ -456,49 +341,40 @@ class ControllerActor:
         results = await asyncio.gather(
             *(get(captures[c], None) for c in capture_ids),
             *(get(r, {}) for _, r in detector_refs),
-            get(identity_ref, {}),
+            get(self._identity.stats.remote(), {}),
         )
-        capture_stats = dict(zip(capture_ids, results[: len(capture_ids)], strict=True))
-        det_results = results[len(capture_ids) : len(capture_ids) + len(detector_refs)]
-        det_by_stage: dict[str, dict[str, Any]] = {k: {} for k in self._stages}
-        for (k, _), det in zip(detector_refs, det_results, strict=True):
-            det_by_stage[k].update(det.get("cameras", {}))
-        identity_stats = results[-1]
-        out = []
-        for cid, cam in self._cameras.items():
-            stats = capture_stats.get(cid)
-            if stats is not None:
+        for cid, stats in zip(capture_ids, results[: len(capture_ids)], strict=True):
+            cam = self._cameras.get(cid)
+            if stats is not None and cam is not None:
                 cam.last_stats = stats
-            det = det_by_stage.get(cam.config.node or "", {})
-            view = _camera_view(cam, det.get(cid, {}), identity_stats.get(cid, {}))
-            problem = self._stage_problem(cam) if cam.actor is not None else None
-            if problem is not None:
-                view["status"] = "error"
-                view["reason"] = f"{problem.kind} stage down: {problem.reason}"
-                view["reason_code"] = "stage_down"
-                view["since"] = problem.since
-            out.append(view)
-        return out
+        det_results = results[len(capture_ids) : len(capture_ids) + len(detector_refs)]
+        det = detector_counters((k, d) for (k, _), d in zip(detector_refs, det_results, strict=True))
+        identity_stats = results[-1]
+        return [
+            camera_view(
+                cam,
+                det.get(cam.config.node or "", {}).get(cid, {}),
+                identity_stats.get(cid, {}),
+                self._stage_problem(cam),
+            )
+            for cid, cam in list(self._cameras.items())
+        ]
 
-    async def stages(self) -> dict[str, Any]:
+    async def stages(self) -> dict[str, dict[str, DetectorHandle | EmbedderHandle]]:
         """Stage actors per node key, for diagnostics and tests."""
         return {k: s.actors() for k, s in self._stages.items()}
 
     async def watch_preview(self, camera_id: str, seconds: float = 10.0) -> bool:
         """Ask the camera's node to render anonymised previews for ``seconds``; False if not running."""
         cam = self._cameras.get(camera_id)
-        if cam is None or cam.actor is None:
-            return False
-        stage = self._stages.get(cam.config.node or "")
-        if stage is None:
-            return False
-        detector = stage.serving(camera_id)
+        stage = self._stages.get(cam.config.node or "") if cam is not None and cam.running else None
+        detector = stage.serving(camera_id) if stage is not None else None
         if detector is None:
             return False
         await detector.want_preview.remote(camera_id, seconds)
         return True
 
-    async def capture_actor(self, camera_id: str) -> Any:
+    async def capture_actor(self, camera_id: str) -> CaptureHandle | None:
         """The capture actor handle of a camera (tests, diagnostics)."""
         cam = self._cameras.get(camera_id)
         return None if cam is None else cam.actor
@@ -509,98 +385,91 @@ class ControllerActor:
         return settings_view(self._config)
 
     async def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
-        """Validate, apply to every stage, persist. Returns the new view or an error."""
-        try:
-            config = apply_patch(self._config, patch)
-            if isinstance(config.reid.threshold, str):  # "auto": back to the model's own threshold
-                from pictag.actors.runtime import with_resolved_threshold
+        """Validate, apply to every stage, persist; returns ``{"settings": view}``.
 
-                config = with_resolved_threshold(config)
-        except SettingsError as err:
-            return _error(422, "invalid_setting", err.detail, err.field)
-        except PictagError as err:
-            return _error(422, "invalid_setting", str(err), "reid.threshold")
-        self._config = config
-        for stage in self._stages.values():
-            for detector in stage.detectors:
-                detector.set_confidence.remote(config.detector.confidence)
-                detector.set_privacy.remote(config.privacy)
+        Raises:
+            SettingsRefused: the patch does not validate (the field is named).
+        """
+        config = self._config = settings_change(self._config, patch)
+        detectors = [d for stage in self._stages.values() for d in stage.detectors]
+        for detector in detectors:
+            detector.set_confidence.remote(config.detector.confidence)
+            detector.set_privacy.remote(config.privacy)
         self._identity.set_threshold.remote(config.reid.threshold)
-        for stage in self._stages.values():
-            for detector in stage.detectors:
-                detector.set_threshold.remote(config.reid.threshold)
+        for detector in detectors:
+            detector.set_threshold.remote(config.reid.threshold)
         await self._store.save_settings.remote(saved_form(self._file_config, config))
         return {"settings": settings_view(config)}
 
     # ---- run-time changes ------------------------------------------------------------
     async def add_camera(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Validate and start a new camera."""
-        try:
-            config = CameraConfig.model_validate(body)
-        except ValidationError as err:
-            return _validation_error(err)
-        if config.id in self._cameras:
-            return _error(409, "conflict", f"camera {config.id!r} already exists", "id")
-        if len(self._cameras) >= MAX_CAMERAS:
-            return _error(409, "too_many_cameras", f"{MAX_CAMERAS} cameras at most; remove one first")
-        cam = self._cameras[config.id] = _Camera(config)
+        """Validate and start a new camera; returns ``{"camera": view}``.
+
+        Raises:
+            InvalidCameraConfig, CameraExists, TooManyCameras.
+        """
+        config = new_camera(body, self._cameras.keys())
+        cam = self._cameras[config.id] = CameraState.new(config, time.time())
         await self._store.save_camera.remote(config, self._file_origin.get(config.id))
         if config.enabled:
             self._start_capture(cam)
         else:
-            self._set_status(config.id, "offline", "disabled")
-        return {"camera": _camera_view(cam, {}, {})}
+            self._set_status(cam, "offline", "disabled")
+        return {"camera": camera_view(cam, {}, {})}
 
     async def update_camera(self, camera_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """Apply a partial change; restart the capture if anything but the name changed."""
-        cam = self._cameras.get(camera_id)
-        if cam is None:
-            return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
-        if "id" in patch and patch["id"] != camera_id:
-            return _error(400, "invalid_request", "a camera's id cannot change", "id")
+        """Apply a partial change; restart the capture if anything but name, lines or zones changed.
+
+        Raises:
+            CameraNotFound, CameraIdImmutable, InvalidCameraConfig.
+        """
+        cam = known_camera(self._cameras, camera_id)
         size = await self._frame_size(cam) if "lines" in patch or "zones" in patch else None
-        merged = {**cam.config.model_dump(), **patch}
-        try:
-            config = CameraConfig.model_validate(merged)
-            if size is not None:
-                validate_geometry(config.lines, config.zones, *size)
-        except ValidationError as err:
-            return _validation_error(err)
-        except GeometryError as err:
-            return _error(422, "invalid_camera", str(err), err.field)
-        # Names, lines and zones apply live (lines/zones: the identity stage's footfall engine).
-        live = {"name", "lines", "zones"}
-        restart = config.model_dump(exclude=live) != cam.config.model_dump(exclude=live)
-        geometry = (config.lines, config.zones) != (cam.config.lines, cam.config.zones)
-        if restart:
+        change = camera_change(cam.config, patch, size)
+        config = change.config
+        if change.restart:
             await self._stop_capture(cam, wait=False)
-        elif geometry:
+        elif change.geometry:  # applied live by the identity stage's footfall engine
             self._identity.set_geometry.remote(camera_id, list(config.lines), list(config.zones))
         cam.config = config
         await self._store.save_camera.remote(config, self._file_origin.get(config.id))
-        if restart and config.enabled:
+        if change.restart and config.enabled:
             self._start_capture(cam)
         elif not config.enabled:
-            self._set_status(camera_id, "offline", "disabled")
-        return {"camera": _camera_view(cam, {}, {})}
+            self._set_status(cam, "offline", "disabled")
+        return {"camera": camera_view(cam, {}, {})}
+
+    async def remove_camera(self, camera_id: str) -> dict[str, Any]:
+        """Stop a camera and forget it; returns ``{"removed": camera_id}``.
+
+        Raises:
+            CameraNotFound.
+        """
+        cam = known_camera(self._cameras, camera_id)
+        await self._stop_capture(cam, wait=False)
+        del self._cameras[camera_id]
+        await self._store.delete_camera.remote(camera_id, self._file_origin.get(camera_id))
+        return {"removed": camera_id}
 
     # ---- counting lines and zones (issue 17) -------------------------------------------
-    async def _frame_size(self, cam: _Camera) -> tuple[int, int] | None:
+    async def _frame_size(self, cam: CameraState) -> tuple[int, int] | None:
         """The size the camera delivers (its capture actor's latest frame), else the configured one."""
-        size = cam.last_stats.get("frame_size") if cam.actor is not None else None
-        if size is None and cam.actor is not None:
+        if cam.actor is not None and not cam.delivered_frame_size():
             try:
                 cam.last_stats = await asyncio.wait_for(cam.actor.stats.remote(), STATS_TIMEOUT_S)
-                size = cam.last_stats.get("frame_size")
             except Exception as err:
                 log.debug("camera=%s stats for frame size: %s", cam.config.id, type(err).__name__)
-        return (int(size[0]), int(size[1])) if size else cam.config.frame_size
+        return cam.known_frame_size()
 
-    async def camera_geometry(self, camera_id: str) -> CameraGeometry | None:
-        """A camera's lines, zones and frame size; None for an unknown camera."""
+    async def camera_geometry(self, camera_id: str) -> CameraGeometry:
+        """A camera's lines, zones and frame size.
+
+        Raises:
+            GeometryCameraUnknown: no such camera.
+        """
         cam = self._cameras.get(camera_id)
         if cam is None:
-            return None
+            raise GeometryCameraUnknown.of(camera_id)
         size = await self._frame_size(cam)
         return CameraGeometry(camera_id, size, tuple(cam.config.lines), tuple(cam.config.zones))
 
@@ -612,31 +481,21 @@ class ControllerActor:
         item_id: str | None = None,
         body: dict[str, Any] | None = None,
     ) -> EditOutcome:
-        """Create, update or delete a line or zone: validated, persisted, applied live (no capture restart)."""
+        """Create, update or delete a line or zone: validated, persisted, applied live (no capture restart).
+
+        Raises:
+            GeometryCameraUnknown: no such camera (or it was removed meanwhile).
+            GeometryEditError: the edit is refused (`pictag.footfall.editing.edit_geometry`).
+        """
         cam = self._cameras.get(camera_id)
-        if cam is None:
-            return EditOutcome(refusal=unknown_camera(camera_id))
-        size = await self._frame_size(cam)
-        if self._cameras.get(camera_id) is not cam:  # removed meanwhile
-            return EditOutcome(refusal=unknown_camera(camera_id))
-        try:
-            config, item = edit_geometry(cam.config, kind, action, item_id=item_id, body=body, frame_size=size)
-        except GeometryEditError as err:
-            return EditOutcome(refusal=err.refusal())
+        size = await self._frame_size(cam) if cam is not None else None
+        if cam is None or self._cameras.get(camera_id) is not cam:  # unknown, or removed meanwhile
+            raise GeometryCameraUnknown.of(camera_id)
+        config, item = edit_geometry(cam.config, kind, action, item_id=item_id, body=body, frame_size=size)
         cam.config = config  # no await since reading cam.config: concurrent edits cannot lose one
         self._identity.set_geometry.remote(camera_id, list(config.lines), list(config.zones))
         await self._store.save_camera.remote(config, self._file_origin.get(camera_id))
         return EditOutcome(CameraGeometry(camera_id, size, tuple(config.lines), tuple(config.zones)), item)
-
-    async def remove_camera(self, camera_id: str) -> dict[str, Any]:
-        """Stop a camera and forget it."""
-        cam = self._cameras.get(camera_id)
-        if cam is None:
-            return _error(404, "not_found", f"no camera {camera_id!r}", "camera_id")
-        await self._stop_capture(cam, wait=False)
-        del self._cameras[camera_id]
-        await self._store.delete_camera.remote(camera_id, self._file_origin.get(camera_id))
-        return {"removed": camera_id}
 
 
 def _node_alive(node_id: str | None) -> bool | None:
@@ -647,62 +506,3 @@ def _node_alive(node_id: str | None) -> bool | None:
         if node.get("NodeID") == node_id:
             return bool(node.get("Alive"))
     return False
-
-
-def _lost_reason(cam: _Camera, error: str, delay: float) -> str:
-    """Why a capture actor is gone, in words an owner understands."""
-    if _node_alive(cam.last_stats.get("node_id")) is False:
-        where = f"node {cam.config.node!r}" if cam.config.node else "its machine"
-        return f"{where} is down; the camera resumes when it is back"
-    return f"capture process lost ({error}); retrying in {delay:.0f} s"
-
-
-def _validation_error(err: ValidationError) -> dict[str, Any]:
-    first = err.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or None
-    return _error(422, "invalid_camera", "; ".join(format_validation_error(err)), field)
-
-
-def _camera_view(cam: _Camera, det: dict[str, Any], ident: dict[str, Any]) -> dict[str, Any]:
-    """The API's view of one camera: configuration (secret-free), status and counters."""
-    cfg = cam.config
-    stats = cam.last_stats if cam.actor is not None else {}
-    sent = stats.get("sent", 0)
-    skipped = stats.get("skipped", 0)
-    dropped = det.get("dropped_at_detector", 0)
-    processed = ident.get("processed", 0)
-    offered = sent + skipped + stats.get("idle", 0)
-    return {
-        "id": cfg.id,
-        "name": cfg.display_name,
-        "url": cfg.redacted_url,
-        "enabled": cfg.enabled,
-        "analysis_fps": cfg.analysis_fps,
-        "transport": cfg.transport,
-        "node": cfg.node,
-        "status": cam.status["status"],
-        "reason": cam.status.get("reason"),
-        "reason_code": cam.status.get("reason_code"),
-        "since": cam.status.get("since"),
-        "counters": {
-            "decoded": stats.get("decoded", 0),
-            "sent": sent,
-            "skipped": skipped,
-            "idle": stats.get("idle", 0),
-            "stage_down": stats.get("stage_down", 0),
-            "closed": stats.get("closed", 0),
-            "dropped": dropped,
-            "detected": det.get("detected", 0),
-            "processed": processed,
-            "reconnects": stats.get("reconnects", 0),
-            "restarts": cam.restarts,
-        },
-        "skip_rate": round((skipped + dropped) / offered, 4) if offered else 0.0,
-        "decode_fps": stats.get("decode_fps"),
-        "frame_age_ms": det.get("frame_age_ms", {"p50": None, "p95": None}),
-        "latency_ms": ident.get("latency_ms", {"p50": None, "p95": None, "p99": None}),
-        "stages_ms": {**ident.get("stages_ms", {})},
-        "occupancy": ident.get("occupancy", 0),
-        "node_id": stats.get("node_id"),
-        "frame_size": stats.get("frame_size") or cfg.frame_size,
-    }

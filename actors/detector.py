@@ -31,12 +31,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import ray
 
 from pictag.actors import names
+from pictag.actors.handles import EmbedderHandle, HubHandle, IdentityHandle, StoreHandle
 from pictag.actors.heatmaps import HeatmapRecorder
 from pictag.actors.previews import PreviewRenderer
 from pictag.config import DetectorConfig, PrivacyConfig, ReidConfig, TrackingConfig
@@ -96,7 +97,7 @@ class _CameraCounters:
 class _IdentitySink:
     """`SummarySink` over the identity actor: fire-and-forget calls, a bounded number outstanding."""
 
-    def __init__(self, identity: Any) -> None:
+    def __init__(self, identity: IdentityHandle) -> None:
         self._identity = identity
         self._pending: list[Any] = []
         self.dropped = 0
@@ -118,16 +119,16 @@ class DetectorActor:
         self,
         config: DetectorConfig,
         assets_dir: str | None,
-        identity: Any,
+        identity: IdentityHandle,
         *,
         tracking: TrackingConfig | None = None,
         reid: ReidConfig | None = None,
         identity_config: IdentityConfig | None = None,
         privacy: PrivacyConfig | None = None,
-        hub: Any | None = None,
-        embedder: Any | None = None,
+        hub: HubHandle | None = None,
+        embedder: EmbedderHandle | None = None,
         forward_interval_s: float = 0.0,
-        store: Any | None = None,
+        store: StoreHandle | None = None,
     ) -> None:
         reid = reid if reid is not None and reid.enabled else None
         self._joint: JointEmbedder | None = None
@@ -318,7 +319,7 @@ class DetectorActor:
 
         return finish
 
-    async def set_embedder(self, embedder: Any) -> None:
+    async def set_embedder(self, embedder: EmbedderHandle) -> None:
         """The controller re-created the node's crop embedder: use the new one."""
         if self._embedder is not None:
             self._embedder = embedder
@@ -371,9 +372,9 @@ class DetectorActor:
         await self._heatmaps.flush()
 
 
-def _named_store() -> Any | None:
+def _named_store() -> StoreHandle | None:
     """The runtime's store actor, where heatmaps go (None when this detector runs without one)."""
     try:
-        return ray.get_actor(names.STORE, namespace=names.NAMESPACE)
+        return cast("StoreHandle", ray.get_actor(names.STORE, namespace=names.NAMESPACE))
     except ValueError:
         return None

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import ray
 
+from pictag.actors.handles import StoreHandle
 from pictag.detections import Detections
 from pictag.messages import FrameRef
 from pictag.reports.heatmap_live import CameraHeatmap, HeatmapSettings, local_day, person_boxes
@@ -38,7 +39,7 @@ MAX_WRITES_IN_FLIGHT = 8
 class HeatmapRecorder:
     """Per-camera `CameraHeatmap`s of one detector actor; lives on its event loop."""
 
-    def __init__(self, store: Any | None) -> None:
+    def __init__(self, store: StoreHandle | None) -> None:
         self._store = store
         self._settings: HeatmapSettings | None = None
         self._loader: asyncio.Task[None] | None = None

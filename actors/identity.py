@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import ray
 
+from pictag.actors.handles import HubHandle, StoreHandle
 from pictag.config import PrivacyConfig, ReidConfig, TrackingConfig
 from pictag.config.geometry import LineConfig, ZoneConfig
 from pictag.config.identity import IdentityConfig
@@ -37,6 +38,7 @@ from pictag.identity.labels import LiveLabels, labels_channel
 from pictag.identity.sessions import Sighting
 from pictag.messages import TrackSummaries
 from pictag.stats import RollingPercentiles
+from pictag.storage.records import VisitRecord
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,8 @@ class IdentityActor:
     def __init__(
         self,
         tracking: TrackingConfig,
-        store: Any,
-        hub: Any,
+        store: StoreHandle,
+        hub: HubHandle,
         *,
         reid: ReidConfig | None = None,
         privacy: PrivacyConfig | None = None,
@@ -118,9 +120,9 @@ class IdentityActor:
                 if self._privacy.cross_day_reid
                 else day_start(now, self._engine.settings.day_start_hour)
             )
-            visits: list[Any] = []
+            visits: list[VisitRecord] = []
             while True:
-                page = await self._store.query.remote("list_visits", since=since, limit=VISIT_PAGE, offset=len(visits))
+                page = await self._store.list_visits.remote(since=since, limit=VISIT_PAGE, offset=len(visits))
                 visits.extend(page)
                 if len(page) < VISIT_PAGE:
                     break
@@ -233,27 +235,27 @@ class IdentityActor:
         """Use a new match threshold from now on (live settings)."""
         self._engine.set_threshold(threshold)
 
-    async def erase(self, identity_id: str) -> dict[str, Any]:
+    async def erase(self, person_id: str) -> dict[str, Any]:
         """Erase an identity: out of the gallery and the pending rows first, then every stored row.
 
         Returns:
             ``{"found": bool, "removed": {table: rows}}``.
         """
         await self._ensure_started()
-        known = self._engine.erase(identity_id)
-        self._footfall.erase(identity_id)
-        self._drop_pending(identity_id)
-        removed: dict[str, int] = await self._store.delete_identity.remote(identity_id)
+        known = self._engine.erase(person_id)
+        self._footfall.erase(person_id)
+        self._drop_pending(person_id)
+        removed: dict[str, int] = await self._store.delete_identity.remote(person_id)
         return {"found": known or any(removed.values()), "removed": removed}
 
-    def _drop_pending(self, identity_id: str) -> None:
+    def _drop_pending(self, person_id: str) -> None:
         out = self._out
-        out.events = [e for e in out.events if identity_id not in (e.get("person_id"), e.get("identity_id"))]
-        out.identities.pop(identity_id, None)
-        out.prototypes.pop(identity_id, None)
-        out.visits = {k: v for k, v in out.visits.items() if v["identity_id"] != identity_id}
-        self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != identity_id}
-        self._ff.forget_person(identity_id)
+        out.events = [e for e in out.events if e.get("person_id") != person_id]
+        out.identities.pop(person_id, None)
+        out.prototypes.pop(person_id, None)
+        out.visits = {k: v for k, v in out.visits.items() if v.person_id != person_id}
+        self._sightings = {k: s for k, s in self._sightings.items() if s.person_id != person_id}
+        self._ff.forget_person(person_id)
 
     # ---- output --------------------------------------------------------------------------
     async def _flush_loop(self) -> None:
@@ -279,7 +281,7 @@ class IdentityActor:
         if out.events:
             self._hub.publish.remote(out.events)
         if out.events or sightings:
-            self._store.write.remote(events=out.events, sightings=[_sighting_row(s) for s in sightings])
+            self._store.write.remote(events=out.events, sightings=[s.record() for s in sightings])
         if out.identities or out.visits or out.prototypes:
             self._store.write_identity.remote(
                 list(out.identities.values()),
@@ -303,18 +305,3 @@ class IdentityActor:
     async def gallery_stats(self) -> dict[str, Any]:
         """Gallery size, open visits, live tracks, threshold and decision counters."""
         return self._engine.stats()
-
-
-def _sighting_row(s: Sighting) -> dict[str, Any]:
-    return {
-        "key": s.key,
-        "camera_id": s.camera_id,
-        "track_id": s.track_id,
-        "person_id": s.person_id,
-        "started_at": s.started_at,
-        "last_seen_at": s.last_seen_at,
-        "ended_at": s.ended_at,
-        "frames": s.frames,
-        "mean_confidence": s.mean_confidence,
-        "box": list(s.box),
-    }

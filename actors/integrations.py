@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import ray
 
+from pictag.actors.handles import ControllerHandle, HubHandle, IdentityHandle, StoreHandle
 from pictag.config import PictagConfig
 from pictag.events import make_event
 from pictag.integrations.hub import IntegrationHub
@@ -56,7 +57,14 @@ class IntegrationsActor:
     """Async actor: event hub → MQTT / webhooks; live figures → alert rules (see the module docstring)."""
 
     def __init__(
-        self, config: PictagConfig, *, hub: Any, store: Any, controller: Any, identity: Any, timezone: str
+        self,
+        config: PictagConfig,
+        *,
+        hub: HubHandle,
+        store: StoreHandle,
+        controller: ControllerHandle,
+        identity: IdentityHandle,
+        timezone: str,
     ) -> None:
         self._hub, self._store, self._controller, self._identity = hub, store, controller, identity
         self._figures = LiveFigures(ZoneInfo(timezone), config.alerts)

@@ -13,11 +13,12 @@ import contextlib
 import logging
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 import ray
 
 from pictag.actors import names
+from pictag.actors.handles import ControllerHandle, StoreHandle
 from pictag.config import PrivacyConfig
 from pictag.privacy.retention import PurgeReport, PurgeSchedule, retention_cutoff, should_compact
 
@@ -37,7 +38,7 @@ HISTORY = 10
 class MaintenanceActor:
     """Async actor owning the purge loop: a purge at once when created, then on schedule."""
 
-    def __init__(self, privacy: PrivacyConfig, store: Any, settings_poll_s: float = SETTINGS_POLL_S) -> None:
+    def __init__(self, privacy: PrivacyConfig, store: StoreHandle, settings_poll_s: float = SETTINGS_POLL_S) -> None:
         self._privacy = privacy
         self._store = store
         self._settings_poll_s = settings_poll_s
@@ -81,7 +82,8 @@ class MaintenanceActor:
         The loop calls this every `SETTINGS_POLL_S`; a shorter retention is enforced at once.
         """
         try:
-            controller = await asyncio.to_thread(ray.get_actor, names.CONTROLLER, names.NAMESPACE)
+            found = await asyncio.to_thread(ray.get_actor, names.CONTROLLER, names.NAMESPACE)
+            controller = cast("ControllerHandle", found)  # typed: see pictag.actors.handles
             view: dict[str, Any] = await asyncio.wait_for(controller.get_settings.remote(), 10.0)
             days = float(view["privacy"]["retention_days"])
         except Exception as err:  # no controller yet (start-up) or it is restarting

@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Any
 
+from pictag.actors.handles import HubHandle
 from pictag.config import PrivacyConfig
 from pictag.detections import Detections
 from pictag.identity.labels import TrackLabels, labels_channel
@@ -30,7 +31,7 @@ PREVIEW_WIDTH = 640
 class PreviewRenderer:
     """Preview requests and throttling per camera; lives in an async actor's event loop."""
 
-    def __init__(self, privacy: PrivacyConfig | None, hub: Any | None) -> None:
+    def __init__(self, privacy: PrivacyConfig | None, hub: HubHandle | None) -> None:
         self._privacy = privacy or PrivacyConfig()
         self._hub = hub
         self._until: dict[str, float] = {}

@@ -13,6 +13,14 @@ import ray
 from pictag.actors import names
 from pictag.actors.controller import ControllerActor
 from pictag.actors.event_hub import EventHub
+from pictag.actors.handles import (
+    ControllerHandle,
+    HubHandle,
+    IdentityHandle,
+    IntegrationsHandle,
+    MaintenanceHandle,
+    StoreHandle,
+)
 from pictag.actors.identity import IdentityActor
 from pictag.actors.integrations import IntegrationsActor, integrations_wanted
 from pictag.actors.maintenance import MAINTENANCE_NAME, MaintenanceActor
@@ -113,18 +121,18 @@ class Runtime:
     """Handles of a running PicTag runtime."""
 
     config: PictagConfig
-    controller: Any
-    store: Any
-    hub: Any
-    identity: Any
+    controller: ControllerHandle
+    store: StoreHandle
+    hub: HubHandle
+    identity: IdentityHandle
     placement: Placement
     serve_started: bool
     started_at: float
     owns_ray: bool
     #: The retention job; held here because Ray ends an actor whose last handle is dropped.
-    maintenance: Any = None
+    maintenance: MaintenanceHandle | None = None
     #: MQTT / webhooks / alert rules (issue 18); None when none is configured.
-    integrations: Any = None
+    integrations: IntegrationsHandle | None = None
 
     @property
     def url(self) -> str:
@@ -239,7 +247,7 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         )
         cameras = _cameras_to_run(config, ray.get(store.load_cameras.remote(), timeout=START_TIMEOUT_S))
         ray.get(controller.start.remote(cameras), timeout=START_TIMEOUT_S)
-        integrations = None
+        integrations: IntegrationsHandle | None = None
         if integrations_wanted(config):
             integrations = (
                 actor_class(IntegrationsActor)

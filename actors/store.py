@@ -34,23 +34,18 @@ from pictag.reports.runner import DailyReporter, ReportRun, ReportSettings
 from pictag.storage import Store, resolve_key
 from pictag.storage.heatmaps import HeatmapDelta, StoredHeatmap, heatmap_days, load_heatmap, merge_heatmap
 from pictag.storage.integrations import insert_deliveries
+from pictag.storage.records import (
+    EventRecord,
+    Gallery,
+    IdentityDetail,
+    IdentityRecord,
+    StoreStats,
+    TrackRecord,
+    VisitRecord,
+)
 from pictag.storage.sessions import SessionRecord
 
 log = logging.getLogger(__name__)
-
-#: Store queries the API may call through `StoreActor.query`.
-READ_METHODS = frozenset(
-    {
-        "list_tracks",
-        "list_events",
-        "list_identities",
-        "get_identity",
-        "list_visits",
-        "stats",
-        "counters",
-        "row_counts",
-    }
-)
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -87,7 +82,7 @@ class StoreActor:
         """True once the file is open and migrated."""
         return True
 
-    def write(self, events: list[dict[str, Any]], sightings: list[dict[str, Any]]) -> None:
+    def write(self, events: list[dict[str, Any]], sightings: list[TrackRecord]) -> None:
         """Buffer events and sighting upserts (written within flush_interval_s)."""
         if events:
             self._store.add_events(events)
@@ -95,37 +90,88 @@ class StoreActor:
             self._store.upsert_sightings(sightings)
 
     def write_identity(
-        self, identities: list[dict[str, Any]], visits: list[dict[str, Any]], prototypes: list[tuple[str, Any]]
+        self, identities: list[IdentityRecord], visits: list[VisitRecord], prototypes: list[tuple[str, Any]]
     ) -> None:
         """Buffer identity, visit and prototype changes from the identity stage."""
         if identities:
             self._store.upsert_identities(identities)
         if visits:
             self._store.upsert_visits(visits)
-        for identity_id, embeddings in prototypes:
-            self._store.put_prototypes(identity_id, embeddings)
+        for person_id, embeddings in prototypes:
+            self._store.put_prototypes(person_id, embeddings)
 
     def flush(self) -> int:
         """Write everything buffered now."""
         return self._store.flush()
 
-    def query(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Run one of `READ_METHODS`."""
-        if method not in READ_METHODS:
-            raise AttributeError(f"store has no query {method!r}")
-        return getattr(self._store, method)(*args, **kwargs)
+    # ---- reads (each flushes first; see `pictag.storage.store_reads`) --------------------
+    def list_tracks(
+        self,
+        camera: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        person_id: str | None = None,
+    ) -> list[TrackRecord]:
+        """Stored sightings overlapping ``[since, until)``, newest first."""
+        return self._store.list_tracks(camera, since, until, limit, offset, person_id=person_id)
 
-    def list_tracks(self, **filters: Any) -> list[Any]:
-        """Stored sightings, newest first."""
-        return self._store.list_tracks(**filters)
+    def list_events(
+        self,
+        event_type: str | None = None,
+        camera: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        person_id: str | None = None,
+    ) -> list[EventRecord]:
+        """Stored events in ``[since, until)``, newest first."""
+        return self._store.list_events(
+            event_type, camera, since, until, limit=limit, offset=offset, person_id=person_id
+        )
 
-    def load_gallery(self) -> Any:
+    def list_identities(
+        self, since: float | None = None, until: float | None = None, limit: int = 100, offset: int = 0
+    ) -> list[IdentityRecord]:
+        """Identities active in the window, most recently seen first."""
+        return self._store.list_identities(since, until, limit, offset)
+
+    def get_identity(self, person_id: str) -> IdentityDetail | None:
+        """One identity and counts of what is stored about it; None when unknown."""
+        return self._store.get_identity(person_id)
+
+    def list_visits(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        camera: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        person_id: str | None = None,
+    ) -> list[VisitRecord]:
+        """Visits overlapping ``[since, until)``, newest first."""
+        return self._store.list_visits(since, until, camera, limit, offset, person_id=person_id)
+
+    def stats(self, since: float, until: float, camera: str | None = None) -> StoreStats:
+        """Occupancy, unique/returning visitors, dwell, visitors per hour (docs/storage.md)."""
+        return self._store.stats(since, until, camera)
+
+    def row_counts(self) -> dict[str, int]:
+        """Committed rows per data table (durability checks, diagnostics)."""
+        return self._store.row_counts()
+
+    def load_gallery(self) -> Gallery:
         """Identity prototypes for the gallery at start-up."""
         return self._store.load_gallery()
 
-    def delete_identity(self, identity_id: str) -> dict[str, int]:
+    def delete_identity(self, person_id: str) -> dict[str, int]:
         """Erase an identity and every row naming it; compacts the file afterwards."""
-        removed = self._store.delete_identity(identity_id)
+        removed = self._store.delete_identity(person_id)
         self._store.compact()
         return removed
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pictag.events import STAGE_DOWN, STAGE_UP
 from pictag.redaction import redact_text
 
 #: Seconds before re-creating a stage that failed n times in a row (then the last value).
@@ -136,3 +137,20 @@ class StageHealth:
             "restarts": self.restarts,
             "next_restart_at": self.next_restart_at or None,
         }
+
+
+def ping_news(
+    health: StageHealth, now: float, *, error_text: str | None = None, timed_out: bool = False, recreate: bool = False
+) -> str | None:
+    """Record a health ping's outcome; the stage event it is worth (``stage.up`` / ``stage.down``), or None.
+
+    Args:
+        error_text: the error the ping failed with (the stage died); None when it answered.
+        timed_out: the ping went unanswered (busy, or Ray restarting it).
+        recreate: the stage will not come back by itself (its constructor raised): schedule a re-creation.
+    """
+    if timed_out:
+        return STAGE_DOWN if health.unanswered(now) else None
+    if error_text is None:
+        return STAGE_UP if health.answered(now) else None
+    return STAGE_DOWN if health.died(death_reason(error_text), now, recreate=recreate) else None

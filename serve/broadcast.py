@@ -11,6 +11,8 @@ import asyncio
 import logging
 from typing import Any
 
+from pictag.actors.handles import HubHandle
+
 log = logging.getLogger(__name__)
 
 CLIENT_QUEUE = 256
@@ -37,7 +39,7 @@ class Client:
 class Broadcaster:
     """Reads the hub while at least one client is connected."""
 
-    def __init__(self, hub: Any) -> None:
+    def __init__(self, hub: HubHandle) -> None:
         self._hub = hub
         self._clients: set[Client] = set()
         self._task: asyncio.Task[None] | None = None

@@ -8,9 +8,23 @@ import logging
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from ray.exceptions import GetTimeoutError, RayActorError
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pictag.cameras.errors import (
+    CameraExists,
+    CameraIdImmutable,
+    CameraNotFound,
+    FrameSizeUnknown,
+    GeometryCameraUnknown,
+    GeometryEditError,
+    GeometryItemNotFound,
+    InvalidCameraConfig,
+    InvalidGeometry,
+    RequestRefused,
+    SettingsRefused,
+    TooManyCameras,
+)
 from pictag.errors import PictagError
 from pictag.redaction import redact_text
 
@@ -29,6 +43,35 @@ class ApiError(HTTPException):
         self.field = field
 
 
+#: The HTTP status of each refusal the domain raises (the most specific class wins).
+REFUSAL_STATUS: dict[type[RequestRefused], int] = {
+    RequestRefused: 400,
+    CameraNotFound: 404,
+    CameraExists: 409,
+    TooManyCameras: 409,
+    InvalidCameraConfig: 422,
+    CameraIdImmutable: 400,
+    SettingsRefused: 422,
+    GeometryEditError: 422,
+    InvalidGeometry: 422,
+    GeometryItemNotFound: 404,
+    FrameSizeUnknown: 409,
+    GeometryCameraUnknown: 422,
+}
+
+
+def refusal_status(refusal: RequestRefused) -> int:
+    """The HTTP status for a refusal: its class's entry in `REFUSAL_STATUS`, else its nearest base's."""
+    return next(REFUSAL_STATUS[cls] for cls in type(refusal).__mro__ if cls in REFUSAL_STATUS)
+
+
+def refusal_cause(exc: RequestRefused) -> RequestRefused:
+    """The refusal itself: Ray re-raises an actor's exception as ``RayTaskError(<its class>)``,
+    an instance of both whose message is the remote traceback; the original is its ``cause``."""
+    cause = exc.cause if isinstance(exc, RayTaskError) else exc
+    return cause if isinstance(cause, RequestRefused) else exc
+
+
 def error_body(error: str, detail: str, field: str | None = None) -> dict[str, str | None]:
     """The one error shape of the API."""
     return {"error": error, "detail": redact_text(detail), "field": field}
@@ -36,6 +79,13 @@ def error_body(error: str, detail: str, field: str | None = None) -> dict[str, s
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map validation errors, our errors and HTTP errors to the JSON error body."""
+
+    @app.exception_handler(RequestRefused)
+    async def _refused(_: Request, exc: RequestRefused) -> JSONResponse:
+        refusal = refusal_cause(exc)
+        return JSONResponse(
+            error_body(refusal.error, refusal.detail, refusal.field), status_code=refusal_status(refusal)
+        )
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import ray
+from ray.actor import ActorHandle
 
 from pictag.actors import names
+from pictag.actors.handles import ControllerHandle, HubHandle, IdentityHandle, StoreHandle
 from pictag.serve.broadcast import Broadcaster
 
 
@@ -20,10 +22,10 @@ from pictag.serve.broadcast import Broadcaster
 class Services:
     """Handles of the long-lived actors the API talks to."""
 
-    controller: Any
-    store: Any
-    hub: Any
-    identity: Any
+    controller: ControllerHandle
+    store: StoreHandle
+    hub: HubHandle
+    identity: IdentityHandle
     broadcaster: Broadcaster
 
 
@@ -31,14 +33,14 @@ class Services:
 def get_services() -> Services:
     """The services of this replica (actor lookups happen once)."""
 
-    def actor(name: str) -> Any:
+    def actor(name: str) -> ActorHandle[Any]:
         return ray.get_actor(name, namespace=names.NAMESPACE)
 
-    hub = actor(names.EVENT_HUB)
+    hub = cast(HubHandle, actor(names.EVENT_HUB))
     return Services(
-        controller=actor(names.CONTROLLER),
-        store=actor(names.STORE),
+        controller=cast(ControllerHandle, actor(names.CONTROLLER)),
+        store=cast(StoreHandle, actor(names.STORE)),
         hub=hub,
-        identity=actor(names.IDENTITY),
+        identity=cast(IdentityHandle, actor(names.IDENTITY)),
         broadcaster=Broadcaster(hub),
     )

@@ -56,6 +56,7 @@ from pictag.identity.sessions import Sighting
 from pictag.messages import FrameTracks, TrackSummaries
 from pictag.pipeline.node import NodeTracker
 from pictag.reid.base import Embedder
+from pictag.storage.records import VisitRecord
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class IdentityRun:
     rows: TrackRows
     identities_total: int
     engine_stats: dict[str, Any]
-    visits: dict[str, dict[str, Any]]
+    visits: dict[str, VisitRecord]
     seconds: float
 
 
@@ -181,7 +182,7 @@ def assign_identities(run: TrackedRun, settings: EngineSettings) -> IdentityRun:
     """
     engine = IdentityEngine(settings)
     per_frame: list[tuple[int, list[tuple[Sighting | None, bool]], Detections]] = []
-    visits: dict[str, dict[str, Any]] = {}
+    visits: dict[str, VisitRecord] = {}
     spent = 0.0
     next_tick = None
     for frame, mot in zip(run.frames, run.mot_frames, strict=True):
@@ -282,7 +283,7 @@ def score(
     seen_persons = {p for p, _ in by_person}
     seen_ids = {i for _, i in by_person}
     returns, recognised = _returns(by_presence, [(p, presence_person[p], first_frame[p]) for p in presence_person])
-    closed = [v for v in ident.visits.values() if v.get("closed")]
+    closed = [v for v in ident.visits.values() if v.closed]
     return {
         "persons": len(seen_persons),
         "identities": len(seen_ids),

@@ -72,9 +72,8 @@ class FootfallOutput:
 
 def crossing_event(c: LineCrossing, staff: bool) -> ev.Event:
     """``line.crossed`` {camera_id, line_id, direction, track_id, person_id, ts} (+ entrance, staff)."""
-    return ev.make_event(
-        ev.LINE_CROSSED,
-        c.ts,
+    return ev.LineCrossed(
+        ts=c.ts,
         camera_id=c.camera_id,
         line_id=c.line_id,
         direction=c.direction,
@@ -82,28 +81,26 @@ def crossing_event(c: LineCrossing, staff: bool) -> ev.Event:
         person_id=c.person_id,
         entrance=c.entrance,
         staff=staff,
-    )
+    ).to_json()
 
 
 def zone_entered_event(e: ZoneEntered, staff: bool) -> ev.Event:
     """``zone.entered`` {camera_id, zone_id, kind, track_id, person_id, ts, staff}."""
-    return ev.make_event(
-        ev.ZONE_ENTERED,
-        e.ts,
+    return ev.ZoneEntered(
+        ts=e.ts,
         camera_id=e.camera_id,
         zone_id=e.zone_id,
         kind=e.kind,
         track_id=e.track_id,
         person_id=e.person_id,
         staff=staff,
-    )
+    ).to_json()
 
 
 def zone_left_event(x: ZoneLeft, staff: bool) -> ev.Event:
     """``zone.left`` {camera_id, zone_id, kind, track_id, person_id, ts, entered_at, dwell_s, reason, staff}."""
-    return ev.make_event(
-        ev.ZONE_LEFT,
-        x.ts,
+    return ev.ZoneLeft(
+        ts=x.ts,
         camera_id=x.camera_id,
         zone_id=x.zone_id,
         kind=x.kind,
@@ -113,12 +110,12 @@ def zone_left_event(x: ZoneLeft, staff: bool) -> ev.Event:
         dwell_s=round(x.dwell_s, 2),
         reason=x.reason,
         staff=staff,
-    )
+    ).to_json()
 
 
 def occupancy_event(o: OccupancyChanged) -> ev.Event:
     """``occupancy.changed`` {occupancy, previous, reason, ts} for the whole site."""
-    return ev.make_event(ev.OCCUPANCY_CHANGED, o.ts, occupancy=o.occupancy, previous=o.previous, reason=o.reason)
+    return ev.OccupancyChanged(ts=o.ts, occupancy=o.occupancy, previous=o.previous, reason=o.reason).to_json()
 
 
 class FootfallStage:

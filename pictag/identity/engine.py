@@ -59,7 +59,7 @@ from pictag.identity.sessions import (
 )
 from pictag.identity.visits import Visit, VisitBook
 from pictag.messages import FrameTracks, TrackSummaries
-from pictag.storage.records import Gallery, VisitRecord
+from pictag.storage.records import Gallery, IdentityRecord, VisitRecord
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ class IdentityOutput:
 
     events: list[ev.Event] = field(default_factory=list)
     sightings: list[Sighting] = field(default_factory=list)
-    identities: dict[str, dict[str, Any]] = field(default_factory=dict)
-    visits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    identities: dict[str, IdentityRecord] = field(default_factory=dict)
+    visits: dict[str, VisitRecord] = field(default_factory=dict)
     prototypes: dict[str, FloatArray] = field(default_factory=dict)
 
     def add_sessions(self, out: SessionOutput) -> None:
@@ -149,7 +149,7 @@ class IdentityOutput:
 
 @dataclass
 class _Decision:
-    identity_id: str
+    person_id: str
     similarity: float | None
     created: bool
 
@@ -287,16 +287,15 @@ class IdentityEngine:
                 self._decisions[(cam, session.track_id)] = _Decision(identity, float(sims[i]), False)
                 self.counters["matched"] += 1
                 out.events.append(
-                    ev.make_event(
-                        ev.IDENTITY_MATCHED,
-                        ts,
+                    ev.IdentityMatched(
+                        ts=ts,
                         camera_id=cam,
                         track_id=session.track_id,
                         person_id=identity,
                         similarity=round(float(sims[i]), 4),
                         threshold=self.settings.threshold,
                         crops=look.crops if look else 0,
-                    )
+                    ).to_json()
                 )
                 self._take_over(cam, identity, visible, ts, out)
             else:
@@ -304,15 +303,14 @@ class IdentityEngine:
                 best = float(sims[i]) if np.isfinite(sims[i]) else None
                 self._decisions[(cam, session.track_id)] = _Decision(identity, best, True)
                 out.events.append(
-                    ev.make_event(
-                        ev.IDENTITY_CREATED,
-                        ts,
+                    ev.IdentityCreated(
+                        ts=ts,
                         camera_id=cam,
                         track_id=session.track_id,
                         person_id=identity,
                         best_similarity=None if best is None else round(best, 4),
                         crops=look.crops if look else 0,
-                    )
+                    ).to_json()
                 )
             meta = self.gallery.meta(identity)
             meta.n_sightings += 1
@@ -357,8 +355,8 @@ class IdentityEngine:
         """A decided track's identity is here since ``first_seen``: continue or open its visit."""
         self._touch(identity, cam, first_seen, ts, out)
         visit = self._touch(identity, cam, ts, ts, out)
-        out.visits[visit.id] = visit.row()
-        out.identities[identity] = self.gallery.meta(identity).row()
+        out.visits[visit.id] = visit.record()
+        out.identities[identity] = self.gallery.meta(identity).record()
 
     def _touch(self, identity: str, cam: str, seen_at: float, ts: float, out: IdentityOutput) -> Visit:
         """Record a sighting in the visit book; events for a visit closed by the gap or started."""
@@ -369,17 +367,16 @@ class IdentityEngine:
             returning = True
         if started:
             out.events.append(
-                ev.make_event(
-                    ev.VISIT_STARTED,
-                    ts,
+                ev.VisitStarted(
+                    ts=ts,
                     camera_id=cam,
                     person_id=identity,
                     visit_id=visit.id,
                     started_at=ev.iso(visit.started_at),
                     returning=returning,
-                )
+                ).to_json()
             )
-            out.visits[visit.id] = visit.row()
+            out.visits[visit.id] = visit.record()
         meta = self.gallery.meta(identity)
         meta.last_seen_at = max(meta.last_seen_at, seen_at)
         return visit
@@ -394,29 +391,29 @@ class IdentityEngine:
         look = self._appearance.get((cam, tid))
         if not (decision and decision.created and look is not None and self.settings.reid_enabled):
             return
-        if decision.identity_id not in self.gallery:
+        if decision.person_id not in self.gallery:
             return
         merged = merge_prototypes(
-            self.gallery.prototypes(decision.identity_id), look.prototypes, self.settings.prototypes
+            self.gallery.prototypes(decision.person_id), look.prototypes, self.settings.prototypes
         )
-        self.gallery.set_prototypes(decision.identity_id, merged)
-        out.prototypes[decision.identity_id] = merged
+        self.gallery.set_prototypes(decision.person_id, merged)
+        out.prototypes[decision.person_id] = merged
 
     def _learn(self, cam: str, tid: int, out: IdentityOutput) -> None:
         """At a track's end: a confident match adds the track's prototypes to its identity."""
         decision = self._decisions.get((cam, tid))
         look = self._appearance.get((cam, tid))
-        if decision is None or look is None or decision.created or decision.identity_id not in self.gallery:
+        if decision is None or look is None or decision.created or decision.person_id not in self.gallery:
             return
-        if not self.gallery.is_active(decision.identity_id):
+        if not self.gallery.is_active(decision.person_id):
             return
-        current = self.gallery.prototypes(decision.identity_id)
+        current = self.gallery.prototypes(decision.person_id)
         final = float(best_similarity(look.mean[None, :], current)[0])
         if final < self.settings.threshold + self.settings.update_margin:
             return
         merged = merge_prototypes(current, look.prototypes, self.settings.prototypes)
-        self.gallery.set_prototypes(decision.identity_id, merged)
-        out.prototypes[decision.identity_id] = merged
+        self.gallery.set_prototypes(decision.person_id, merged)
+        out.prototypes[decision.person_id] = merged
         self.counters["learned"] += 1
 
     def _forget_track(self, cam: str, tid: int) -> None:
@@ -429,10 +426,10 @@ class IdentityEngine:
             identity = sighting.person_id
             if identity is None or identity not in self.gallery:
                 continue
-            out.identities[identity] = self.gallery.meta(identity).row()
+            out.identities[identity] = self.gallery.meta(identity).record()
             visit = self.visits.open_visit(identity)
             if visit is not None:
-                out.visits[visit.id] = visit.row()
+                out.visits[visit.id] = visit.record()
 
     # ---- time-driven -------------------------------------------------------------------
     def tick(self, now: float) -> IdentityOutput:
@@ -446,21 +443,20 @@ class IdentityEngine:
         return out
 
     def _visit_ended(self, visit: Visit, out: IdentityOutput) -> None:
-        out.visits[visit.id] = visit.row()
+        out.visits[visit.id] = visit.record()
         out.events.append(
-            ev.make_event(
-                ev.VISIT_ENDED,
-                visit.ended_at,
-                person_id=visit.identity_id,
+            ev.VisitEnded(
+                ts=visit.ended_at,
+                person_id=visit.person_id,
                 visit_id=visit.id,
                 started_at=ev.iso(visit.started_at),
                 ended_at=ev.iso(visit.ended_at or visit.last_seen_at),
                 dwell_s=round(visit.dwell_s, 1),
                 cameras=sorted(visit.cameras),
-            )
+            ).to_json()
         )
-        if visit.identity_id in self.gallery:
-            out.identities[visit.identity_id] = self.gallery.meta(visit.identity_id).row()
+        if visit.person_id in self.gallery:
+            out.identities[visit.person_id] = self.gallery.meta(visit.person_id).record()
 
     def _expire(self, now: float, live: set[str], out: IdentityOutput) -> None:
         start = day_start(now, self.settings.day_start_hour)
@@ -531,7 +527,7 @@ class IdentityEngine:
                 protos if len(protos) else None,
             )
         for visit in visits:
-            if visit.identity_id in self.gallery:
+            if visit.person_id in self.gallery:
                 self.visits.resume(visit)
         return expired
 
@@ -551,19 +547,19 @@ class IdentityEngine:
             gallery.last_seen_at.tolist(),
             gallery.n_sightings.tolist(),
             protos,
-            (visit_from_record(v) for v in visits),
+            (Visit.from_record(v) for v in visits),
             now=now,
         )
 
-    def erase(self, identity_id: str) -> bool:
+    def erase(self, person_id: str) -> bool:
         """Forget an identity everywhere in memory; its live tracks are ignored until they end.
 
         Returns:
             True when the identity was known here.
         """
-        known = self.gallery.remove(identity_id)
-        self.visits.drop(identity_id)
-        for key in self.sessions.drop_person(identity_id):
+        known = self.gallery.remove(person_id)
+        self.visits.drop(person_id)
+        for key in self.sessions.drop_person(person_id):
             self._suppressed.add(key)
             self._appearance.pop(key, None)
             self._decisions.pop(key, None)
@@ -580,15 +576,3 @@ class IdentityEngine:
             "threshold": self.settings.threshold,
             **self.counters,
         }
-
-
-def visit_from_record(record: VisitRecord) -> Visit:
-    """A stored visit as the visit book's object."""
-    return Visit(
-        id=record.id,
-        identity_id=record.identity_id,
-        started_at=record.started_at,
-        last_seen_at=record.last_seen_at,
-        cameras=set(record.cameras),
-        ended_at=(record.ended_at if record.ended_at is not None else record.last_seen_at) if record.closed else None,
-    )

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pictag.errors import PictagError
+from pictag.storage.records import IdentityRecord
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -32,14 +33,14 @@ class IdentityMeta:
     last_seen_at: float
     n_sightings: int = 0
 
-    def row(self) -> dict[str, object]:
-        """The ``identities`` upsert row for the store."""
-        return {
-            "id": self.id,
-            "created_at": self.created_at,
-            "last_seen_at": self.last_seen_at,
-            "n_sightings": self.n_sightings,
-        }
+    def record(self) -> IdentityRecord:
+        """The ``identities`` row for the store (a frozen snapshot of the counters)."""
+        return IdentityRecord(
+            id=self.id,
+            created_at=self.created_at,
+            last_seen_at=self.last_seen_at,
+            n_sightings=self.n_sightings,
+        )
 
 
 class IdentityGallery:
@@ -68,8 +69,8 @@ class IdentityGallery:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def __contains__(self, identity_id: object) -> bool:
-        return identity_id in self._index
+    def __contains__(self, person_id: object) -> bool:
+        return person_id in self._index
 
     @property
     def ids(self) -> list[str]:
@@ -80,27 +81,27 @@ class IdentityGallery:
         """The identity id of a row (as returned by `similarity` columns)."""
         return self._ids[row]
 
-    def row_of(self, identity_id: str) -> int:
+    def row_of(self, person_id: str) -> int:
         """The row of an identity (its `similarity` column)."""
-        return self._index[identity_id]
+        return self._index[person_id]
 
-    def meta(self, identity_id: str) -> IdentityMeta:
+    def meta(self, person_id: str) -> IdentityMeta:
         """Metadata of an identity.
 
         Raises:
             KeyError: unknown id.
         """
-        return self._meta[self._index[identity_id]]
+        return self._meta[self._index[person_id]]
 
-    def prototypes(self, identity_id: str) -> FloatArray:
+    def prototypes(self, person_id: str) -> FloatArray:
         """``(m, d)`` prototypes of an identity (``m <= k``; 0 when it has none yet)."""
-        row = self._index[identity_id]
+        row = self._index[person_id]
         out: FloatArray = self._slab[row][self._valid[row]].copy()
         return out
 
-    def is_active(self, identity_id: str) -> bool:
+    def is_active(self, person_id: str) -> bool:
         """True when the identity can be matched."""
-        return bool(self._active[self._index[identity_id]])
+        return bool(self._active[self._index[person_id]])
 
     def active_count(self) -> int:
         """Identities that can be matched now."""
@@ -146,13 +147,13 @@ class IdentityGallery:
         if prototypes is not None:
             self.set_prototypes(meta.id, prototypes)
 
-    def set_prototypes(self, identity_id: str, prototypes: npt.ArrayLike) -> None:
+    def set_prototypes(self, person_id: str, prototypes: npt.ArrayLike) -> None:
         """Replace an identity's prototypes (at most ``k`` rows are kept); it becomes active."""
         protos = np.asarray(prototypes, dtype=np.float32)
         if protos.ndim == 1:
             protos = protos[None, :]
         protos = protos[: self.k]
-        row = self._index[identity_id]
+        row = self._index[person_id]
         if protos.shape[0] == 0:
             self._valid[row] = False
             self._active[row] = False
@@ -164,16 +165,16 @@ class IdentityGallery:
         self._valid[row, : protos.shape[0]] = True
         self._active[row] = True
 
-    def deactivate(self, identity_id: str) -> None:
+    def deactivate(self, person_id: str) -> None:
         """Keep the identity's metadata but never match it again (expired, prototypes erased)."""
-        row = self._index[identity_id]
+        row = self._index[person_id]
         self._active[row] = False
         self._valid[row] = False
         self._slab[row] = 0.0
 
-    def remove(self, identity_id: str) -> bool:
+    def remove(self, person_id: str) -> bool:
         """Forget an identity completely (erasure). False when unknown."""
-        row = self._index.pop(identity_id, None)
+        row = self._index.pop(person_id, None)
         if row is None:
             return False
         last = len(self._ids) - 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pictag import events as ev
 from pictag.messages import FrameTracks
+from pictag.storage.records import TrackRecord, sighting_id
 
 #: Chooses the person id of a newly confirmed track: (camera_id, track_id) -> person id.
 IdentityAssigner = Callable[[str, int], str]
@@ -29,7 +30,7 @@ def new_person_id() -> str:
 
 @dataclass
 class Sighting:
-    """One confirmed track on one camera: the row stored in ``sightings``."""
+    """One confirmed track on one camera as the sessions follow it (stored as a `TrackRecord`)."""
 
     camera_id: str
     track_id: int
@@ -44,7 +45,7 @@ class Sighting:
     @property
     def key(self) -> str:
         """Stable unique key of the sighting (camera, track, start time)."""
-        return f"{self.camera_id}:{self.track_id}:{self.started_at:.3f}"
+        return sighting_id(self.camera_id, self.track_id, self.started_at)
 
     @property
     def mean_confidence(self) -> float:
@@ -55,6 +56,21 @@ class Sighting:
     def decided(self) -> bool:
         """True once the session has its person id (events flow)."""
         return self.person_id is not None
+
+    def record(self) -> TrackRecord:
+        """The ``sightings`` row for the store (the latest box is ``last_box``; no best box is kept)."""
+        return TrackRecord(
+            id=self.key,
+            camera_id=self.camera_id,
+            track_id=self.track_id,
+            person_id=self.person_id,
+            started_at=self.started_at,
+            last_seen_at=self.last_seen_at,
+            ended_at=self.ended_at,
+            frames=self.frames,
+            last_box=self.box,
+            mean_confidence=self.mean_confidence,
+        )
 
 
 @dataclass
@@ -119,20 +135,19 @@ class TrackSessions:
             sighting.confidence_sum += score
             if sighting.decided and ts - self._last_update[key] >= self.update_interval_s:
                 self._last_update[key] = ts
-                out.events.append(self._event(ev.TRACK_UPDATED, sighting, score, ts))
+                out.events.append(self._updated(sighting, score, ts))
                 out.sightings.append(sighting)
         return out
 
-    def _event(self, kind: str, s: Sighting, score: float, ts: float) -> ev.Event:
-        return ev.make_event(
-            kind,
+    def _updated(self, s: Sighting, score: float, ts: float) -> ev.Event:
+        return ev.TrackUpdated(
             camera_id=s.camera_id,
             track_id=s.track_id,
             person_id=s.person_id,
             box=ev.box_list(s.box),
             confidence=round(score, 3),
             captured_at=ev.iso(ts),
-        )
+        ).to_json()
 
     def pending(self, camera_id: str) -> list[Sighting]:
         """Sessions of a camera still waiting for their person id."""
@@ -150,9 +165,17 @@ class TrackSessions:
             return out
         sighting.person_id = person_id
         self._last_update[(camera_id, track_id)] = ts
-        event = self._event(ev.TRACK_STARTED, sighting, sighting.mean_confidence, ts)
-        event["started_at"] = ev.iso(sighting.started_at)
-        out.events.append(event)
+        out.events.append(
+            ev.TrackStarted(
+                camera_id=camera_id,
+                track_id=track_id,
+                person_id=person_id,
+                box=ev.box_list(sighting.box),
+                confidence=round(sighting.mean_confidence, 3),
+                captured_at=ev.iso(ts),
+                started_at=ev.iso(sighting.started_at),
+            ).to_json()
+        )
         out.sightings.append(sighting)
         return out
 
@@ -170,8 +193,7 @@ class TrackSessions:
             sighting.ended_at = sighting.last_seen_at
             out.sightings.append(sighting)
             out.events.append(
-                ev.make_event(
-                    ev.TRACK_ENDED,
+                ev.TrackEnded(
                     camera_id=camera_id,
                     track_id=tid,
                     person_id=sighting.person_id,
@@ -179,7 +201,7 @@ class TrackSessions:
                     started_at=ev.iso(sighting.started_at),
                     duration_s=round(sighting.last_seen_at - sighting.started_at, 2),
                     frames=sighting.frames,
-                )
+                ).to_json()
             )
         return out
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+
+from pictag.storage.records import VisitRecord
 
 
 def new_visit_id() -> str:
@@ -20,10 +21,10 @@ def new_visit_id() -> str:
 
 @dataclass
 class Visit:
-    """One visit (the row stored in ``visits``)."""
+    """One visit as the visit book follows it (stored as a `VisitRecord`)."""
 
     id: str
-    identity_id: str
+    person_id: str
     started_at: float
     last_seen_at: float
     cameras: set[str] = field(default_factory=set)
@@ -39,18 +40,31 @@ class Visit:
         """Seconds from the first to the last sighting."""
         return max(0.0, (self.ended_at or self.last_seen_at) - self.started_at)
 
-    def row(self) -> dict[str, Any]:
-        """The ``visits`` upsert row for the store."""
-        return {
-            "id": self.id,
-            "identity_id": self.identity_id,
-            "started_at": self.started_at,
-            "last_seen_at": self.last_seen_at,
-            "ended_at": self.ended_at,
-            "cameras": sorted(self.cameras),
-            "dwell_s": self.dwell_s,
-            "closed": self.closed,
-        }
+    def record(self) -> VisitRecord:
+        """The ``visits`` row for the store (a frozen snapshot: the visit goes on changing)."""
+        return VisitRecord(
+            id=self.id,
+            person_id=self.person_id,
+            started_at=self.started_at,
+            last_seen_at=self.last_seen_at,
+            ended_at=self.ended_at,
+            cameras=tuple(sorted(self.cameras)),
+            dwell_s=self.dwell_s,
+            closed=self.closed,
+        )
+
+    @classmethod
+    def from_record(cls, record: VisitRecord) -> Visit:
+        """A stored visit back in the visit book (a closed one without an end ends at its last sighting)."""
+        ended = (record.ended_at if record.ended_at is not None else record.last_seen_at) if record.closed else None
+        return cls(
+            id=record.id,
+            person_id=record.person_id,
+            started_at=record.started_at,
+            last_seen_at=record.last_seen_at,
+            cameras=set(record.cameras),
+            ended_at=ended,
+        )
 
 
 class VisitBook:
@@ -63,7 +77,7 @@ class VisitBook:
         self._open: dict[str, Visit] = {}
         self._closed: dict[str, int] = {}
 
-    def touch(self, identity_id: str, camera_id: str, ts: float) -> tuple[Visit, bool, Visit | None]:
+    def touch(self, person_id: str, camera_id: str, ts: float) -> tuple[Visit, bool, Visit | None]:
         """Record a sighting.
 
         Returns:
@@ -71,14 +85,14 @@ class VisitBook:
             and the previous visit when this sighting came more than ``gap_s`` after its last
             one (the closing check had not run yet: it is closed here, before the new one).
         """
-        visit = self._open.get(identity_id)
+        visit = self._open.get(person_id)
         closed = None
         if visit is not None and ts - visit.last_seen_at > self.gap_s:
             self._close(visit)
             closed, visit = visit, None
         if visit is None:
-            visit = Visit(new_visit_id(), identity_id, ts, ts, {camera_id})
-            self._open[identity_id] = visit
+            visit = Visit(new_visit_id(), person_id, ts, ts, {camera_id})
+            self._open[person_id] = visit
             return visit, True, closed
         visit.last_seen_at = max(visit.last_seen_at, ts)
         visit.cameras.add(camera_id)
@@ -86,12 +100,12 @@ class VisitBook:
 
     def _close(self, visit: Visit) -> None:
         visit.ended_at = visit.last_seen_at
-        self._open.pop(visit.identity_id, None)
-        self._closed[visit.identity_id] = self._closed.get(visit.identity_id, 0) + 1
+        self._open.pop(visit.person_id, None)
+        self._closed[visit.person_id] = self._closed.get(visit.person_id, 0) + 1
 
     def close_due(self, now: float, live: set[str] | frozenset[str] = frozenset()) -> list[Visit]:
         """Close the visits unseen for more than ``gap_s`` whose identity no live track holds."""
-        due = [v for v in self._open.values() if now - v.last_seen_at > self.gap_s and v.identity_id not in live]
+        due = [v for v in self._open.values() if now - v.last_seen_at > self.gap_s and v.person_id not in live]
         for visit in due:
             self._close(visit)
         return due
@@ -103,28 +117,28 @@ class VisitBook:
             self._close(visit)
         return visits
 
-    def open_visit(self, identity_id: str) -> Visit | None:
+    def open_visit(self, person_id: str) -> Visit | None:
         """The identity's open visit, if any."""
-        return self._open.get(identity_id)
+        return self._open.get(person_id)
 
     def open_visits(self) -> list[Visit]:
         """Every open visit."""
         return list(self._open.values())
 
-    def closed_visits(self, identity_id: str) -> int:
+    def closed_visits(self, person_id: str) -> int:
         """How many visits of this identity have closed (> 0: a returning visitor)."""
-        return self._closed.get(identity_id, 0)
+        return self._closed.get(person_id, 0)
 
     def resume(self, visit: Visit) -> None:
         """Reload a stored visit at start-up (open ones continue, closed ones are counted)."""
         if visit.closed:
-            self._closed[visit.identity_id] = self._closed.get(visit.identity_id, 0) + 1
+            self._closed[visit.person_id] = self._closed.get(visit.person_id, 0) + 1
             return
-        current = self._open.get(visit.identity_id)
+        current = self._open.get(visit.person_id)
         if current is None or current.started_at < visit.started_at:
-            self._open[visit.identity_id] = visit
+            self._open[visit.person_id] = visit
 
-    def drop(self, identity_id: str) -> None:
+    def drop(self, person_id: str) -> None:
         """Forget an identity's visits (erasure)."""
-        self._open.pop(identity_id, None)
-        self._closed.pop(identity_id, None)
+        self._open.pop(person_id, None)
+        self._closed.pop(person_id, None)

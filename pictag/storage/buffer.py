@@ -1,7 +1,8 @@
 """The bounded write buffer: rows validated on arrival, coalesced by key, counted when dropped.
 
-Rows are normalised when they are added, so a bad row fails its caller at once
-and can never poison a later flush. Updates to the same sighting, visit or
+Rows (the typed records of `pictag.storage.records`) are checked when they
+are added, so a bad row fails its caller at once and can never poison a later
+flush. Updates to the same sighting, visit or
 identity within one flush interval collapse into one row (a track sends many
 ``track.updated`` upserts; only the newest state needs writing). When the
 buffer holds ``max_pending`` rows, new keys are dropped and counted; updates
@@ -12,15 +13,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from pictag.errors import StorageError
 from pictag.redaction import redact_text
+from pictag.storage.records import IdentityRecord, TrackRecord, VisitRecord
 
 KINDS = ("events", "sightings", "identities", "prototypes", "visits")
 #: Separator for list columns passed as one string per row (ids never contain it).
@@ -28,20 +30,7 @@ LIST_SEP = "\x1f"
 
 Columns = dict[str, npt.NDArray[Any]]
 
-
-def _get(row: Any, name: str, default: Any = None) -> Any:
-    """Field of a mapping or attribute of an object (the identity stage's dataclasses)."""
-    if isinstance(row, Mapping):
-        return row.get(name, default)
-    return getattr(row, name, default)
-
-
-def _first(row: Any, *names: str) -> Any:
-    for name in names:
-        value = _get(row, name)
-        if value is not None:
-            return value
-    return None
+K = TypeVar("K", TrackRecord, IdentityRecord, VisitRecord)
 
 
 def _float(value: Any, *, field_name: str, required: bool = False) -> float | None:
@@ -101,9 +90,9 @@ def to_json(value: Any) -> str:
     return json.dumps(scrub_value(value), separators=(",", ":"), default=_json_default)
 
 
-def json_needle(identity_id: str) -> str:
+def json_needle(person_id: str) -> str:
     """How an id appears as a string value in a payload written by `to_json` (quotes included)."""
-    return json.dumps(identity_id)
+    return json.dumps(person_id)
 
 
 def _json_default(value: Any) -> Any:
@@ -115,105 +104,113 @@ def _json_default(value: Any) -> Any:
 
 
 def normalise_event(event: Mapping[str, Any], now: float) -> tuple[float, str, str | None, str | None, str]:
-    """(ts, type, camera_id, identity_id, payload_json) of a published event dict."""
+    """(ts, type, camera_id, person_id, payload_json) of a published event dict."""
     etype = _text(event.get("type"), field_name="event.type", required=True)
     ts_raw = event.get("ts_unix", event.get("ts"))
     ts = _float(ts_raw, field_name="event.ts_unix") if not isinstance(ts_raw, str) else None
     camera = _text(event.get("camera_id"), field_name="event.camera_id")
-    identity = _text(_first(event, "identity_id", "person_id"), field_name="event.identity_id")
-    return (now if ts is None else ts, str(etype), camera, identity, to_json(dict(event)))
+    # Events name the person ``person_id``; ``identity_id``, its old key, still fills the column.
+    named = event.get("person_id") if event.get("person_id") is not None else event.get("identity_id")
+    person = _text(named, field_name="event.person_id")
+    return (now if ts is None else ts, str(etype), camera, person, to_json(dict(event)))
 
 
-def normalise_sighting(row: Any) -> dict[str, Any]:
-    """A sighting upsert as a dict with every column (None = unknown / keep stored value)."""
-    camera = _text(_get(row, "camera_id"), field_name="sighting.camera_id", required=True)
-    track = _get(row, "track_id")
-    if track is None or isinstance(track, bool):
+def check_sighting(row: TrackRecord) -> TrackRecord:
+    """Validate a sighting upsert before it is buffered (ids, finite times, boxes).
+
+    Raises:
+        StorageError: a field the row needs is missing or malformed (naming the field).
+    """
+    _text(row.id, field_name="sighting.id", required=True)
+    _text(row.camera_id, field_name="sighting.camera_id", required=True)
+    if isinstance(row.track_id, bool) or not isinstance(row.track_id, int | np.integer):
         raise StorageError("field=sighting.track_id reason=missing; pass the tracker's integer id")
-    started = _required_float(_get(row, "started_at"), field_name="sighting.started_at")
-    last_seen = _float(_get(row, "last_seen_at"), field_name="sighting.last_seen_at")
-    sid = _text(_first(row, "id", "key"), field_name="sighting.id")
-    frames = _get(row, "frames")
-    return {
-        "id": sid or f"{camera}:{int(track)}:{started:.3f}",
-        "camera_id": camera,
-        "track_id": int(track),
-        "identity_id": _text(_first(row, "identity_id", "person_id"), field_name="sighting.identity_id"),
-        "started_at": started,
-        "last_seen_at": started if last_seen is None else last_seen,
-        "ended_at": _float(_get(row, "ended_at"), field_name="sighting.ended_at"),
-        "frames": None if frames is None else int(frames),
-        "best_box": _box(_get(row, "best_box"), field_name="sighting.best_box"),
-        "last_box": _box(_first(row, "last_box", "box"), field_name="sighting.last_box"),
-        "mean_confidence": _float(_get(row, "mean_confidence"), field_name="sighting.mean_confidence"),
-    }
+    _text(row.person_id, field_name="sighting.person_id")
+    started = _required_float(row.started_at, field_name="sighting.started_at")
+    last_seen = _required_float(row.last_seen_at, field_name="sighting.last_seen_at")
+    return replace(
+        row,
+        track_id=int(row.track_id),
+        started_at=started,
+        last_seen_at=last_seen,
+        ended_at=_float(row.ended_at, field_name="sighting.ended_at"),
+        frames=max(0, int(row.frames)),
+        best_box=_box(row.best_box, field_name="sighting.best_box"),
+        last_box=_box(row.last_box, field_name="sighting.last_box"),
+        mean_confidence=_float(row.mean_confidence, field_name="sighting.mean_confidence"),
+    )
 
 
-def merge_sighting(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Newest known state of one sighting from two pending upserts."""
-    out = {k: (v if v is not None else old[k]) for k, v in new.items()}
-    out["started_at"] = min(old["started_at"], new["started_at"])
-    out["last_seen_at"] = max(old["last_seen_at"], new["last_seen_at"])
-    if old["frames"] is not None and new["frames"] is not None:
-        out["frames"] = max(old["frames"], new["frames"])
-    return out
+def merge_sighting(old: TrackRecord, new: TrackRecord) -> TrackRecord:
+    """Newest known state of one sighting from two pending upserts (None keeps the older value)."""
+    return replace(
+        new,
+        person_id=new.person_id if new.person_id is not None else old.person_id,
+        started_at=min(old.started_at, new.started_at),
+        last_seen_at=max(old.last_seen_at, new.last_seen_at),
+        ended_at=new.ended_at if new.ended_at is not None else old.ended_at,
+        frames=max(old.frames, new.frames),
+        best_box=new.best_box if new.best_box is not None else old.best_box,
+        last_box=new.last_box if new.last_box is not None else old.last_box,
+        mean_confidence=new.mean_confidence if new.mean_confidence is not None else old.mean_confidence,
+    )
 
 
-def normalise_identity(row: Any) -> dict[str, Any]:
-    """An identity upsert (id, created_at, last_seen_at, n_sightings)."""
-    created = _required_float(_get(row, "created_at"), field_name="identity.created_at")
-    last_seen = _float(_get(row, "last_seen_at"), field_name="identity.last_seen_at")
-    n = _get(row, "n_sightings", 0)
-    return {
-        "id": _text(_get(row, "id"), field_name="identity.id", required=True),
-        "created_at": created,
-        "last_seen_at": created if last_seen is None else last_seen,
-        "n_sightings": int(n or 0),
-    }
+def check_identity(row: IdentityRecord) -> IdentityRecord:
+    """Validate an identity upsert (id, finite times, a count).
+
+    Raises:
+        StorageError: a malformed field (naming it).
+    """
+    _text(row.id, field_name="identity.id", required=True)
+    created = _required_float(row.created_at, field_name="identity.created_at")
+    last_seen = _required_float(row.last_seen_at, field_name="identity.last_seen_at")
+    return replace(row, created_at=created, last_seen_at=last_seen, n_sightings=int(row.n_sightings))
 
 
-def merge_identity(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def merge_identity(old: IdentityRecord, new: IdentityRecord) -> IdentityRecord:
     """Earliest creation, latest sighting, largest count."""
-    return {
-        "id": new["id"],
-        "created_at": min(old["created_at"], new["created_at"]),
-        "last_seen_at": max(old["last_seen_at"], new["last_seen_at"]),
-        "n_sightings": max(old["n_sightings"], new["n_sightings"]),
-    }
+    return replace(
+        new,
+        created_at=min(old.created_at, new.created_at),
+        last_seen_at=max(old.last_seen_at, new.last_seen_at),
+        n_sightings=max(old.n_sightings, new.n_sightings),
+    )
 
 
-def normalise_visit(row: Any) -> dict[str, Any]:
-    """A visit upsert; ``dwell_s`` defaults to (ended or last seen) - started."""
-    started = _required_float(_get(row, "started_at"), field_name="visit.started_at")
-    last_seen = _float(_get(row, "last_seen_at"), field_name="visit.last_seen_at")
-    ended = _float(_get(row, "ended_at"), field_name="visit.ended_at")
-    last_seen = last_seen if last_seen is not None else (ended if ended is not None else started)
-    dwell = _float(_get(row, "dwell_s"), field_name="visit.dwell_s")
-    cams = _get(row, "cameras") or ()
-    cameras = tuple(sorted({c for c in (_text(c, field_name="visit.cameras") for c in cams) if c}))
-    closed = bool(_get(row, "closed", ended is not None))
-    return {
-        "id": _text(_get(row, "id"), field_name="visit.id", required=True),
-        "identity_id": _text(_get(row, "identity_id"), field_name="visit.identity_id", required=True),
-        "started_at": started,
-        "last_seen_at": last_seen,
-        "ended_at": ended,
-        "cameras": cameras,
-        "dwell_s": dwell if dwell is not None else max(0.0, (ended or last_seen) - started),
-        "closed": closed,
-    }
+def check_visit(row: VisitRecord) -> VisitRecord:
+    """Validate a visit upsert; its cameras are stored sorted and once each.
+
+    Raises:
+        StorageError: a malformed field (naming it).
+    """
+    _text(row.id, field_name="visit.id", required=True)
+    _text(row.person_id, field_name="visit.person_id", required=True)
+    started = _required_float(row.started_at, field_name="visit.started_at")
+    last_seen = _required_float(row.last_seen_at, field_name="visit.last_seen_at")
+    cameras = {_text(c, field_name="visit.cameras") for c in row.cameras}
+    return replace(
+        row,
+        started_at=started,
+        last_seen_at=last_seen,
+        ended_at=_float(row.ended_at, field_name="visit.ended_at"),
+        cameras=tuple(sorted(c for c in cameras if c)),
+        dwell_s=_required_float(row.dwell_s, field_name="visit.dwell_s"),
+        closed=bool(row.closed),
+    )
 
 
-def merge_visit(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def merge_visit(old: VisitRecord, new: VisitRecord) -> VisitRecord:
     """Newest state of a visit: widest span, longest dwell, united cameras, closed stays closed."""
-    out = dict(new)
-    out["started_at"] = min(old["started_at"], new["started_at"])
-    out["last_seen_at"] = max(old["last_seen_at"], new["last_seen_at"])
-    out["dwell_s"] = max(old["dwell_s"], new["dwell_s"])
-    out["cameras"] = tuple(sorted(set(old["cameras"]) | set(new["cameras"])))
-    out["ended_at"] = new["ended_at"] if new["ended_at"] is not None else old["ended_at"]
-    out["closed"] = new["closed"] or old["closed"]
-    return out
+    return replace(
+        new,
+        started_at=min(old.started_at, new.started_at),
+        last_seen_at=max(old.last_seen_at, new.last_seen_at),
+        dwell_s=max(old.dwell_s, new.dwell_s),
+        cameras=tuple(sorted(set(old.cameras) | set(new.cameras))),
+        ended_at=new.ended_at if new.ended_at is not None else old.ended_at,
+        closed=new.closed or old.closed,
+    )
 
 
 @dataclass
@@ -221,10 +218,10 @@ class Batch:
     """Everything taken out of the buffer for one flush."""
 
     events: list[tuple[float, str, str | None, str | None, str]] = field(default_factory=list)
-    sightings: list[dict[str, Any]] = field(default_factory=list)
-    identities: list[dict[str, Any]] = field(default_factory=list)
+    sightings: list[TrackRecord] = field(default_factory=list)
+    identities: list[IdentityRecord] = field(default_factory=list)
     prototypes: dict[str, tuple[npt.NDArray[np.float32], float]] = field(default_factory=dict)
-    visits: list[dict[str, Any]] = field(default_factory=list)
+    visits: list[VisitRecord] = field(default_factory=list)
 
     def sizes(self) -> dict[str, int]:
         """Rows per kind."""
@@ -249,10 +246,10 @@ class WriteBuffer:
         self.max_pending = max_pending
         self.dropped: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._events: list[tuple[float, str, str | None, str | None, str]] = []
-        self._sightings: dict[str, dict[str, Any]] = {}
-        self._identities: dict[str, dict[str, Any]] = {}
+        self._sightings: dict[str, TrackRecord] = {}
+        self._identities: dict[str, IdentityRecord] = {}
         self._prototypes: dict[str, tuple[npt.NDArray[np.float32], float]] = {}
-        self._visits: dict[str, dict[str, Any]] = {}
+        self._visits: dict[str, VisitRecord] = {}
 
     def __len__(self) -> int:
         return (
@@ -284,14 +281,19 @@ class WriteBuffer:
                 accepted += 1
         return accepted
 
-    def add_keyed(self, kind: str, row: dict[str, Any]) -> bool:
-        """Queue or merge a keyed upsert (sightings, identities, visits)."""
-        table, merge = {
-            "sightings": (self._sightings, merge_sighting),
-            "identities": (self._identities, merge_identity),
-            "visits": (self._visits, merge_visit),
-        }[kind]
-        key = row["id"]
+    def add_sighting(self, row: TrackRecord) -> bool:
+        """Queue or merge a checked sighting upsert (`check_sighting`)."""
+        return self._add_keyed("sightings", self._sightings, row.id, row, merge_sighting)
+
+    def add_identity(self, row: IdentityRecord) -> bool:
+        """Queue or merge a checked identity upsert (`check_identity`)."""
+        return self._add_keyed("identities", self._identities, row.id, row, merge_identity)
+
+    def add_visit(self, row: VisitRecord) -> bool:
+        """Queue or merge a checked visit upsert (`check_visit`)."""
+        return self._add_keyed("visits", self._visits, row.id, row, merge_visit)
+
+    def _add_keyed(self, kind: str, table: dict[str, K], key: str, row: K, merge: Callable[[K, K], K]) -> bool:
         if key in table:
             table[key] = merge(table[key], row)
             return True
@@ -300,21 +302,21 @@ class WriteBuffer:
         table[key] = row
         return True
 
-    def add_prototypes(self, identity_id: str, embeddings: npt.NDArray[np.float32], updated_at: float) -> bool:
+    def add_prototypes(self, person_id: str, embeddings: npt.NDArray[np.float32], updated_at: float) -> bool:
         """Queue the full prototype set of one identity (replaces a pending one)."""
-        if identity_id not in self._prototypes and not self._room("prototypes"):
+        if person_id not in self._prototypes and not self._room("prototypes"):
             return False
-        self._prototypes[identity_id] = (embeddings, updated_at)
+        self._prototypes[person_id] = (embeddings, updated_at)
         return True
 
-    def forget_identity(self, identity_id: str) -> None:
+    def forget_identity(self, person_id: str) -> None:
         """Remove pending rows naming an identity (erasure must not be undone by a flush)."""
-        needle = json_needle(identity_id)
-        self._events = [e for e in self._events if e[3] != identity_id and needle not in e[4]]
-        self._sightings = {k: v for k, v in self._sightings.items() if v["identity_id"] != identity_id}
-        self._identities.pop(identity_id, None)
-        self._prototypes.pop(identity_id, None)
-        self._visits = {k: v for k, v in self._visits.items() if v["identity_id"] != identity_id}
+        needle = json_needle(person_id)
+        self._events = [e for e in self._events if e[3] != person_id and needle not in e[4]]
+        self._sightings = {k: v for k, v in self._sightings.items() if v.person_id != person_id}
+        self._identities.pop(person_id, None)
+        self._prototypes.pop(person_id, None)
+        self._visits = {k: v for k, v in self._visits.items() if v.person_id != person_id}
 
     def take(self) -> Batch:
         """Move every pending row into a `Batch` (the buffer is empty afterwards)."""
@@ -333,16 +335,16 @@ class WriteBuffer:
         """Return a batch whose flush failed, in front of newer rows (newer state wins)."""
         newer = self.take()
         self._events = batch.events + newer.events
-        self._sightings = {r["id"]: r for r in batch.sightings}
-        self._identities = {r["id"]: r for r in batch.identities}
-        self._visits = {r["id"]: r for r in batch.visits}
+        self._sightings = {r.id: r for r in batch.sightings}
+        self._identities = {r.id: r for r in batch.identities}
+        self._visits = {r.id: r for r in batch.visits}
         self._prototypes = dict(batch.prototypes)
-        for row in newer.sightings:
-            self.add_keyed("sightings", row)
-        for row in newer.identities:
-            self.add_keyed("identities", row)
-        for row in newer.visits:
-            self.add_keyed("visits", row)
+        for sighting in newer.sightings:
+            self.add_sighting(sighting)
+        for identity in newer.identities:
+            self.add_identity(identity)
+        for visit in newer.visits:
+            self.add_visit(visit)
         self._prototypes.update(newer.prototypes)
 
 

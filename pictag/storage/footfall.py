@@ -193,7 +193,7 @@ class VisitSpan:
 def visit_spans(con: duckdb.DuckDBPyConnection, since: float, until: float) -> list[VisitSpan]:
     """Visits overlapping ``[since, until)`` (open ones end at their last sighting)."""
     rows = con.execute(
-        """SELECT identity_id, started_at, COALESCE(ended_at, last_seen_at) FROM visits
+        """SELECT person_id, started_at, COALESCE(ended_at, last_seen_at) FROM visits
            WHERE started_at < $until AND COALESCE(ended_at, last_seen_at) >= $since ORDER BY started_at""",
         {"since": since, "until": until},
     ).fetchall()

@@ -22,28 +22,28 @@ def count_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, ob
     return int(row[0]) if row else 0
 
 
-def erase_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> dict[str, int]:
+def erase_identity(con: duckdb.DuckDBPyConnection, person_id: str) -> dict[str, int]:
     """Delete every row naming an identity: prototypes, identity, sightings, visits, events;
     footfall rows keep their count and lose the link (`pictag.storage.footfall.forget_person`).
 
-    Events are matched on their ``identity_id`` column and on any JSON string
+    Events are matched on their ``person_id`` column and on any JSON string
     value in the payload equal to the id (e.g. an ``identity.matched`` event
     listing it as a candidate): the needle is the JSON-encoded id with its
     quotes, so ``p_1`` never matches ``p_10``.
     """
-    p = {"id": identity_id}
+    p = {"id": person_id}
     return {
-        "identity_prototypes": count_rows(con, "DELETE FROM identity_prototypes WHERE identity_id = $id", p),
+        "identity_prototypes": count_rows(con, "DELETE FROM identity_prototypes WHERE person_id = $id", p),
         "identities": count_rows(con, "DELETE FROM identities WHERE id = $id", p),
-        "sightings": count_rows(con, "DELETE FROM sightings WHERE identity_id = $id", p),
-        "visits": count_rows(con, "DELETE FROM visits WHERE identity_id = $id", p),
+        "sightings": count_rows(con, "DELETE FROM sightings WHERE person_id = $id", p),
+        "visits": count_rows(con, "DELETE FROM visits WHERE person_id = $id", p),
         "events": count_rows(
             con,
             """DELETE FROM events
-               WHERE identity_id = $id OR contains(CAST(payload AS VARCHAR), $needle)""",
-            {**p, "needle": json_needle(identity_id)},
+               WHERE person_id = $id OR contains(CAST(payload AS VARCHAR), $needle)""",
+            {**p, "needle": json_needle(person_id)},
         ),
-        **footfall.forget_person(con, identity_id),
+        **footfall.forget_person(con, person_id),
     }
 
 
@@ -63,7 +63,7 @@ def purge_older_than(con: duckdb.DuckDBPyConnection, cutoff: float) -> dict[str,
         "visits": count_rows(con, "DELETE FROM visits WHERE COALESCE(ended_at, last_seen_at) < $cutoff", c),
         "identity_prototypes": count_rows(
             con,
-            """DELETE FROM identity_prototypes WHERE identity_id NOT IN (
+            """DELETE FROM identity_prototypes WHERE person_id NOT IN (
                  SELECT id FROM identities WHERE last_seen_at >= $cutoff)""",
             c,
         ),
@@ -87,7 +87,7 @@ _AGGREGATE_SQL = """
              AS hour_start_utc,
            camera_id,
            count(*) AS tracks,
-           count(DISTINCT identity_id) AS visitors,
+           count(DISTINCT person_id) AS visitors,
            round(sum(COALESCE(ended_at, last_seen_at) - started_at), 1) AS dwell_total_s,
            round(avg(COALESCE(ended_at, last_seen_at) - started_at), 1) AS dwell_mean_s,
            round(median(COALESCE(ended_at, last_seen_at) - started_at), 1) AS dwell_median_s

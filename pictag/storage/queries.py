@@ -78,7 +78,7 @@ def list_tracks(
     con: duckdb.DuckDBPyConnection,
     *,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     since: float | None,
     until: float | None,
     limit: int,
@@ -87,18 +87,18 @@ def list_tracks(
     """Sightings overlapping the window, newest first."""
     check_page(limit, offset)
     rows = con.execute(
-        """SELECT id, camera_id, track_id, identity_id, started_at, last_seen_at, ended_at, frames,
+        """SELECT id, camera_id, track_id, person_id, started_at, last_seen_at, ended_at, frames,
                   best_box, last_box, mean_confidence
            FROM sightings
            WHERE ($camera IS NULL OR camera_id = $camera)
-             AND ($identity IS NULL OR identity_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR COALESCE(ended_at, last_seen_at) >= $since)
              AND ($until IS NULL OR started_at < $until)
            ORDER BY started_at DESC, id
            LIMIT $limit OFFSET $offset""",
         {
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,
@@ -110,7 +110,7 @@ def list_tracks(
             id=r[0],
             camera_id=r[1],
             track_id=int(r[2]),
-            identity_id=r[3],
+            person_id=r[3],
             started_at=float(r[4]),
             last_seen_at=float(r[5]),
             ended_at=None if r[6] is None else float(r[6]),
@@ -128,7 +128,7 @@ def list_events(
     *,
     event_type: str | None,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     since: float | None,
     until: float | None,
     limit: int,
@@ -137,11 +137,11 @@ def list_events(
     """Events in ``[since, until)``, newest first."""
     check_page(limit, offset)
     rows = con.execute(
-        """SELECT id, ts, type, camera_id, identity_id, payload
+        """SELECT id, ts, type, camera_id, person_id, payload
            FROM events
            WHERE ($type IS NULL OR type = $type)
              AND ($camera IS NULL OR camera_id = $camera)
-             AND ($identity IS NULL OR identity_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR ts >= $since)
              AND ($until IS NULL OR ts < $until)
            ORDER BY ts DESC, id DESC
@@ -149,7 +149,7 @@ def list_events(
         {
             "type": event_type,
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,
@@ -162,7 +162,7 @@ def list_events(
             ts=float(r[1]),
             type=r[2],
             camera_id=r[3],
-            identity_id=r[4],
+            person_id=r[4],
             payload=json.loads(r[5]),
         )
         for r in rows
@@ -170,7 +170,7 @@ def list_events(
 
 
 _IDENTITY_SELECT = """SELECT i.id, i.created_at, i.last_seen_at, i.n_sightings,
-                             (SELECT count(*) FROM identity_prototypes p WHERE p.identity_id = i.id)
+                             (SELECT count(*) FROM identity_prototypes p WHERE p.person_id = i.id)
                       FROM identities i"""
 
 
@@ -208,20 +208,20 @@ def list_identities(
     return [_identity(r) for r in rows]
 
 
-def get_identity(con: duckdb.DuckDBPyConnection, identity_id: str) -> IdentityDetail | None:
+def get_identity(con: duckdb.DuckDBPyConnection, person_id: str) -> IdentityDetail | None:
     """One identity with counts of what is stored about it; None when unknown."""
-    row = con.execute(_IDENTITY_SELECT + " WHERE i.id = ?", [identity_id]).fetchone()
+    row = con.execute(_IDENTITY_SELECT + " WHERE i.id = ?", [person_id]).fetchone()
     if row is None:
         return None
     extra = con.execute(
         """SELECT
              (SELECT list(DISTINCT camera_id ORDER BY camera_id) FROM sightings
-              WHERE identity_id = $id),
-             (SELECT count(*) FROM sightings WHERE identity_id = $id),
-             (SELECT count(*) FROM visits WHERE identity_id = $id),
-             (SELECT count(*) FROM events WHERE identity_id = $id),
-             (SELECT min(started_at) FROM sightings WHERE identity_id = $id)""",
-        {"id": identity_id},
+              WHERE person_id = $id),
+             (SELECT count(*) FROM sightings WHERE person_id = $id),
+             (SELECT count(*) FROM visits WHERE person_id = $id),
+             (SELECT count(*) FROM events WHERE person_id = $id),
+             (SELECT min(started_at) FROM sightings WHERE person_id = $id)""",
+        {"id": person_id},
     ).fetchone() or ((), 0, 0, 0, None)
     return IdentityDetail(
         identity=_identity(row),
@@ -239,24 +239,24 @@ def list_visits(
     since: float | None,
     until: float | None,
     camera: str | None,
-    identity: str | None,
+    person_id: str | None,
     limit: int,
     offset: int,
 ) -> list[VisitRecord]:
     """Visits overlapping the window (open ones up to their last sighting), newest first."""
     check_page(limit, offset)
     rows = con.execute(
-        """SELECT id, identity_id, started_at, last_seen_at, ended_at, cameras, dwell_s, closed
+        """SELECT id, person_id, started_at, last_seen_at, ended_at, cameras, dwell_s, closed
            FROM visits
            WHERE ($camera IS NULL OR list_contains(cameras, $camera))
-             AND ($identity IS NULL OR identity_id = $identity)
+             AND ($person_id IS NULL OR person_id = $person_id)
              AND ($since IS NULL OR COALESCE(ended_at, last_seen_at) >= $since)
              AND ($until IS NULL OR started_at < $until)
            ORDER BY started_at DESC, id
            LIMIT $limit OFFSET $offset""",
         {
             "camera": camera,
-            "identity": identity,
+            "person_id": person_id,
             "since": since,
             "until": until,
             "limit": limit,
@@ -266,7 +266,7 @@ def list_visits(
     return [
         VisitRecord(
             id=r[0],
-            identity_id=r[1],
+            person_id=r[1],
             started_at=float(r[2]),
             last_seen_at=float(r[3]),
             ended_at=None if r[4] is None else float(r[4]),
@@ -284,9 +284,9 @@ def load_gallery(con: duckdb.DuckDBPyConnection, dim: int) -> Gallery:
     ids = tuple(str(i) for i in meta["id"])
     index = {identity: k for k, identity in enumerate(ids)}
     protos = con.execute(
-        """SELECT p.identity_id, p.slot, p.embedding
-           FROM identity_prototypes p JOIN identities i ON i.id = p.identity_id
-           ORDER BY p.identity_id, p.slot"""
+        """SELECT p.person_id, p.slot, p.embedding
+           FROM identity_prototypes p JOIN identities i ON i.id = p.person_id
+           ORDER BY p.person_id, p.slot"""
     ).fetchnumpy()
     m = len(protos["slot"])
     embeddings = (
@@ -298,7 +298,7 @@ def load_gallery(con: duckdb.DuckDBPyConnection, dim: int) -> Gallery:
         ids=ids,
         last_seen_at=np.asarray(meta["last_seen_at"], dtype=np.float64),
         n_sightings=np.asarray(meta["n_sightings"], dtype=np.int64),
-        owner=np.array([index[str(i)] for i in protos["identity_id"]], dtype=np.int64),
+        owner=np.array([index[str(i)] for i in protos["person_id"]], dtype=np.int64),
         slots=np.asarray(protos["slot"], dtype=np.int64),
         embeddings=embeddings,
     )

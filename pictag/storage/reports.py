@@ -39,15 +39,15 @@ class HourVisitors:
 _HOURLY_SQL = """
 WITH h AS (SELECT unnest($starts::DOUBLE[]) AS h0, unnest($ends::DOUBLE[]) AS h1),
 v AS (
-  SELECT id, identity_id, started_at, COALESCE(ended_at, last_seen_at) AS end_at, closed, dwell_s
+  SELECT id, person_id, started_at, COALESCE(ended_at, last_seen_at) AS end_at, closed, dwell_s
   FROM visits WHERE started_at < $until AND COALESCE(ended_at, last_seen_at) >= $since),
 r AS (
-  SELECT v.id, EXISTS (SELECT 1 FROM visits p WHERE p.identity_id = v.identity_id AND p.closed
+  SELECT v.id, EXISTS (SELECT 1 FROM visits p WHERE p.person_id = v.person_id AND p.closed
                        AND p.id <> v.id AND p.ended_at <= v.started_at) AS returning
   FROM v)
 SELECT h.h0,
-       count(DISTINCT v.identity_id),
-       count(DISTINCT v.identity_id) FILTER (WHERE r.returning),
+       count(DISTINCT v.person_id),
+       count(DISTINCT v.person_id) FILTER (WHERE r.returning),
        count(v.id) FILTER (WHERE v.started_at >= h.h0 AND v.started_at < h.h1),
        avg(v.dwell_s) FILTER (WHERE v.closed AND v.started_at >= h.h0 AND v.started_at < h.h1),
        median(v.dwell_s) FILTER (WHERE v.closed AND v.started_at >= h.h0 AND v.started_at < h.h1)

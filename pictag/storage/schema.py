@@ -151,6 +151,14 @@ def _v4_integrations(ctx: SchemaContext) -> list[str]:
     ]
 
 
+def _v5_person_id(ctx: SchemaContext) -> list[str]:
+    # Issue 15: a person's id is ``person_id`` in code, API, events and here (the footfall
+    # tables of migration 3 already say so). DuckDB renames a primary-key column in place
+    # (identity_prototypes' (identity_id, slot) key follows), so no table is copied.
+    tables = ("sightings", "events", "identity_prototypes", "visits")
+    return [f"ALTER TABLE {table} RENAME COLUMN identity_id TO person_id" for table in tables]
+
+
 #: Every migration this code knows, in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
@@ -158,6 +166,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Line crossings, zone visits, staff marks (issue 17): DDL in pictag.storage.footfall.
     Migration(3, "footfall", footfall.migration_statements),
     Migration(4, "webhook deliveries and heatmaps", _v4_integrations),
+    Migration(5, "person_id columns", _v5_person_id),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -24,7 +24,7 @@ MAX_HOURS = 24 * 400
 
 _WINDOW = """
     w AS (
-      SELECT id, identity_id, started_at, COALESCE(ended_at, last_seen_at) AS end_at,
+      SELECT id, person_id, started_at, COALESCE(ended_at, last_seen_at) AS end_at,
              closed, dwell_s
       FROM visits
       WHERE started_at < $until AND COALESCE(ended_at, last_seen_at) >= $since
@@ -51,10 +51,10 @@ def compute_stats(
         "WITH"
         + _WINDOW
         + """
-        SELECT count(DISTINCT identity_id),
-               (SELECT count(DISTINCT w2.identity_id) FROM w w2
+        SELECT count(DISTINCT person_id),
+               (SELECT count(DISTINCT w2.person_id) FROM w w2
                 WHERE EXISTS (SELECT 1 FROM visits p
-                              WHERE p.identity_id = w2.identity_id AND p.closed
+                              WHERE p.person_id = w2.person_id AND p.closed
                                 AND p.id <> w2.id AND p.ended_at <= w2.started_at)),
                count(*) FILTER (WHERE closed),
                avg(dwell_s) FILTER (WHERE closed),
@@ -67,7 +67,7 @@ def compute_stats(
         + _WINDOW
         + """,
         h AS (SELECT unnest(range($h0, $h1)) AS hour)
-        SELECT h.hour, count(DISTINCT w.identity_id)
+        SELECT h.hour, count(DISTINCT w.person_id)
         FROM h LEFT JOIN w ON w.started_at < (h.hour + 1) * 3600.0 AND w.end_at >= h.hour * 3600.0
         GROUP BY h.hour ORDER BY h.hour""",
         {**params, "h0": first_hour, "h1": end_hour},

@@ -8,12 +8,12 @@ turned back into NULL in SQL (ids are never empty, and NaN is rejected on input)
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import duckdb
 import numpy as np
 
 from pictag.storage.buffer import LIST_SEP, Batch, Columns, box_columns, floats, strings
+from pictag.storage.records import IdentityRecord, TrackRecord, VisitRecord
 
 _view_counter = itertools.count()
 
@@ -50,51 +50,51 @@ def write_events(con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, st
     """Append events (ids from the sequence)."""
     if not rows:
         return
-    ts, etype, camera, identity, payload = zip(*rows, strict=True)
+    ts, etype, camera, person, payload = zip(*rows, strict=True)
     columns: Columns = {
         "ts": np.asarray(ts, dtype=np.float64),
         "type": strings(etype),
         "camera_id": strings(camera),
-        "identity_id": strings(identity),
+        "person_id": strings(person),
         "payload": strings(payload),
     }
     _scan(
         con,
         columns,
-        """INSERT INTO events (ts, type, camera_id, identity_id, payload)
-           SELECT ts, type, NULLIF(camera_id, ''), NULLIF(identity_id, ''), payload::JSON
+        """INSERT INTO events (ts, type, camera_id, person_id, payload)
+           SELECT ts, type, NULLIF(camera_id, ''), NULLIF(person_id, ''), payload::JSON
            FROM {src}""",
     )
 
 
-def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[TrackRecord]) -> None:
     """Upsert sightings; known values are never replaced by unknown ones."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "camera_id": strings(r["camera_id"] for r in rows),
-        "track_id": np.array([r["track_id"] for r in rows], dtype=np.int64),
-        "identity_id": strings(r["identity_id"] for r in rows),
-        "started_at": floats(r["started_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "ended_at": floats(r["ended_at"] for r in rows),
-        "frames": np.array([-1 if r["frames"] is None else r["frames"] for r in rows], dtype=np.int64),
-        "mean_confidence": floats(r["mean_confidence"] for r in rows),
-        **box_columns("bb", [r["best_box"] for r in rows]),
-        **box_columns("lb", [r["last_box"] for r in rows]),
+        "id": strings(r.id for r in rows),
+        "camera_id": strings(r.camera_id for r in rows),
+        "track_id": np.array([r.track_id for r in rows], dtype=np.int64),
+        "person_id": strings(r.person_id for r in rows),
+        "started_at": floats(r.started_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "ended_at": floats(r.ended_at for r in rows),
+        "frames": np.array([r.frames for r in rows], dtype=np.int64),
+        "mean_confidence": floats(r.mean_confidence for r in rows),
+        **box_columns("bb", [r.best_box for r in rows]),
+        **box_columns("lb", [r.last_box for r in rows]),
     }
     _scan(
         con,
         columns,
-        f"""INSERT INTO sightings (id, camera_id, track_id, identity_id, started_at, last_seen_at,
+        f"""INSERT INTO sightings (id, camera_id, track_id, person_id, started_at, last_seen_at,
                                    ended_at, frames, best_box, last_box, mean_confidence)
-           SELECT id, camera_id, track_id, NULLIF(identity_id, ''), started_at, last_seen_at,
+           SELECT id, camera_id, track_id, NULLIF(person_id, ''), started_at, last_seen_at,
                   {_nan_null("ended_at")}, GREATEST(frames, 0), {_box_expr("bb")},
                   {_box_expr("lb")}, {_nan_null("mean_confidence")}
            FROM {{src}}
            ON CONFLICT (id) DO UPDATE SET
-             identity_id = COALESCE(excluded.identity_id, sightings.identity_id),
+             person_id = COALESCE(excluded.person_id, sightings.person_id),
              started_at = LEAST(excluded.started_at, sightings.started_at),
              last_seen_at = GREATEST(excluded.last_seen_at, sightings.last_seen_at),
              ended_at = COALESCE(excluded.ended_at, sightings.ended_at),
@@ -105,15 +105,15 @@ def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) 
     )
 
 
-def write_identities(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_identities(con: duckdb.DuckDBPyConnection, rows: list[IdentityRecord]) -> None:
     """Upsert identity rows (earliest creation, latest sighting, largest count win)."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "created_at": floats(r["created_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "n_sightings": np.array([r["n_sightings"] for r in rows], dtype=np.int64),
+        "id": strings(r.id for r in rows),
+        "created_at": floats(r.created_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "n_sightings": np.array([r.n_sightings for r in rows], dtype=np.int64),
     }
     _scan(
         con,
@@ -148,16 +148,16 @@ def write_prototypes(
     flat = np.concatenate([prototypes[i][0] for i in ids]).astype(np.float32).reshape(-1, dim)
     _scan(
         con,
-        {"identity_id": strings(ids), "n": counts},
+        {"person_id": strings(ids), "n": counts},
         """DELETE FROM identity_prototypes p USING {src} b
-           WHERE p.identity_id = b.identity_id AND p.slot >= b.n""",
+           WHERE p.person_id = b.person_id AND p.slot >= b.n""",
     )
     if flat.shape[0] == 0:
         return
     rows = flat.shape[0]
     meta: Columns = {
         "r": np.arange(rows, dtype=np.int64),
-        "identity_id": strings(ids[o] for o in owners),
+        "person_id": strings(ids[o] for o in owners),
         "slot": slots.astype(np.int64),
         "updated_at": updated,
     }
@@ -172,40 +172,40 @@ def write_prototypes(
         _scan(
             con,
             values,
-            f"""INSERT INTO identity_prototypes (identity_id, slot, embedding, updated_at)
-               SELECT m.identity_id, m.slot, e.emb, m.updated_at
-               FROM (SELECT r, CAST(identity_id AS VARCHAR) AS identity_id, slot, updated_at
+            f"""INSERT INTO identity_prototypes (person_id, slot, embedding, updated_at)
+               SELECT m.person_id, m.slot, e.emb, m.updated_at
+               FROM (SELECT r, CAST(person_id AS VARCHAR) AS person_id, slot, updated_at
                      FROM {meta_name}) m
                JOIN (SELECT r, list(v ORDER BY j)::FLOAT[{int(dim)}] AS emb
                      FROM {{src}} GROUP BY r) e
                  USING (r)
-               ON CONFLICT (identity_id, slot) DO UPDATE SET
+               ON CONFLICT (person_id, slot) DO UPDATE SET
                  embedding = excluded.embedding, updated_at = excluded.updated_at""",
         )
     finally:
         con.unregister(meta_name)
 
 
-def write_visits(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+def write_visits(con: duckdb.DuckDBPyConnection, rows: list[VisitRecord]) -> None:
     """Upsert visits; camera sets are united, a closed visit stays closed."""
     if not rows:
         return
     columns: Columns = {
-        "id": strings(r["id"] for r in rows),
-        "identity_id": strings(r["identity_id"] for r in rows),
-        "started_at": floats(r["started_at"] for r in rows),
-        "last_seen_at": floats(r["last_seen_at"] for r in rows),
-        "ended_at": floats(r["ended_at"] for r in rows),
-        "cameras": strings(LIST_SEP.join(r["cameras"]) for r in rows),
-        "dwell_s": floats(r["dwell_s"] for r in rows),
-        "closed": np.array([r["closed"] for r in rows], dtype=np.bool_),
+        "id": strings(r.id for r in rows),
+        "person_id": strings(r.person_id for r in rows),
+        "started_at": floats(r.started_at for r in rows),
+        "last_seen_at": floats(r.last_seen_at for r in rows),
+        "ended_at": floats(r.ended_at for r in rows),
+        "cameras": strings(LIST_SEP.join(r.cameras) for r in rows),
+        "dwell_s": floats(r.dwell_s for r in rows),
+        "closed": np.array([r.closed for r in rows], dtype=np.bool_),
     }
     _scan(
         con,
         columns,
-        f"""INSERT INTO visits (id, identity_id, started_at, last_seen_at, ended_at, cameras,
+        f"""INSERT INTO visits (id, person_id, started_at, last_seen_at, ended_at, cameras,
                                 dwell_s, closed)
-           SELECT id, identity_id, started_at, last_seen_at, {_nan_null("ended_at")},
+           SELECT id, person_id, started_at, last_seen_at, {_nan_null("ended_at")},
                   CASE WHEN cameras = '' THEN []::VARCHAR[]
                        ELSE string_split(cameras, chr(31)) END,
                   dwell_s, closed

@@ -8,11 +8,10 @@ from the stored rows and cover the site's opening hours only, staff left out
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from pictag.config.site import SiteConfig
 from pictag.events import iso
@@ -21,116 +20,23 @@ from pictag.footfall.report import FootfallReport
 from pictag.footfall.stats import DwellStats, Funnel
 from pictag.serve.errors import ApiError
 from pictag.serve.routes.stats import window
+from pictag.serve.schemas.footfall import (
+    Dwell,
+    FootfallStats,
+    FunnelOut,
+    FunnelStepOut,
+    LineCounts,
+    LineHour,
+    LiveFootfall,
+    LiveZone,
+    StaffDayOut,
+    ZoneFigures,
+)
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["footfall"])
 
 MAX_FUNNEL_STEPS = 8
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class LineCounts(_Out):
-    """In and out over one line (staff left out)."""
-
-    camera_id: str
-    line_id: str
-    entrance: bool
-    ins: int = Field(serialization_alias="in")
-    outs: int = Field(serialization_alias="out")
-
-
-class LineHour(LineCounts):
-    """In and out over one line in one local hour."""
-
-    hour: str = Field(description="Start of the local hour, ISO-8601 UTC.")
-
-
-class Dwell(_Out):
-    """Dwell times of completed presences (seconds; null when none)."""
-
-    count: int
-    mean_s: float | None
-    median_s: float | None
-    p90_s: float | None
-    max_s: float | None
-
-
-class ZoneFigures(_Out):
-    """One zone: people inside now, entries and dwell in the window; for a queue, length and wait."""
-
-    camera_id: str
-    zone_id: str
-    kind: str
-    count: int = Field(description="People inside now (staff left out).")
-    entries: int = Field(description="Entries in the window's open hours (staff left out).")
-    dwell: Dwell
-    queue_length: int | None = Field(description="Queues: people waiting now.")
-    wait_s: float | None = Field(description="Queues: median dwell of those who left it recently (estimated wait).")
-
-
-class StaffDayOut(_Out):
-    """Who was staff on a local day."""
-
-    day: date
-    persons: list[str]
-
-
-class FootfallStats(_Out):
-    """Footfall of the window (open hours only, staff left out) and the live site figures."""
-
-    open_s: float = Field(description="Seconds of the window the site was open.")
-    entered: int = Field(description="Site footfall: 'in' over entrance lines of all cameras.")
-    exited: int
-    visitors: int = Field(description="Distinct visitors (re-id identities) during open hours, staff left out.")
-    occupancy: int = Field(description="People inside now (entrance in − out, reconciled with the people in view).")
-    in_view: int = Field(description="Most people one camera sees inside now.")
-    lines: list[LineCounts]
-    lines_per_hour: list[LineHour]
-    zones: list[ZoneFigures]
-    staff: list[StaffDayOut]
-
-
-class LiveZone(_Out):
-    """A zone now."""
-
-    camera_id: str
-    zone_id: str
-    kind: str
-    count: int
-    wait_s: float | None
-    wait_sample: int
-
-
-class LiveFootfall(_Out):
-    """Live site figures since the last occupancy reset."""
-
-    ts: str
-    since: str
-    occupancy: int
-    entered: int
-    exited: int
-    in_view: int
-    lines: list[LineCounts]
-    zones: list[LiveZone]
-
-
-class FunnelStepOut(_Out):
-    """A funnel step and the distinct persons who reached it."""
-
-    label: str
-    persons: int
-
-
-class FunnelOut(_Out):
-    """Entered the shop → zone X → zone Y over a window (open hours, staff left out)."""
-
-    from_: str = Field(serialization_alias="from")
-    to: str
-    steps: list[FunnelStepOut]
-    unattributed_entries: int = Field(description="Entrance crossings without a person: counted, not followable.")
 
 
 def _dwell(d: DwellStats) -> Dwell:

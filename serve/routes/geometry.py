@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pictag.config.geometry import GEOMETRY_ID_PATTERN, MAX_COORD, MAX_ZONE_POINTS, LineConfig, ZoneConfig
 from pictag.footfall.editing import CameraGeometry, EditOutcome
 from pictag.footfall.geometry import polygon_problem
-from pictag.serve.errors import ApiError
+from pictag.serve.schemas.cameras import Line, LineList, Zone, ZoneList
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["lines and zones"])
@@ -80,40 +80,6 @@ class ZoneCreate(ZoneUpdate):
     id: GeometryId
 
 
-class Line(BaseModel):
-    """A counting line as stored."""
-
-    id: str
-    name: str
-    points: list[list[float]]
-    entrance: bool
-
-
-class Zone(BaseModel):
-    """A zone as stored."""
-
-    id: str
-    name: str
-    points: list[list[float]]
-    kind: Literal["area", "queue", "staff"]
-
-
-class LineList(BaseModel):
-    """A camera's lines and the frame size their pixels refer to (null: not delivered yet)."""
-
-    camera_id: str
-    frame_size: list[int] | None
-    items: list[Line]
-
-
-class ZoneList(BaseModel):
-    """A camera's zones and the frame size their pixels refer to (null: not delivered yet)."""
-
-    camera_id: str
-    frame_size: list[int] | None
-    items: list[Zone]
-
-
 def line_out(line: LineConfig) -> Line:
     """The API form of a line."""
     return Line(id=line.id, name=line.name, points=[list(p) for p in line.points], entrance=line.entrance)
@@ -125,17 +91,12 @@ def zone_out(zone: ZoneConfig) -> Zone:
 
 
 async def _geometry(services: Services, camera_id: str) -> CameraGeometry:
-    geometry: CameraGeometry | None = await services.controller.camera_geometry.remote(camera_id)
-    if geometry is None:
-        raise ApiError(422, "invalid_request", f"no camera {camera_id!r}: see GET /api/v1/cameras", "camera_id")
+    geometry: CameraGeometry = await services.controller.camera_geometry.remote(camera_id)
     return geometry
 
 
 async def _edit(services: Services, camera_id: str, *args: Any) -> EditOutcome:
     outcome: EditOutcome = await services.controller.edit_geometry.remote(camera_id, *args)
-    if outcome.refusal is not None:
-        r = outcome.refusal
-        raise ApiError(r.status, r.error, r.detail, r.field)
     return outcome
 
 

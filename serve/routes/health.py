@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from pictag import __version__
+from pictag.serve.schemas.system import Health
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["health"])
@@ -18,27 +18,6 @@ router = APIRouter(tags=["health"])
 HEALTH_TIMEOUT_S = 5.0
 #: What a client should wait before asking again while a stage is down.
 RETRY_AFTER_S = 5
-
-
-class StageView(BaseModel):
-    """One pipeline stage's health."""
-
-    kind: str = Field(description="detector, embedder, identity, store, event_hub or controller.")
-    node: str | None = Field(default=None, description="Node label it serves (null: the head node).")
-    status: Literal["starting", "up", "down"]
-    reason: str | None = Field(default=None, description="Why it is down, in the stage's own words.")
-    since: float | None = Field(default=None, description="When the status last changed (epoch seconds).")
-    restarts: int = Field(default=0, description="Times the controller re-created it.")
-    next_restart_at: float | None = Field(default=None, description="Next re-creation attempt (epoch seconds).")
-
-
-class Health(BaseModel):
-    """``ok`` when every stage answers; ``degraded`` (HTTP 503) when one is down."""
-
-    status: Literal["ok", "degraded"]
-    version: str
-    stages: dict[str, StageView]
-    cameras: dict[str, int] = Field(description="Cameras counted by status.")
 
 
 @router.get(

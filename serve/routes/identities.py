@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pictag.serve.errors import ApiError
 from pictag.serve.routes.visits import IDENTITY_PATTERN, visit_item
 from pictag.serve.schemas import json_object, jsonable
+from pictag.serve.schemas.records import Erasure, IdentityDetail, IdentityPage
 from pictag.serve.services import Services, get_services
 from pictag.storage.records import IdentityRecord
 
@@ -33,7 +34,7 @@ def identity_item(r: IdentityRecord) -> dict[str, Any]:
     )
 
 
-@router.get("/identities", summary="Identities seen in a time window")
+@router.get("/identities", response_model=IdentityPage, summary="Identities seen in a time window")
 async def list_identities(
     start: datetime | None = Query(default=None, alias="from", description="Seen at or after this ISO-8601 time."),
     end: datetime | None = Query(default=None, alias="to", description="Created before this ISO-8601 time."),
@@ -42,8 +43,7 @@ async def list_identities(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Most recently seen first, paginated with ``limit``/``offset``."""
-    rows = await services.store.query.remote(
-        "list_identities",
+    rows = await services.store.list_identities.remote(
         since=start.timestamp() if start else None,
         until=end.timestamp() if end else None,
         limit=limit,
@@ -52,16 +52,16 @@ async def list_identities(
     return {"items": [identity_item(r) for r in rows], "limit": limit, "offset": offset}
 
 
-@router.get("/identities/{identity_id}", summary="One identity")
+@router.get("/identities/{identity_id}", response_model=IdentityDetail, summary="One identity")
 async def get_identity(
-    identity_id: str = Path(pattern=IDENTITY_PATTERN),
+    person_id: str = Path(alias="identity_id", pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """What is stored about an identity: counts, cameras, first/last sighting, latest visits."""
-    detail = await services.store.query.remote("get_identity", identity_id)
+    detail = await services.store.get_identity.remote(person_id)
     if detail is None:
-        raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    visits = await services.store.query.remote("list_visits", identity=identity_id, limit=DETAIL_VISITS)
+        raise ApiError(404, "not_found", f"no identity {person_id!r}", "identity_id")
+    visits = await services.store.list_visits.remote(person_id=person_id, limit=DETAIL_VISITS)
     return {
         **identity_item(detail.identity),
         **jsonable(
@@ -77,15 +77,15 @@ async def get_identity(
     }
 
 
-@router.delete("/identities/{identity_id}", summary="Erase an identity")
+@router.delete("/identities/{identity_id}", response_model=Erasure, summary="Erase an identity")
 async def delete_identity(
-    identity_id: str = Path(pattern=IDENTITY_PATTERN),
+    person_id: str = Path(alias="identity_id", pattern=IDENTITY_PATTERN),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     """Erasure on request: the identity leaves the live gallery first (so nothing re-creates it),
     then its embeddings, sightings, visits and every event naming it are deleted and the file
     is compacted. Answers the rows removed per table."""
-    result = await services.identity.erase.remote(identity_id)
+    result = await services.identity.erase.remote(person_id)
     if not result["found"]:
-        raise ApiError(404, "not_found", f"no identity {identity_id!r}", "identity_id")
-    return {"id": identity_id, "erased": True, "removed": result["removed"]}
+        raise ApiError(404, "not_found", f"no identity {person_id!r}", "identity_id")
+    return {"id": person_id, "erased": True, "removed": result["removed"]}

@@ -25,7 +25,12 @@ async def _safe(ref: Any, default: Any) -> Any:
         return default
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics",
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text exposition format."}},
+)
 async def metrics(services: Services = Depends(get_services)) -> Response:
     """Per-camera frame counters and state, per-stage up gauges, latency quantiles, store/hub/gallery gauges."""
     cameras, health, store, hub, gallery = await asyncio.gather(

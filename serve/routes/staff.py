@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pictag.footfall.staff import StaffMark
 from pictag.serve.errors import ApiError
 from pictag.serve.routes.visits import IDENTITY_PATTERN
+from pictag.serve.schemas.footfall import Mark, MarkResult, StaffList
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["staff"])
@@ -31,28 +32,6 @@ class MarkBody(BaseModel):
 
     staff: bool = Field(default=True, description="true: staff; false: not staff (overrides the staff-zone rule).")
     day: date | None = Field(default=None, description="The local day it holds for; null: every day.")
-
-
-class Mark(BaseModel):
-    """A stored manual decision."""
-
-    person_id: str
-    staff: bool
-    day: date | None
-
-
-class MarkResult(Mark):
-    """A stored decision and what it means now."""
-
-    staff_today: bool = Field(description="Whether the person counts as staff today after this change.")
-
-
-class StaffList(BaseModel):
-    """Today's staff and every manual decision."""
-
-    day: date = Field(description="Today, as a local day (starting at identity.day_start_hour).")
-    staff: list[str] = Field(description="Persons who are staff today (staff zone or mark).")
-    marks: list[Mark]
 
 
 @router.get("/staff", response_model=StaffList, summary="Today's staff and the manual marks")

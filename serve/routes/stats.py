@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pictag.identity.engine import day_start
 from pictag.serve.errors import ApiError
 from pictag.serve.schemas import json_object
+from pictag.serve.schemas.stats import Stats
 from pictag.serve.services import Services, get_services
 
 router = APIRouter(tags=["statistics"])
@@ -34,7 +35,7 @@ def window(start: datetime | None, end: datetime | None, *, default_day_hour: in
     return since, until
 
 
-@router.get("/stats", summary="Shop statistics for a time window")
+@router.get("/stats", response_model=Stats, summary="Shop statistics for a time window")
 async def stats(
     start: datetime | None = Query(
         default=None,
@@ -51,11 +52,11 @@ async def stats(
     dwell statistics (open hours only, staff left out), live occupancy, zone counts, queue length
     and estimated wait, and the day's staff (docs/footfall.md)."""
     since, until = window(start, end)
-    s = await services.store.query.remote("stats", since, until, camera)
+    s = await services.store.stats.remote(since, until, camera)
     from pictag.serve.routes.footfall import footfall_stats  # imports this module's `window`
 
     footfall = await footfall_stats(services, since, until)
-    return {"footfall": footfall.model_dump(mode="json", by_alias=True)} | json_object(
+    return {"footfall": footfall} | json_object(
         {
             "from": s.since,
             "to": s.until,

@@ -258,7 +258,7 @@ async function refreshVisits() {
     el("td", { class: "num" }, v.ended_at ? fmtTime(v.ended_at) : "still here"),
     el("td", { class: "num" }, fmtDuration(v.dwell_s)),
     el("td", {}, (v.cameras || []).map((c) => cameraNames[c] || c).join(", ") || "—"),
-    el("td", { class: "mono" }, v.identity_id || "—")));
+    el("td", { class: "mono" }, v.person_id || "—")));
   byTestId("visits-table").tBodies[0].replaceChildren(...rows);
   byTestId("no-visits").hidden = rows.length > 0;
 }
@@ -278,7 +278,7 @@ async function showVersion() {
 // ---- live events --------------------------------------------------------------------------
 
 function describe(ev) {
-  const who = ev.identity_id || ev.person_id || (ev.track_id !== undefined ? `track ${ev.track_id}` : "someone");
+  const who = ev.person_id || (ev.track_id !== undefined ? `track ${ev.track_id}` : "someone");
   switch (ev.type) {
     case "track.started": return `Person ${who} appeared`;
     case "track.ended": return `Person ${who} left the picture`;

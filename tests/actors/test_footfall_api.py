@@ -179,7 +179,7 @@ def test_crossings_staff_and_figures(api: Any) -> None:
     assert _error(client.get("/api/v1/footfall/funnel", params={"zones": ["no-slash"]})) == (422, "zones[0]")
 
     # staff: person of track 2 is marked through the API; the figures leave them out
-    crossed = ray.get(store.query.remote("list_events", event_type="line.crossed"))
+    crossed = ray.get(store.list_events.remote(event_type="line.crossed"))
     pid = next(e.payload["person_id"] for e in crossed if e.payload["track_id"] == 2)
     marked = client.put(f"/api/v1/staff/{pid}", json={"staff": True})
     assert marked.status_code == 200 and marked.json() == {

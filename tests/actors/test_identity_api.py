@@ -22,7 +22,7 @@ from pictag.identity.appearance import TrackAppearance
 from pictag.messages import FrameTracks, TrackSummaries
 from pictag.reid.base import l2_normalize
 from pictag.serve.errors import install_error_handlers
-from pictag.serve.routes import identities, stats, visits
+from pictag.serve.routes import identities, stats, tracks, visits
 from pictag.serve.services import Services, get_services
 from tests.helpers import wait_for
 
@@ -64,7 +64,7 @@ def api(ray_session, tmp_path: Path) -> Any:
     ray.get(identity.ready.remote(), timeout=60)
     app = FastAPI()
     install_error_handlers(app)
-    for router in (stats.router, visits.router, identities.router):
+    for router in (stats.router, visits.router, identities.router, tracks.router):
         app.include_router(router, prefix="/api/v1")
     app.dependency_overrides[get_services] = lambda: Services(None, store, hub, identity, None)  # type: ignore[arg-type]
     with TestClient(app) as client:
@@ -99,6 +99,7 @@ def test_stats_visits_identities_and_erasure(api: Any) -> None:
     assert page["limit"] == 2 and len(page["items"]) == 2
     assert set(page["items"][0]) >= {"id", "identity_id", "started_at", "ended_at", "dwell_s", "cameras"}
     assert len(client.get("/api/v1/visits", params={"camera": "till"}).json()["items"]) == 1
+    _person_id_and_time_filters(client, ann)
 
     s = wait_for(
         lambda: (r := client.get("/api/v1/stats").json())["unique_visitors"] == 2 and r,
@@ -124,3 +125,29 @@ def test_stats_visits_identities_and_erasure(api: Any) -> None:
     bob = next(p["id"] for p in people if p["id"] != ann)
     assert [v["identity_id"] for v in client.get("/api/v1/visits").json()["items"]] == [bob]
     assert client.get("/api/v1/stats").json()["unique_visitors"] == 1
+
+
+def _person_id_and_time_filters(client: Any, ann: str) -> None:
+    """Issue 15: ``person_id`` beside its deprecated ``identity_id``/``identity``; ``from``/``to``
+    on /tracks beside the deprecated ``since``/``until``; both names differing → 422."""
+    visits = client.get("/api/v1/visits", params={"person_id": ann}).json()["items"]
+    assert len(visits) == 2 and all(v["person_id"] == v["identity_id"] == ann for v in visits)
+    assert client.get("/api/v1/visits", params={"identity": ann}).json()["items"] == visits
+    assert client.get("/api/v1/visits", params={"identity": ann, "person_id": ann}).json()["items"] == visits
+    both = client.get("/api/v1/visits", params={"identity": ann, "person_id": "p_other"})
+    assert both.status_code == 422 and both.json()["field"] == "identity"
+
+    items = client.get("/api/v1/tracks").json()["items"]
+    assert len(items) == 3 and all(t["person_id"] == t["identity_id"] for t in items)
+    first = min(t["started_at"] for t in items)
+    newer = client.get("/api/v1/tracks", params={"from": items[0]["started_at"]}).json()["items"]
+    assert newer == client.get("/api/v1/tracks", params={"since": items[0]["started_at"]}).json()["items"]
+    assert len(newer) >= 1
+    assert client.get("/api/v1/tracks", params={"to": first}).json()["items"] == []
+    assert client.get("/api/v1/tracks", params={"until": first}).json()["items"] == []
+    clash = client.get("/api/v1/tracks", params={"from": first, "since": items[0]["started_at"]})
+    assert clash.status_code == 422 and clash.json() == {
+        "error": "invalid_request",
+        "detail": clash.json()["detail"],
+        "field": "since",
+    }

@@ -109,7 +109,7 @@ def _stop(*actors: Any) -> None:
 
 def _events(store: Any, kind: str) -> list[dict[str, Any]]:
     ray.get(store.flush.remote())
-    return [e.payload for e in ray.get(store.query.remote("list_events", event_type=kind, limit=1000))]
+    return [e.payload for e in ray.get(store.list_events.remote(event_type=kind, limit=1000))]
 
 
 def _decided(store: Any, n: int, cameras: tuple[str, ...] = ("a", "b")) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_s
     assert second["type"] == "identity.matched" and second["camera_id"] == "b", second
     assert second["person_id"] == first["person_id"] and second["similarity"] >= THRESHOLD
     person = first["person_id"]
-    visit = wait_for(lambda: ray.get(store.query.remote("list_visits", identity=person)), 30, message="visit row")
+    visit = wait_for(lambda: ray.get(store.list_visits.remote(person_id=person)), 30, message="visit row")
     assert set(visit[0].cameras) == {"a", "b"}
     _stop(*actors)
 
@@ -159,10 +159,10 @@ def test_same_person_two_cameras_one_identity_survives_restart_and_erasure(ray_s
     with duckdb.connect(str(db), read_only=True) as con:
         for table, column in (
             ("identities", "id"),
-            ("identity_prototypes", "identity_id"),
-            ("sightings", "identity_id"),
-            ("visits", "identity_id"),
-            ("events", "identity_id"),
+            ("identity_prototypes", "person_id"),
+            ("sightings", "person_id"),
+            ("visits", "person_id"),
+            ("events", "person_id"),
         ):
             n = con.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", [person]).fetchone()[0]
             assert n == 0, f"{table} still names the erased identity"

@@ -13,6 +13,7 @@ import pytest
 from pictag import events as ev
 from pictag.config import PrivacyConfig, StorageConfig
 from tests.helpers import wait_for
+from tests.rows import identity, sighting, visit
 
 pytestmark = pytest.mark.timeout(180)
 DAY = 86_400.0
@@ -20,18 +21,9 @@ DAY = 86_400.0
 
 def _person(pid: str, t: float) -> tuple[list[Any], list[Any], list[Any], list[Any], list[Any]]:
     events = [ev.make_event(ev.TRACK_STARTED, ts=t, camera_id="door", track_id=1, person_id=pid)]
-    sightings = [
-        {
-            "camera_id": "door",
-            "track_id": 1,
-            "started_at": t,
-            "last_seen_at": t + 30,
-            "ended_at": t + 30,
-            "person_id": pid,
-        }
-    ]
-    identities = [{"id": pid, "created_at": t, "last_seen_at": t + 30, "n_sightings": 1}]
-    visits = [{"id": f"v-{pid}", "identity_id": pid, "started_at": t, "ended_at": t + 30, "cameras": ["door"]}]
+    sightings = [sighting("door", 1, t, last_seen_at=t + 30, ended_at=t + 30, person_id=pid)]
+    identities = [identity(pid, t, last_seen_at=t + 30, n_sightings=1)]
+    visits = [visit(f"v-{pid}", pid, t, ended_at=t + 30, cameras=("door",))]
     prototypes = [(pid, np.full((2, 256), 0.5, np.float32))]
     return events, sightings, identities, visits, prototypes
 
@@ -44,10 +36,10 @@ def _rows(db: Path) -> dict[str, set[str]]:
 
         return {
             "identities": ids("SELECT id FROM identities"),
-            "prototypes": ids("SELECT identity_id FROM identity_prototypes"),
-            "sightings": ids("SELECT identity_id FROM sightings"),
-            "visits": ids("SELECT identity_id FROM visits"),
-            "events": ids("SELECT identity_id FROM events"),
+            "prototypes": ids("SELECT person_id FROM identity_prototypes"),
+            "sightings": ids("SELECT person_id FROM sightings"),
+            "visits": ids("SELECT person_id FROM visits"),
+            "events": ids("SELECT person_id FROM events"),
         }
 
 

@@ -122,7 +122,7 @@ def _recovered(runtime: Any, base: str, listener: EventListener, killed_at: floa
         cams = ray.get(runtime.controller.list_cameras.remote(), timeout=3)
         if len(cams) != 4 or any(c["status"] != "live" for c in cams):
             return False
-        rows = ray.get(runtime.store.query.remote("row_counts"), timeout=3)["events"]
+        rows = ray.get(runtime.store.row_counts.remote(), timeout=3)["events"]
     except Exception:
         return False
     return listener.since(killed_at) and rows > rows_before
@@ -149,7 +149,7 @@ def test_every_actor_kind_recovers_from_kill_9(ray_session, asset, tmp_path: Pat
     try:
         wait_for(lambda: _recovered(runtime, base, listener, 0.0, 0), 120, interval=0.5, message="pipeline running")
         for kind, prefix in KINDS:
-            rows = ray.get(runtime.store.query.remote("row_counts"), timeout=30)["events"]
+            rows = ray.get(runtime.store.row_counts.remote(), timeout=30)["events"]
             committed.append(rows)
             pid = _pid_of(prefix)
             killed_at = time.time()
@@ -173,7 +173,7 @@ def test_every_actor_kind_recovers_from_kill_9(ray_session, asset, tmp_path: Pat
                     "api_503_without_retry_after": sum(1 for a in answers if a[2] == 503 and not a[3]),
                 }
             )
-        final = ray.get(runtime.store.query.remote("row_counts"), timeout=30)["events"]
+        final = ray.get(runtime.store.row_counts.remote(), timeout=30)["events"]
     finally:
         prober.stop()
         listener.stop()

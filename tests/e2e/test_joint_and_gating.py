@@ -22,7 +22,7 @@ def _camera(runtime: Any, camera_id: str) -> dict[str, Any]:
 
 def _events(runtime: Any, kind: str) -> list[dict[str, Any]]:
     ray.get(runtime.store.flush.remote(), timeout=30)
-    return [e.payload for e in ray.get(runtime.store.query.remote("list_events", event_type=kind, limit=1000))]
+    return [e.payload for e in ray.get(runtime.store.list_events.remote(event_type=kind, limit=1000))]
 
 
 def test_joint_reid_identities_survive_a_restart(ray_session, asset, tmp_path: Path) -> None:

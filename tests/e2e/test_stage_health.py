@@ -29,7 +29,7 @@ def _camera(base: str) -> dict[str, Any]:
 
 def _events(runtime: Any, kind: str) -> list[dict[str, Any]]:
     ray.get(runtime.store.flush.remote(), timeout=30)
-    return [e.payload for e in ray.get(runtime.store.query.remote("list_events", event_type=kind, limit=100))]
+    return [e.payload for e in ray.get(runtime.store.list_events.remote(event_type=kind, limit=100))]
 
 
 def test_a_detector_that_cannot_start_is_visible_and_recovers(ray_session, asset, tmp_path: Path) -> None:

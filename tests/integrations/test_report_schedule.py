@@ -18,6 +18,7 @@ from pictag.reports.runner import DailyReporter, ReportSettings
 from pictag.storage import Store
 from tests.integrations.mqtt_broker import free_port, wait_until
 from tests.integrations.smtp_sink import smtp_sink
+from tests.rows import visit
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -47,9 +48,7 @@ def settings(tmp_path: Path, smtp_port: int, time: str = "00:30:15") -> ReportSe
 def test_schedule_reports_yesterday_at_the_configured_second_and_mails_it(tmp_path: Path) -> None:
     day = date(2026, 11, 24)
     with Store.open(tmp_path / "db" / "pictag.duckdb") as store, smtp_sink() as (port, received):
-        store.upsert_visits(
-            [{"id": "v1", "identity_id": "p1", "started_at": at(day, "10:00:00"), "ended_at": at(day, "10:30:00")}]
-        )
+        store.upsert_visits([visit("v1", "p1", at(day, "10:00:00"), ended_at=at(day, "10:30:00"))])
         store.flush()
         cfg = settings(tmp_path, port)
         assert cfg.timezone == "Europe/Berlin"  # site.timezone, as reports.timezone is unset

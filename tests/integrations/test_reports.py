@@ -28,8 +28,10 @@ from pictag.reports.email import ReportMailError, send_report
 from pictag.reports.hourly import BASE_COLUMNS, hourly_csv
 from pictag.reports.schedule import day_bounds, parse_instant
 from pictag.storage.footfall import insert_line_crossings
+from pictag.storage.records import VisitRecord
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store
+from tests import rows
 from tests.integrations.mqtt_broker import free_port
 from tests.integrations.smtp_sink import smtp_sink
 
@@ -42,13 +44,10 @@ def at(hhmm: str, day: date = DAY) -> float:
     return datetime.fromisoformat(f"{day.isoformat()}T{hhmm}:00").replace(tzinfo=TZ).timestamp()
 
 
-def visit(vid: str, who: str, start: str, end: str, *, closed: bool = True, day: date = DAY) -> dict:
-    row = {"id": vid, "identity_id": who, "started_at": at(start, day), "cameras": ["entrance"]}
+def visit(vid: str, who: str, start: str, end: str, *, closed: bool = True, day: date = DAY) -> VisitRecord:
     if closed:
-        row["ended_at"] = at(end, day)
-    else:
-        row["last_seen_at"] = at(end, day)
-    return row
+        return rows.visit(vid, who, at(start, day), ended_at=at(end, day), cameras=("entrance",))
+    return rows.visit(vid, who, at(start, day), last_seen_at=at(end, day), cameras=("entrance",))
 
 
 @pytest.fixture

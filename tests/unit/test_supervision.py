@@ -53,3 +53,16 @@ def test_death_reason_is_the_last_error_line_without_secrets() -> None:
     assert reason.startswith("AssetError: camera rtsp://")
     assert "hunter2" not in reason
     assert backoff_delay(99) == backoff_delay(5)
+
+
+def test_ping_news() -> None:
+    from pictag.events import STAGE_DOWN, STAGE_UP
+    from pictag.supervision import ping_news
+
+    health = _health()
+    assert ping_news(health, 1.0) is None  # first answer at start
+    assert [ping_news(health, 2.0 + k, timed_out=True) for k in range(MISSED_PINGS_DOWN)][-1] == STAGE_DOWN
+    assert ping_news(health, 9.0) == STAGE_UP
+    assert ping_news(health, 10.0, error_text="x\nAssetError: missing", recreate=True) == STAGE_DOWN
+    assert health.reason == "AssetError: missing" and health.next_restart_at == 10.0 + backoff_delay(1)
+    assert ping_news(health, 11.0, error_text="x\nAssetError: missing", recreate=True) is None  # not news

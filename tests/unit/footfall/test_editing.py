@@ -1,4 +1,5 @@
-"""Run-time edits of lines and zones: each refusal names the request field and the HTTP status."""
+"""Run-time edits of lines and zones: each refusal names the request field and its kind (the API maps the kind
+to the HTTP status: tests/unit/serve/test_refusal_status.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from pictag.cameras.errors import FrameSizeUnknown, GeometryEditError, GeometryItemNotFound, InvalidGeometry
 from pictag.config import CameraConfig
-from pictag.footfall.editing import GeometryEditError, edit_geometry
+from pictag.footfall.editing import edit_geometry
 
 CAM = CameraConfig(
     id="door",
@@ -48,7 +50,7 @@ def test_create_a_zone_with_the_configured_frame_size() -> None:
             None,
             {"id": "x", "points": [[0, 0], [700, 10]]},
             SIZE,
-            422,
+            InvalidGeometry,
             "points[1]",
             "outside the 640x480",
         ),
@@ -58,26 +60,80 @@ def test_create_a_zone_with_the_configured_frame_size() -> None:
             None,
             {"id": "z", "points": [[0, 0], [9, 9], [0, 9], [9, 0]]},
             SIZE,
-            422,
+            InvalidGeometry,
             "points",
             "crosses",
         ),
-        ("lines", "create", None, {"id": "in", "points": [[0, 0], [5, 5]]}, SIZE, 422, "id", "duplicate id 'in'"),
-        ("zones", "create", None, {"id": "till", "points": SQUARE}, SIZE, 422, "id", "duplicate"),
-        ("lines", "create", None, {"id": "bad id", "points": [[0, 0], [5, 5]]}, SIZE, 422, "id", "pattern"),
-        ("lines", "create", None, {"id": "x", "points": [[5, 5], [5, 5]]}, SIZE, 422, "points", "two different"),
-        ("lines", "create", None, {"id": "x", "points": [[0, 0], [5, 5]]}, None, 409, "frame_size", "not known"),
-        ("lines", "update", "nope", {"points": [[0, 0], [5, 5]]}, SIZE, 404, "line_id", "no line 'nope'"),
-        ("zones", "delete", "nope", None, SIZE, 404, "zone_id", "no zone 'nope'"),
-        ("lines", "update", "in", {"id": "other", "points": [[0, 0], [5, 5]]}, SIZE, 422, "id", "cannot change"),
-        ("zones", "update", "till", {"points": [[0, 0], [9, 9], [0, 999]]}, SIZE, 422, "points[2]", "outside"),
+        (
+            "lines",
+            "create",
+            None,
+            {"id": "in", "points": [[0, 0], [5, 5]]},
+            SIZE,
+            InvalidGeometry,
+            "id",
+            "duplicate id 'in'",
+        ),
+        ("zones", "create", None, {"id": "till", "points": SQUARE}, SIZE, InvalidGeometry, "id", "duplicate"),
+        ("lines", "create", None, {"id": "bad id", "points": [[0, 0], [5, 5]]}, SIZE, InvalidGeometry, "id", "pattern"),
+        (
+            "lines",
+            "create",
+            None,
+            {"id": "x", "points": [[5, 5], [5, 5]]},
+            SIZE,
+            InvalidGeometry,
+            "points",
+            "two different",
+        ),
+        (
+            "lines",
+            "create",
+            None,
+            {"id": "x", "points": [[0, 0], [5, 5]]},
+            None,
+            FrameSizeUnknown,
+            "frame_size",
+            "not known",
+        ),
+        (
+            "lines",
+            "update",
+            "nope",
+            {"points": [[0, 0], [5, 5]]},
+            SIZE,
+            GeometryItemNotFound,
+            "line_id",
+            "no line 'nope'",
+        ),
+        ("zones", "delete", "nope", None, SIZE, GeometryItemNotFound, "zone_id", "no zone 'nope'"),
+        (
+            "lines",
+            "update",
+            "in",
+            {"id": "other", "points": [[0, 0], [5, 5]]},
+            SIZE,
+            InvalidGeometry,
+            "id",
+            "cannot change",
+        ),
+        (
+            "zones",
+            "update",
+            "till",
+            {"points": [[0, 0], [9, 9], [0, 999]]},
+            SIZE,
+            InvalidGeometry,
+            "points[2]",
+            "outside",
+        ),
     ],
 )
 def test_refusals_name_the_field(case: tuple[Any, ...]) -> None:
-    kind, action, item_id, body, size, status, field, words = case
+    kind, action, item_id, body, size, refusal, field, words = case
     with pytest.raises(GeometryEditError) as err:
         edit_geometry(CAM, kind, action, item_id=item_id, body=body, frame_size=size)
-    assert (err.value.status, err.value.field) == (status, field)
+    assert (type(err.value), err.value.field) == (refusal, field)
     assert words in err.value.detail
 
 
@@ -89,4 +145,4 @@ def test_too_many_lines() -> None:
         )
     with pytest.raises(GeometryEditError) as err:
         edit_geometry(cam, "lines", "create", body={"id": "one-more", "points": [[0, 0], [5, 5]]}, frame_size=SIZE)
-    assert (err.value.status, err.value.field) == (422, "lines")
+    assert (type(err.value), err.value.field) == (InvalidGeometry, "lines")

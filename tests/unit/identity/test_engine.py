@@ -32,10 +32,10 @@ def test_track_waits_for_crops_then_creates_identity_and_visit(people: People) -
     assert _types(out) == ["identity.created", "visit.started", "track.started"]
     person = out.events[0]["person_id"]
     assert out.events[2]["person_id"] == person and out.events[1]["returning"] is False
-    assert out.identities[person]["n_sightings"] == 1
+    assert out.identities[person].n_sightings == 1
     assert out.prototypes[person].shape == (3, 32)
     [visit] = out.visits.values()
-    assert visit["identity_id"] == person and visit["started_at"] == T0 and visit["cameras"] == ["a"]
+    assert visit.person_id == person and visit.started_at == T0 and visit.cameras == ("a",)
 
 
 def test_same_person_on_two_cameras_gets_one_identity(people: People) -> None:
@@ -154,7 +154,7 @@ def test_visit_closes_after_the_gap_and_the_return_is_a_returning_visit(people: 
     [ended] = [e for e in out.events if e["type"] == "visit.ended"]
     assert ended["person_id"] == ann and ended["dwell_s"] == 10.0 and ended["cameras"] == ["a"]
     [row] = out.visits.values()
-    assert row["closed"] and row["ended_at"] == T0 + 10
+    assert row.closed and row.ended_at == T0 + 10
     out = eng.observe(frame("b", T0 + 300, [2], appearance={2: people.appearance("ann")}))
     started = [e for e in out.events if e["type"] == "visit.started"]
     assert started[0]["person_id"] == ann and started[0]["returning"] is True

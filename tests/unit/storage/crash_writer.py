@@ -9,9 +9,14 @@ from __future__ import annotations
 import sys
 
 from pictag.storage import Store
+from pictag.storage.records import TrackRecord, sighting_id
 
 EVENTS_PER_BATCH = 500
 SIGHTINGS_PER_BATCH = 50
+
+
+def _sighting(track_id: int, at: float, frames: int) -> TrackRecord:
+    return TrackRecord(sighting_id("door", track_id, at), "door", track_id, None, at, at, frames=frames)
 
 
 def main() -> None:
@@ -35,15 +40,7 @@ def main() -> None:
             ]
         )
         store.upsert_sightings(
-            [
-                {
-                    "camera_id": "door",
-                    "track_id": batch * SIGHTINGS_PER_BATCH + i,
-                    "started_at": base,
-                    "frames": i,
-                }
-                for i in range(SIGHTINGS_PER_BATCH)
-            ]
+            [_sighting(batch * SIGHTINGS_PER_BATCH + i, base, i) for i in range(SIGHTINGS_PER_BATCH)]
         )
         store.flush()
         print(f"committed {batch}", flush=True)

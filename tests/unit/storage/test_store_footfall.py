@@ -14,6 +14,7 @@ from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
 from pictag.footfall.report import days_span, footfall_report, funnel_report
 from pictag.footfall.staff import StaffMark
 from pictag.storage import Store
+from tests.rows import identity, visit
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = dt.date(2026, 11, 24)  # a Tuesday
@@ -56,34 +57,10 @@ def _scripted_day(store: Store) -> None:
     assert store.add_footfall(crossings, entries, leaves) == len(crossings) + len(entries) + len(leaves)
     store.upsert_visits(
         [
-            {
-                "id": "v1",
-                "identity_id": "p_ann",
-                "started_at": at("09:10"),
-                "ended_at": at("10:05"),
-                "cameras": ["entrance"],
-            },
-            {
-                "id": "v2",
-                "identity_id": "p_bob",
-                "started_at": at("10:40"),
-                "ended_at": at("11:00"),
-                "cameras": ["entrance"],
-            },
-            {
-                "id": "v3",
-                "identity_id": "p_staff",
-                "started_at": at("09:20"),
-                "ended_at": at("17:00"),
-                "cameras": ["entrance"],
-            },
-            {
-                "id": "v4",
-                "identity_id": "p_early",
-                "started_at": at("08:30"),
-                "ended_at": at("08:50"),
-                "cameras": ["entrance"],
-            },
+            visit("v1", "p_ann", at("09:10"), ended_at=at("10:05"), cameras=("entrance",)),
+            visit("v2", "p_bob", at("10:40"), ended_at=at("11:00"), cameras=("entrance",)),
+            visit("v3", "p_staff", at("09:20"), ended_at=at("17:00"), cameras=("entrance",)),
+            visit("v4", "p_early", at("08:30"), ended_at=at("08:50"), cameras=("entrance",)),
         ]
     )
 
@@ -165,7 +142,7 @@ def test_retention_removes_old_footfall_rows(store: Store) -> None:
     _scripted_day(store)
     store.put_staff_mark(StaffMark("p_old", True, DAY - dt.timedelta(days=40)))
     store.put_staff_mark(StaffMark("p_keep", True))  # every-day mark of a person still known
-    store.upsert_identities([{"id": "p_keep", "created_at": at("09:00"), "last_seen_at": at("10:00")}])
+    store.upsert_identities([identity("p_keep", at("09:00"), last_seen_at=at("10:00"))])
     counts = store.purge_older_than(at("10:00"))
     assert (counts["line_crossings"], counts["zone_visits"], counts["staff_marks"]) == (4, 3, 1)
     since, until = at("00:00"), at("23:59")

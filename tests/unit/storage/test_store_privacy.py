@@ -15,6 +15,7 @@ import pytest
 from pictag import events as ev
 from pictag.errors import StorageError
 from pictag.storage import CameraSecrets, Store, secrets_path_for
+from tests.rows import identity, sighting, visit
 
 B = 1_795_500_000.0
 DAY = 86400.0
@@ -43,32 +44,12 @@ def _table_text(db_path: Path) -> dict[str, str]:
 
 def _person(store: Store, pid: str, t: float, other: str) -> None:
     """One identity with rows in every table; one event names it only inside the payload."""
-    store.upsert_identities([{"id": pid, "created_at": t, "last_seen_at": t + 60, "n_sightings": 2}])
+    store.upsert_identities([identity(pid, t, last_seen_at=t + 60, n_sightings=2)])
     store.put_prototypes(pid, np.full((3, 256), 0.5, dtype=np.float32), updated_at=t + 60)
     store.upsert_sightings(
-        [
-            {
-                "camera_id": "door",
-                "track_id": k,
-                "started_at": t + k,
-                "last_seen_at": t + 30,
-                "ended_at": t + 30,
-                "person_id": pid,
-            }
-            for k in range(2)
-        ]
+        [sighting("door", k, t + k, last_seen_at=t + 30, ended_at=t + 30, person_id=pid) for k in range(2)]
     )
-    store.upsert_visits(
-        [
-            {
-                "id": f"visit-{pid}",
-                "identity_id": pid,
-                "started_at": t,
-                "ended_at": t + 60,
-                "cameras": ["door"],
-            }
-        ]
-    )
+    store.upsert_visits([visit(f"visit-{pid}", pid, t, ended_at=t + 60, cameras=("door",))])
     store.add_events(
         [
             ev.make_event(ev.TRACK_STARTED, ts=t, camera_id="door", track_id=0, person_id=pid),
@@ -129,7 +110,7 @@ def test_erasure_matches_whole_ids_only(store: Store) -> None:
     )
     store.flush()
     assert store.delete_identity("p_1")["events"] == 1
-    assert [e.identity_id for e in store.list_events()] == ["p_10"]
+    assert [e.person_id for e in store.list_events()] == ["p_10"]
 
 
 def test_compact_leaves_no_bytes_of_erased_rows(db_path: Path) -> None:
@@ -154,30 +135,16 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
     _person(store, "id_old", B - 40 * DAY, other="id_x")
     _person(store, "id_new", B + 100, other="id_y")
     # an identity created long ago but seen recently keeps its prototypes
-    store.upsert_identities([{"id": "id_regular", "created_at": B - 40 * DAY, "last_seen_at": B + 50}])
+    store.upsert_identities([identity("id_regular", B - 40 * DAY, last_seen_at=B + 50)])
     store.put_prototypes("id_regular", np.ones((1, 256), dtype=np.float32), updated_at=B - 39 * DAY)
     # open rows: a stale open sighting/visit (crash leftovers) go, a live one stays
     store.upsert_sightings(
         [
-            {
-                "camera_id": "till",
-                "track_id": 9,
-                "started_at": B - 5 * DAY,
-                "last_seen_at": B - 5 * DAY + 9,
-            },
-            {"camera_id": "till", "track_id": 10, "started_at": B - 10, "last_seen_at": B + 10},
+            sighting("till", 9, B - 5 * DAY, last_seen_at=B - 5 * DAY + 9),
+            sighting("till", 10, B - 10, last_seen_at=B + 10),
         ]
     )
-    store.upsert_visits(
-        [
-            {
-                "id": "v-open-old",
-                "identity_id": "id_z",
-                "started_at": B - 3 * DAY,
-                "last_seen_at": B - 3 * DAY,
-            }
-        ]
-    )
+    store.upsert_visits([visit("v-open-old", "id_z", B - 3 * DAY, last_seen_at=B - 3 * DAY)])
     counts = store.purge_older_than(cutoff)
     assert counts == {
         "events": 2,
@@ -192,7 +159,7 @@ def test_retention_purge_removes_old_rows_only(store: Store) -> None:
     assert {i.id for i in store.list_identities()} == {"id_new", "id_regular"}
     assert {t.track_id for t in store.list_tracks(limit=100)} == {0, 1, 10}
     assert all(t.last_seen_at >= cutoff for t in store.list_tracks(limit=100))
-    assert [v.identity_id for v in store.list_visits()] == ["id_new"]
+    assert [v.person_id for v in store.list_visits()] == ["id_new"]
     assert all(e.ts >= cutoff for e in store.list_events(limit=100)) and len(store.list_events(limit=100)) == 2
     gallery = store.load_gallery()
     assert sorted(gallery.ids[o] for o in set(gallery.owner.tolist())) == ["id_new", "id_regular"]
@@ -299,14 +266,14 @@ def test_secrets_file_is_atomic_and_private(tmp_path: Path) -> None:
 def test_export_has_aggregates_only(store: Store, tmp_path: Path, fmt: str) -> None:
     pid = "id_5e5e5e5e5e5e"
     rows = [
-        {
-            "camera_id": cam,
-            "track_id": k,
-            "started_at": B + start,
-            "last_seen_at": B + start + dur,
-            "ended_at": B + start + dur,
-            "person_id": pid if k == 0 else f"id_{k}",
-        }
+        sighting(
+            cam,
+            k,
+            B + start,
+            last_seen_at=B + start + dur,
+            ended_at=B + start + dur,
+            person_id=pid if k == 0 else f"id_{k}",
+        )
         for k, (cam, start, dur) in enumerate(
             [("door", 10, 30), ("door", 20, 10), ("till", 30, 60), ("door", 3700, 20)]
         )

@@ -8,6 +8,7 @@ import pytest
 from pictag import events as ev
 from pictag.errors import StorageError
 from pictag.storage import HourCount, Store
+from tests.rows import identity, sighting, visit
 
 B = 1_795_500_000.0  # a UTC hour boundary (498750 * 3600)
 H = 3600.0
@@ -18,14 +19,14 @@ def tracks_store(store: Store) -> Store:
     """30 sightings: cameras alternate door/till, one every 10 s, each lasting 5 s."""
     store.upsert_sightings(
         [
-            {
-                "camera_id": "door" if i % 2 == 0 else "till",
-                "track_id": i,
-                "started_at": B + 10 * i,
-                "last_seen_at": B + 10 * i + 5,
-                "ended_at": B + 10 * i + 5,
-                "person_id": f"p_{i % 3}",
-            }
+            sighting(
+                "door" if i % 2 == 0 else "till",
+                i,
+                B + 10 * i,
+                last_seen_at=B + 10 * i + 5,
+                ended_at=B + 10 * i + 5,
+                person_id=f"p_{i % 3}",
+            )
             for i in range(30)
         ]
     )
@@ -43,7 +44,7 @@ def test_tracks_filter_and_page(tracks_store: Store) -> None:
     # overlap window: track 3 ends at B+35 (>= since), track 20 starts at B+200 (not < until)
     window = tracks_store.list_tracks(since=B + 35, until=B + 200, limit=1000)
     assert sorted(t.track_id for t in window) == list(range(3, 20))
-    assert {t.track_id for t in tracks_store.list_tracks(identity="p_1", limit=1000)} == set(range(1, 30, 3))
+    assert {t.track_id for t in tracks_store.list_tracks(person_id="p_1", limit=1000)} == set(range(1, 30, 3))
 
 
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (10_001, 0), (10, -1)])
@@ -71,48 +72,25 @@ def test_events_filter_and_page(store: Store) -> None:
     assert len(store.list_events(camera="till", limit=100)) == 10
     assert [e.payload["n"] for e in store.list_events(since=B + 5, until=B + 8)] == [7, 6, 5]
     assert [e.payload["n"] for e in store.list_events(limit=3, offset=3)] == [16, 15, 14]
-    assert {e.identity_id for e in store.list_events(identity="p_2", limit=100)} == {"p_2"}
+    assert {e.person_id for e in store.list_events(person_id="p_2", limit=100)} == {"p_2"}
     assert store.list_events(limit=1)[0].payload["type"] == ev.TRACK_UPDATED
 
 
 def test_identities_visits_and_detail(store: Store) -> None:
     store.upsert_identities(
-        [
-            {
-                "id": f"p_{i}",
-                "created_at": B + i * 100,
-                "last_seen_at": B + i * 100 + 50,
-                "n_sightings": i,
-            }
-            for i in range(5)
-        ]
+        [identity(f"p_{i}", B + i * 100, last_seen_at=B + i * 100 + 50, n_sightings=i) for i in range(5)]
     )
     store.put_prototypes("p_1", np.ones((3, 256), dtype=np.float32))
     store.upsert_sightings(
-        [
-            {"camera_id": cam, "track_id": k, "started_at": B + 100 + k, "person_id": "p_1"}
-            for k, cam in enumerate(["door", "till", "door"])
-        ]
+        [sighting(cam, k, B + 100 + k, person_id="p_1") for k, cam in enumerate(["door", "till", "door"])]
     )
     store.upsert_visits(
         [
-            {
-                "id": "v1",
-                "identity_id": "p_1",
-                "started_at": B + 100,
-                "ended_at": B + 150,
-                "cameras": ["door"],
-            },
-            {
-                "id": "v2",
-                "identity_id": "p_2",
-                "started_at": B + 200,
-                "last_seen_at": B + 260,
-                "cameras": ["till"],
-            },
+            visit("v1", "p_1", B + 100, ended_at=B + 150, cameras=("door",)),
+            visit("v2", "p_2", B + 200, last_seen_at=B + 260, cameras=("till",)),
         ]
     )
-    store.add_events([ev.make_event(ev.IDENTITY_CREATED, ts=B + 100, identity_id="p_1")])
+    store.add_events([ev.make_event(ev.IDENTITY_CREATED, ts=B + 100, person_id="p_1")])
     assert [i.id for i in store.list_identities()] == ["p_4", "p_3", "p_2", "p_1", "p_0"]
     assert [i.id for i in store.list_identities(since=B + 200, until=B + 400)] == ["p_3", "p_2"]
     assert [i.id for i in store.list_identities(limit=2, offset=1)] == ["p_3", "p_2"]
@@ -130,14 +108,14 @@ def test_identities_visits_and_detail(store: Store) -> None:
     assert [v.id for v in store.list_visits(camera="till")] == ["v2"]
     assert [v.id for v in store.list_visits(since=B + 151)] == ["v2"]
     assert [v.id for v in store.list_visits(until=B + 200)] == ["v1"]
-    [v1] = store.list_visits(identity="p_1")
+    [v1] = store.list_visits(person_id="p_1")
     assert v1.closed and v1.dwell_s == 50.0
 
 
 def test_gallery_arrays(store: Store) -> None:
     rng = np.random.default_rng(3)
     sets = {f"p_{i}": rng.standard_normal((i + 1, 256)).astype(np.float32) for i in range(4)}
-    store.upsert_identities([{"id": k, "created_at": B, "last_seen_at": B + 1, "n_sightings": 2} for k in sets])
+    store.upsert_identities([identity(k, B, last_seen_at=B + 1, n_sightings=2) for k in sets])
     for k, protos in sets.items():
         store.put_prototypes(k, protos)
     gallery = store.load_gallery()
@@ -167,40 +145,17 @@ def shop(store: Store) -> Store:
         # F after the window.
         ("vf1", "F", B + 3 * H + 100, B + 3 * H + 200, ["door"]),
     ]
-    store.upsert_visits(
-        [{"id": v, "identity_id": i, "started_at": s, "ended_at": e, "cameras": c} for v, i, s, e, c in visits]
-    )
+    store.upsert_visits([visit(v, i, s, ended_at=e, cameras=c) for v, i, s, e, c in visits])
     # C still inside (open visit, not closed): counts as a visitor, not in dwell.
-    store.upsert_visits(
-        [
-            {
-                "id": "vc1",
-                "identity_id": "C",
-                "started_at": B + 7300,
-                "last_seen_at": B + 7800,
-                "cameras": ["till"],
-            }
-        ]
-    )
+    store.upsert_visits([visit("vc1", "C", B + 7300, last_seen_at=B + 7800, cameras=("till",))])
     now = B + 7810
     store.upsert_sightings(
         [
-            {"camera_id": "door", "track_id": 1, "started_at": now - 60, "last_seen_at": now - 10},
-            {"camera_id": "door", "track_id": 2, "started_at": now - 30, "last_seen_at": now - 1},
-            {
-                "camera_id": "door",
-                "track_id": 3,
-                "started_at": now - 2000,
-                "last_seen_at": now - 1000,
-            },  # stale
-            {
-                "camera_id": "door",
-                "track_id": 4,
-                "started_at": now - 50,
-                "last_seen_at": now - 5,
-                "ended_at": now - 5,
-            },
-            {"camera_id": "till", "track_id": 1, "started_at": now - 20, "last_seen_at": now - 2},
+            sighting("door", 1, now - 60, last_seen_at=now - 10),
+            sighting("door", 2, now - 30, last_seen_at=now - 1),
+            sighting("door", 3, now - 2000, last_seen_at=now - 1000),  # stale
+            sighting("door", 4, now - 50, last_seen_at=now - 5, ended_at=now - 5),
+            sighting("till", 1, now - 20, last_seen_at=now - 2),
         ]
     )
     return store

@@ -11,6 +11,7 @@ import pytest
 from pictag.errors import StorageError
 from pictag.storage import SCHEMA_VERSION, Store
 from pictag.storage.schema import MIGRATIONS, Migration, applied_versions, apply_migrations
+from tests.rows import identity
 
 TABLES = {
     "schema_migrations",
@@ -131,7 +132,7 @@ def test_unordered_migration_list_is_a_bug(tmp_path: Path) -> None:
 def test_embedding_dim_fixed_at_creation(db_path: Path) -> None:
     with Store.open(db_path, embedding_dim=512) as store:
         assert store.embedding_dim == 512
-        store.upsert_identities([{"id": "id_a", "created_at": 1.0}])
+        store.upsert_identities([identity("id_a", 1.0)])
         store.put_prototypes("id_a", np.ones((2, 512), dtype=np.float32))
         with pytest.raises(StorageError, match="bad_embeddings"):
             store.put_prototypes("id_b", np.ones((2, 256), dtype=np.float32))
@@ -164,3 +165,44 @@ def test_garbage_file_is_refused_clearly(db_path: Path) -> None:
     db_path.write_bytes(bytes(range(256)) * 1000)
     with pytest.raises(StorageError, match="reason=not_a_store"):
         Store.open(db_path)
+
+
+def test_a_store_of_schema_4_keeps_every_row_under_person_id(tmp_path: Path) -> None:
+    """Issue 15: migration 5 renames ``identity_id`` to ``person_id``; nothing is lost."""
+    path = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(path))
+    apply_migrations(con, migrations=[m for m in MIGRATIONS if m.version < 5])  # a file from before the rename
+    con.execute("INSERT INTO identities VALUES ('p_old', 100, 160, 2)")
+    con.execute(
+        "INSERT INTO sightings (id, camera_id, track_id, identity_id, started_at, last_seen_at, frames) "
+        "VALUES ('s1', 'door', 7, 'p_old', 100, 130, 12)"
+    )
+    con.execute("""INSERT INTO events (ts, type, camera_id, identity_id, payload)
+                   VALUES (101, 'identity.created', 'door', 'p_old', '{"type": "identity.created"}')""")
+    con.execute(
+        "INSERT INTO identity_prototypes VALUES ('p_old', 0, ?, 160), ('p_old', 1, ?, 160)", [[0.5] * 256, [0.25] * 256]
+    )
+    con.execute("INSERT INTO visits VALUES ('v1', 'p_old', 100, 160, 160, ['door'], 60, true)")
+    con.close()
+
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert [(t.id, t.person_id, t.frames) for t in store.list_tracks()] == [("s1", "p_old", 12)]
+        assert [(e.type, e.person_id) for e in store.list_events()] == [("identity.created", "p_old")]
+        assert [(v.id, v.person_id, v.dwell_s) for v in store.list_visits()] == [("v1", "p_old", 60.0)]
+        gallery = store.load_gallery()
+        assert gallery.ids == ("p_old",) and gallery.slots.tolist() == [0, 1]
+        assert np.allclose(gallery.embeddings[0], 0.5) and np.allclose(gallery.embeddings[1], 0.25)
+        detail = store.get_identity("p_old")
+        assert detail is not None and (detail.n_tracks, detail.n_visits, detail.n_events) == (1, 1, 1)
+        store.put_prototypes("p_old", np.ones((1, 256), dtype=np.float32))  # upsert on the renamed key
+        store.flush()
+        assert store.load_gallery().embeddings.shape == (1, 256)
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE column_name IN ('identity_id', 'person_id')"
+        ).fetchall()
+        old = {t for t, c in columns if c == "identity_id"}
+        renamed = {t for t, c in columns if c == "person_id"}
+        assert not old and {"sightings", "events", "identity_prototypes", "visits"} <= renamed

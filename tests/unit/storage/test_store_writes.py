@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +10,10 @@ import pytest
 
 from pictag import events as ev
 from pictag.errors import StorageError
+from pictag.identity.sessions import Sighting
+from pictag.identity.visits import Visit
 from pictag.storage import Store
+from tests.rows import identity, sighting, visit
 
 T0 = 1_795_500_000.0
 
@@ -39,7 +42,7 @@ def test_rows_wait_in_buffer_until_flush(db_path: Path) -> None:
 
 def test_reads_see_pending_writes(store: Store) -> None:
     store.add_events(_events(3))
-    store.upsert_sightings([{"camera_id": "door", "track_id": 1, "started_at": T0}])
+    store.upsert_sightings([sighting("door", 1, T0)])
     assert len(store.list_events()) == 3
     assert len(store.list_tracks()) == 1
 
@@ -56,10 +59,10 @@ def test_batch_size_triggers_flush(db_path: Path) -> None:
 def test_full_buffer_drops_and_counts(db_path: Path) -> None:
     with Store.open(db_path, batch_size=10_000, max_pending=20) as store:
         assert store.add_events(_events(15)) == 15
-        sightings = [{"camera_id": "door", "track_id": i, "started_at": T0} for i in range(10)]
+        sightings = [sighting("door", i, T0) for i in range(10)]
         assert store.upsert_sightings(sightings) == 5
         # an update of a sighting already pending is merged, never dropped
-        assert store.upsert_sightings([{"camera_id": "door", "track_id": 0, "started_at": T0, "frames": 9}]) == 1
+        assert store.upsert_sightings([sighting("door", 0, T0, frames=9)]) == 1
         assert store.add_events(_events(3, start=100)) == 0
         counters = store.counters()
         assert counters.dropped == {
@@ -74,16 +77,16 @@ def test_full_buffer_drops_and_counts(db_path: Path) -> None:
 
 
 def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
-    base = {"camera_id": "door", "track_id": 4, "started_at": T0}
-    store.upsert_sightings([{**base, "last_seen_at": T0 + 1, "person_id": "p_a", "box": [1, 2, 3, 4], "frames": 3}])
+    base = ("door", 4, T0)
+    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 1, person_id="p_a", last_box=(1, 2, 3, 4), frames=3)])
     store.flush()
-    store.upsert_sightings([{**base, "last_seen_at": T0 + 5, "frames": 10, "best_box": [0, 0, 5, 5]}])
-    store.upsert_sightings([{**base, "last_seen_at": T0 + 3, "frames": 7}])  # stale, out of order
+    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 5, frames=10, best_box=(0, 0, 5, 5))])
+    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 3, frames=7)])  # stale, out of order
     store.flush()
-    store.upsert_sightings([{**base, "last_seen_at": T0 + 6, "ended_at": T0 + 6, "mean_confidence": 0.7}])
+    store.upsert_sightings([sighting(*base, last_seen_at=T0 + 6, ended_at=T0 + 6, mean_confidence=0.7)])
     store.flush()
     [track] = store.list_tracks()
-    assert track.identity_id == "p_a"
+    assert track.person_id == "p_a"
     assert (track.last_seen_at, track.ended_at, track.frames) == (T0 + 6, T0 + 6, 10)
     assert track.last_box == (1.0, 2.0, 3.0, 4.0)
     assert track.best_box == (0.0, 0.0, 5.0, 5.0)
@@ -91,64 +94,39 @@ def test_sighting_upserts_merge_and_never_forget(store: Store) -> None:
     assert track.id == f"door:4:{T0:.3f}"
 
 
-@dataclass
-class _Sighting:
-    """Shaped like pictag.identity.sessions.Sighting (objects are accepted, not only dicts)."""
-
-    camera_id: str
-    track_id: int
-    person_id: str
-    started_at: float
-    last_seen_at: float
-    ended_at: float | None = None
-    frames: int = 0
-    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-
-    @property
-    def key(self) -> str:
-        return f"{self.camera_id}:{self.track_id}:{self.started_at:.3f}"
-
-    @property
-    def mean_confidence(self) -> float:
-        return 0.5
-
-
-def test_sighting_objects_are_accepted(store: Store) -> None:
-    s = _Sighting("till", 2, "p_x", T0, T0 + 2, frames=4, box=(1, 1, 2, 2))
-    store.upsert_sightings([s])
+def test_pipeline_sightings_are_stored_as_their_record(store: Store) -> None:
+    s = Sighting("till", 2, "p_x", T0, T0 + 2, frames=4, confidence_sum=2.0, box=(1, 1, 2, 2))
+    store.upsert_sightings([s.record()])
     [track] = store.list_tracks()
-    assert (track.id, track.identity_id, track.frames, track.mean_confidence) == (
-        s.key,
-        "p_x",
-        4,
-        0.5,
-    )
+    assert track == replace(s.record(), last_box=(1.0, 1.0, 2.0, 2.0))
+    assert (track.id, track.person_id, track.frames, track.mean_confidence) == (s.key, "p_x", 4, 0.5)
 
 
 def test_visits_unite_cameras_and_stay_closed(store: Store) -> None:
-    v = {
-        "id": "v1",
-        "identity_id": "p_a",
-        "started_at": T0,
-        "last_seen_at": T0 + 10,
-        "cameras": ["door"],
-    }
-    store.upsert_visits([v])
+    store.upsert_visits([visit("v1", "p_a", T0, last_seen_at=T0 + 10, cameras=("door",))])
     store.flush()
-    store.upsert_visits([{**v, "last_seen_at": T0 + 60, "cameras": ["till"], "ended_at": T0 + 60}])
+    store.upsert_visits([visit("v1", "p_a", T0, last_seen_at=T0 + 60, cameras=("till",), ended_at=T0 + 60)])
     store.flush()
-    store.upsert_visits([{**v, "last_seen_at": T0 + 20, "cameras": [], "closed": False}])
-    [visit] = store.list_visits()
-    assert visit.cameras == ("door", "till")
-    assert visit.closed and visit.ended_at == T0 + 60
-    assert visit.last_seen_at == T0 + 60
+    store.upsert_visits([visit("v1", "p_a", T0, last_seen_at=T0 + 20, cameras=(), closed=False)])
+    [stored] = store.list_visits()
+    assert stored.cameras == ("door", "till")
+    assert stored.closed and stored.ended_at == T0 + 60
+    assert stored.last_seen_at == T0 + 60
+
+
+def test_visit_records_round_trip(store: Store) -> None:
+    """One type both ways: the record written is the record read back."""
+    v = Visit("v2", "p_b", T0, T0 + 30, {"till", "door"}, ended_at=T0 + 30)
+    store.upsert_visits([v.record()])
+    assert store.list_visits() == [v.record()]
+    assert v.record().cameras == ("door", "till")
 
 
 def test_prototypes_replace_the_whole_set(store: Store) -> None:
     rng = np.random.default_rng(0)
     first = rng.standard_normal((4, 256)).astype(np.float32)
     second = rng.standard_normal((2, 256)).astype(np.float32)
-    store.upsert_identities([{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 1, "n_sightings": 1}])
+    store.upsert_identities([identity("p_a", T0, last_seen_at=T0 + 1, n_sightings=1)])
     store.put_prototypes("p_a", first)
     store.flush()
     store.put_prototypes("p_a", second)
@@ -161,24 +139,17 @@ def test_prototypes_replace_the_whole_set(store: Store) -> None:
 @pytest.mark.parametrize(
     ("method", "row", "match"),
     [
-        ("upsert_sightings", {"camera_id": "door", "started_at": T0}, "track_id"),
-        (
-            "upsert_sightings",
-            {"camera_id": "door", "track_id": 1, "started_at": float("nan")},
-            "not_finite",
-        ),
-        (
-            "upsert_sightings",
-            {"camera_id": "door", "track_id": 1, "started_at": T0, "box": [1, 2]},
-            "bad_box",
-        ),
-        ("upsert_sightings", {"track_id": 1, "started_at": T0}, "camera_id"),
-        ("upsert_identities", {"created_at": T0}, "identity.id"),
-        ("upsert_visits", {"id": "v", "started_at": T0}, "identity_id"),
+        ("upsert_sightings", replace(sighting("door", 1, T0), track_id=True), "track_id"),
+        ("upsert_sightings", sighting("door", 1, float("nan")), "not_finite"),
+        ("upsert_sightings", sighting("door", 1, T0, last_box=(1, 2)), "bad_box"),  # type: ignore[arg-type]
+        ("upsert_sightings", sighting("", 1, T0), "camera_id"),
+        ("upsert_identities", identity("", T0), "identity.id"),
+        ("upsert_visits", visit("v", "", T0), "person_id"),
+        ("upsert_visits", visit("v", "p_a", T0, dwell_s=float("inf")), "visit.dwell_s"),
         ("add_events", {"ts_unix": T0}, "event.type"),
     ],
 )
-def test_bad_rows_fail_at_once(store: Store, method: str, row: dict[str, object], match: str) -> None:
+def test_bad_rows_fail_at_once(store: Store, method: str, row: object, match: str) -> None:
     with pytest.raises(StorageError, match=match):
         getattr(store, method)([row])
     assert sum(store.counters().pending.values()) == 0
@@ -189,10 +160,10 @@ def test_restart_keeps_every_row(db_path: Path) -> None:
     protos = rng.standard_normal((3, 256)).astype(np.float32)
     with Store.open(db_path) as store:
         store.add_events(_events(40))
-        store.upsert_sightings([{"camera_id": "door", "track_id": i, "started_at": T0 + i} for i in range(12)])
-        store.upsert_identities([{"id": "p_a", "created_at": T0, "last_seen_at": T0 + 5, "n_sightings": 2}])
+        store.upsert_sightings([sighting("door", i, T0 + i) for i in range(12)])
+        store.upsert_identities([identity("p_a", T0, last_seen_at=T0 + 5, n_sightings=2)])
         store.put_prototypes("p_a", protos)
-        store.upsert_visits([{"id": "v1", "identity_id": "p_a", "started_at": T0, "cameras": ["door"]}])
+        store.upsert_visits([visit("v1", "p_a", T0, cameras=("door",))])
         store.upsert_camera("door", url="rtsp://cam/door", name="Door")
         # no explicit flush: close() must flush
     with Store.open(db_path) as store:
@@ -219,14 +190,8 @@ def test_closed_store_refuses_calls(db_path: Path) -> None:
 def test_close_open_sightings(store: Store) -> None:
     store.upsert_sightings(
         [
-            {"camera_id": "door", "track_id": 1, "started_at": T0, "last_seen_at": T0 + 9},
-            {
-                "camera_id": "door",
-                "track_id": 2,
-                "started_at": T0,
-                "last_seen_at": T0 + 3,
-                "ended_at": T0 + 3,
-            },
+            sighting("door", 1, T0, last_seen_at=T0 + 9),
+            sighting("door", 2, T0, last_seen_at=T0 + 3, ended_at=T0 + 3),
         ]
     )
     assert store.close_open_sightings() == 1

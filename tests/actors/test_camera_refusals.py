@@ -1,0 +1,113 @@
+"""Refused camera and settings requests on the real controller actor: the domain exception reaches
+the caller as its own class through Ray, and the API answers the same statuses and codes as before.
+
+Real actors (controller, store, identity stage, event hub); the cameras are disabled, so no video
+or model is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import ray
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from pictag.cameras.errors import CameraNotFound, InvalidCameraConfig, RequestRefused
+from pictag.config import ReidConfig, parse_config
+from pictag.serve.errors import install_error_handlers
+from pictag.serve.routes import cameras, geometry, settings
+from pictag.serve.services import Services, get_services
+
+pytestmark = pytest.mark.timeout(300)
+
+URL = "rtsp://127.0.0.1:1/none"
+
+
+@pytest.fixture
+def api(ray_session, tmp_path: Path) -> Any:
+    from pictag.actors.controller import ControllerActor
+    from pictag.actors.event_hub import EventHub
+    from pictag.actors.identity import IdentityActor
+    from pictag.actors.placement import Placement
+    from pictag.actors.runtime import head_node_id
+    from pictag.actors.store import StoreActor
+
+    config = parse_config(
+        {
+            "cameras": [{"id": "door", "url": URL, "enabled": False}],
+            "storage": {"path": str(tmp_path / "refusals.duckdb"), "flush_interval_s": 0.2},
+            "reid": {"enabled": False},
+        }
+    )
+    store = StoreActor.remote(config.storage)
+    hub = EventHub.remote()
+    identity = IdentityActor.remote(
+        config.tracking, store, hub, reid=ReidConfig(enabled=False), identity=config.identity, site=config.site
+    )
+    ray.get(identity.ready.remote(), timeout=60)
+    controller = ControllerActor.remote(config, store, identity, hub, Placement(head_node_id()))
+    ray.get(controller.start.remote(list(config.cameras)), timeout=60)
+    app = FastAPI()
+    install_error_handlers(app)
+    for router in (cameras.router, settings.router, geometry.router):
+        app.include_router(router, prefix="/api/v1")
+    app.dependency_overrides[get_services] = lambda: Services(controller, store, hub, identity, None)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        yield client, controller
+    ray.get(controller.stop.remote(), timeout=30)
+    ray.get(store.close.remote(), timeout=30)
+    for actor in (controller, identity, hub, store):
+        ray.kill(actor, no_restart=True)
+
+
+def _answer(res: Any) -> tuple[int, str, str | None]:
+    body = res.json()
+    return res.status_code, body["error"], body["field"]
+
+
+def test_refusals_reach_the_caller_as_their_class(api) -> None:
+    _, controller = api
+    with pytest.raises(CameraNotFound) as err:
+        ray.get(controller.remove_camera.remote("nope"), timeout=30)
+    assert (err.value.field, err.value.error) == ("camera_id", "not_found")
+    with pytest.raises(RequestRefused) as refused:
+        ray.get(controller.add_camera.remote({"id": "x", "url": URL, "analysis_fps": 0}), timeout=30)
+    assert isinstance(refused.value, InvalidCameraConfig) and refused.value.field == "analysis_fps"
+
+
+def test_camera_requests_answer_the_same_statuses(api) -> None:
+    client, _ = api
+    base = "/api/v1/cameras"
+    added = client.post(base, json={"id": "side", "url": URL, "enabled": False})
+    assert added.status_code == 201 and added.json()["status"] == "offline", added.text
+    assert _answer(client.post(base, json={"id": "side", "url": URL})) == (409, "conflict", "id")
+    assert _answer(client.post(base, json={"id": "x", "url": URL, "analysis_fps": 0})) == (
+        422,
+        "invalid_camera",
+        "analysis_fps",
+    )
+    assert _answer(client.patch(f"{base}/door", json={"id": "other"})) == (400, "invalid_request", "id")
+    assert _answer(client.patch(f"{base}/door", json={"analysis_fps": -1})) == (422, "invalid_camera", "analysis_fps")
+    assert _answer(client.patch(f"{base}/nope", json={"name": "x"})) == (404, "not_found", "camera_id")
+    assert _answer(client.delete(f"{base}/nope")) == (404, "not_found", "camera_id")
+    renamed = client.patch(f"{base}/door", json={"name": "Front door"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Front door"
+    assert client.delete(f"{base}/side").status_code == 204
+    assert [c["id"] for c in client.get(base).json()["items"]] == ["door"]
+
+
+def test_settings_and_geometry_refusals(api) -> None:
+    client, _ = api
+    res = client.patch("/api/v1/config", json={"detector": {"confidence": -1}})
+    assert _answer(res) == (422, "invalid_setting", "detector.confidence")
+    assert client.patch("/api/v1/config", json={"detector": {"confidence": 0.4}}).json()["detector"] == {
+        "confidence": 0.4
+    }
+    assert _answer(client.get("/api/v1/cameras/nope/lines")) == (422, "invalid_request", "camera_id")
+    line = {"id": "in", "points": [[0, 0], [5, 5]]}
+    assert _answer(client.post("/api/v1/cameras/nope/lines", json=line)) == (422, "invalid_request", "camera_id")
+    # "door" has no frame size (disabled, none configured): refused rather than guessed.
+    assert _answer(client.post("/api/v1/cameras/door/lines", json=line)) == (409, "frame_size_unknown", "frame_size")
