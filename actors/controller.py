@@ -39,7 +39,7 @@ from pictag.cameras.supervision import CameraState, CameraStatus, lost_reason
 from pictag.cameras.validation import camera_change, known_camera, new_camera, settings_change
 from pictag.cameras.view import camera_view, detector_counters, health_view
 from pictag.config import CameraConfig, PictagConfig
-from pictag.events import CAMERA_STATUS, Event, make_event
+from pictag.events import STAGE_DOWN, CameraStatusChanged, Event, StageDown, StageUp, iso
 from pictag.footfall.editing import CameraGeometry, EditAction, EditOutcome, GeometryKind, edit_geometry
 from pictag.live_settings import saved_form, settings_view
 from pictag.supervision import StageHealth, ping_news
@@ -199,11 +199,18 @@ class ControllerActor:
 
     # ---- status ----------------------------------------------------------------------
     def _set_status(self, cam: CameraState, status: str, reason: str | None) -> None:
-        if cam.set_status(status, reason, time.time()):
-            event = make_event(
-                CAMERA_STATUS, camera_id=cam.config.id, name=cam.config.display_name, status=status, reason=reason
+        now = time.time()
+        if cam.set_status(status, reason, now):
+            event = CameraStatusChanged(
+                ts=now,
+                camera_id=cam.config.id,
+                name=cam.config.display_name,
+                status=status,
+                reason_code=None,
+                reason=reason,
+                since=iso(now),
             )
-            self._identity.publish.remote([event])
+            self._identity.publish.remote([event.to_json()])
 
     async def report_status(self, camera_id: str, event: dict[str, Any]) -> None:
         """A capture actor's state change (already a secret-free event)."""
@@ -297,15 +304,14 @@ class ControllerActor:
         """``stage.down`` / ``stage.up`` straight to the hub and the store (the identity stage may be the one down)."""
         cameras = list(self._cameras) if stage is None else stage.cameras_of(index)
         log.warning("stage=%s %s: %s", health.name, health.status, health.reason or "answering again")
-        event = make_event(
-            kind,
+        event = (StageDown if kind == STAGE_DOWN else StageUp)(
             stage=health.name,
             kind=health.kind,
             node=health.node or None,
             reason=health.reason,
             cameras=sorted(cameras),
         )
-        self._publish_direct([event])
+        self._publish_direct([event.to_json()])
 
     def _publish_direct(self, events: list[Event]) -> None:
         """Events to the hub (live) and the store (kept); fire-and-forget: either may be the stage down."""

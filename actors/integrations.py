@@ -32,7 +32,6 @@ import ray
 
 from pictag.actors.handles import ControllerHandle, HubHandle, IdentityHandle, StoreHandle
 from pictag.config import PictagConfig
-from pictag.events import make_event
 from pictag.integrations.hub import IntegrationHub
 from pictag.integrations.live import CameraView, LiveFigures
 from pictag.integrations.webhooks import DeliveryRecord
@@ -157,7 +156,7 @@ class IntegrationsActor:
             log.debug("integrations tick skipped: %s", type(err).__name__)
             return
         state = self._figures.state(time.time(), [CameraView.from_api(c) for c in cameras], footfall)
-        events = self._integrations.update(state, make_event)
+        events = self._integrations.update(state)
         self.counters["ticks"] += 1
         if not events:
             return

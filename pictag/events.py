@@ -244,3 +244,22 @@ class OccupancyChanged(TypedEvent):
     occupancy: int
     previous: int
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageDown(TypedEvent):
+    """A model stage stopped answering (its cameras turn ``error``); ``reason`` names why."""
+
+    TYPE: ClassVar[str] = STAGE_DOWN
+    stage: str
+    kind: str
+    node: str | None
+    reason: str | None
+    cameras: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageUp(StageDown):
+    """A stage answers again (after a restart); same fields as `StageDown`."""
+
+    TYPE: ClassVar[str] = STAGE_UP

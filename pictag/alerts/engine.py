@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pictag.alerts.snapshot import Snapshot
 from pictag.config.alerts import AlertRuleConfig
+from pictag.events import ALERT_CLEARED, ALERT_RAISED, Event, make_event
 
 ClearReason = Literal["recovered", "removed", "disabled", "rule_changed"]
 
@@ -55,6 +56,10 @@ class AlertRaised:
     since: float
     ts: float
     notify: tuple[str, ...]
+
+    def to_json(self) -> Event:
+        """The ``alert.raised`` event (the transition is the event: one type, serialised here once)."""
+        return make_event(ALERT_RAISED, self.ts, **self.payload())
 
     def payload(self) -> dict[str, Any]:
         """JSON-ready fields for the ``alert.raised`` event (without type/ts, which the event adds)."""
@@ -92,6 +97,10 @@ class AlertCleared:
     def duration_s(self) -> float:
         """How long the alert was open."""
         return max(self.ts - self.raised_at, 0.0)
+
+    def to_json(self) -> Event:
+        """The ``alert.cleared`` event."""
+        return make_event(ALERT_CLEARED, self.ts, **self.payload())
 
     def payload(self) -> dict[str, Any]:
         """JSON-ready fields for the ``alert.cleared`` event."""

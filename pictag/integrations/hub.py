@@ -4,8 +4,7 @@ Per event batch (`publish`): every event goes to ``<prefix>/events`` and to the 
 subscribed to its type; ``camera.status`` also updates the camera's retained status.
 Per tick (`tick`, about once a second, with a `Snapshot` of live figures): retained
 occupancy and zone counts are updated, alert rules are evaluated, and each raise/clear
-becomes an ``alert.raised`` / ``alert.cleared`` event (built by the caller's
-``make_event``, so the event module stays the lead's) that is routed by the rule's
+becomes an ``alert.raised`` / ``alert.cleared`` event (the transition's own ``to_json``) that is routed by the rule's
 ``notify``: ``mqtt`` → ``<prefix>/events`` and the rule's binary sensor, ``webhook`` →
 the webhooks subscribed to it. The events are returned: the caller stores them and,
 for ``dashboard``, broadcasts them. Nothing here blocks on the network.
@@ -13,20 +12,16 @@ for ``dashboard``, broadcasts them. Nothing here blocks on the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pictag.alerts import AlertEngine, AlertRaised, AlertTransition, Snapshot
+from pictag.alerts import AlertEngine, AlertTransition, Snapshot
 from pictag.config.root import PictagConfig
+from pictag.events import CAMERA_STATUS
 from pictag.integrations.live import LiveState
 from pictag.integrations.mqtt import MqttPublisher
 from pictag.integrations.topics import AlertInfo, CameraInfo, SiteLayout
 from pictag.integrations.webhooks import DeliverySink, WebhookDispatcher
-
-ALERT_RAISED = "alert.raised"
-ALERT_CLEARED = "alert.cleared"
-CAMERA_STATUS = "camera.status"
-EventFactory = Callable[..., dict[str, Any]]  # make_event(type, ts, **fields) -> event dict
 
 
 def layout_from_config(config: PictagConfig, *, footfall: bool = False) -> SiteLayout:
@@ -81,7 +76,7 @@ class IntegrationHub:
             if self.webhooks is not None:
                 self.webhooks.submit(event)
 
-    def tick(self, snap: Snapshot, make_event: EventFactory) -> list[dict[str, Any]]:
+    def tick(self, snap: Snapshot) -> list[dict[str, Any]]:
         """Update retained figures, evaluate alert rules; return the alert events made (for store + dashboard)."""
         if self.mqtt is not None:
             if snap.site_occupancy is not None:
@@ -90,9 +85,9 @@ class IntegrationHub:
                 self.mqtt.set_camera_occupancy(camera_id, people)
             for zone in snap.zones:
                 self.mqtt.set_zone_count(zone.camera_id, zone.zone_id, zone.count)
-        return self._route(self.alerts.evaluate(snap), make_event)
+        return self._route(self.alerts.evaluate(snap))
 
-    def update(self, state: LiveState, make_event: EventFactory) -> list[dict[str, Any]]:
+    def update(self, state: LiveState) -> list[dict[str, Any]]:
         """One live tick: MQTT layout, states and counters, then the alert rules (see `tick`).
 
         Cameras that disappeared get their open alerts cleared (reason ``removed``); cameras
@@ -118,13 +113,12 @@ class IntegrationHub:
                 self.mqtt.set_line_counts(line.camera_id, line.line_id, line.ins, line.outs)
             if state.site_footfall is not None:
                 self.mqtt.set_site_footfall(state.site_footfall)
-        return self._route(changes, make_event) + self.tick(state.snapshot, make_event)
+        return self._route(changes) + self.tick(state.snapshot)
 
-    def _route(self, transitions: Iterable[AlertTransition], make_event: EventFactory) -> list[dict[str, Any]]:
+    def _route(self, transitions: Iterable[AlertTransition]) -> list[dict[str, Any]]:
         out = []
         for change in transitions:
-            kind = ALERT_RAISED if isinstance(change, AlertRaised) else ALERT_CLEARED
-            event = make_event(kind, change.ts, **change.payload())
+            event = change.to_json()
             if "mqtt" in change.notify and self.mqtt is not None:
                 self.mqtt.publish_event(event)
                 still_open = any(a.rule_id == change.rule_id for a in self.alerts.open_alerts())

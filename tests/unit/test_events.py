@@ -85,6 +85,14 @@ CASES: list[tuple[ev.TypedEvent, dict[str, Any]]] = [
         ev.OccupancyChanged(ts=T, occupancy=3, previous=2, reason="crossing"),
         {"occupancy": 3, "previous": 2, "reason": "crossing"},
     ),
+    (
+        ev.StageDown(ts=T, stage="detector@head", kind="detector", node=None, reason="died", cameras=["door"]),
+        {"stage": "detector@head", "kind": "detector", "node": None, "reason": "died", "cameras": ["door"]},
+    ),
+    (
+        ev.StageUp(ts=T, stage="detector@head", kind="detector", node="n1", reason=None, cameras=[]),
+        {"stage": "detector@head", "kind": "detector", "node": "n1", "reason": None, "cameras": []},
+    ),
 ]  # fmt: skip
 
 
@@ -113,3 +121,37 @@ def _subclasses(cls: type) -> set[type]:
     for sub in cls.__subclasses__():
         out |= {sub, *_subclasses(sub)}
     return out
+
+
+def test_alert_transitions_are_their_events() -> None:
+    from pictag.alerts import AlertCleared, AlertRaised
+
+    raised = AlertRaised(
+        alert_id="busy/site@1",
+        rule_id="busy",
+        kind="occupancy_above",
+        subject="site",
+        camera_id=None,
+        zone_id=None,
+        value=9.0,
+        threshold=8.0,
+        since=T - 60,
+        ts=T,
+        notify=("dashboard",),
+    )
+    assert raised.to_json() == ev.make_event(ev.ALERT_RAISED, T, **raised.payload())
+    cleared = AlertCleared(
+        alert_id="busy/site@1",
+        rule_id="busy",
+        kind="occupancy_above",
+        subject="site",
+        camera_id=None,
+        zone_id=None,
+        value=3.0,
+        raised_at=T,
+        ts=T + 90,
+        reason="recovered",
+        notify=("dashboard",),
+    )
+    out = cleared.to_json()
+    assert out["type"] == ev.ALERT_CLEARED and out["ts_unix"] == T + 90 and out["duration_s"] == 90.0

@@ -104,10 +104,6 @@ def test_reserved_or_unsafe_names_get_no_mqtt_entity_but_are_measured() -> None:
     assert state.snapshot.camera_occupancy["site"] == 2
 
 
-def make_event(event_type: str, ts: float | None = None, **fields: object) -> dict[str, object]:
-    return {"type": event_type, "ts_unix": ts, **fields}
-
-
 def test_hub_update_clears_alerts_of_removed_and_disabled_cameras_once() -> None:
     config = parse_config(
         {
@@ -118,9 +114,7 @@ def test_hub_update_clears_alerts_of_removed_and_disabled_cameras_once() -> None
         }
     )
     hub, live = IntegrationHub(config), LiveFigures(TZ, config.alerts)
-    made = hub.update(
-        live.state(NOON, [cam("door", status="error", occupancy=3), cam("till", occupancy=2)], None), make_event
-    )
+    made = hub.update(live.state(NOON, [cam("door", status="error", occupancy=3), cam("till", occupancy=2)], None))
     assert sorted((e["type"], e["rule_id"], e["subject"]) for e in made) == [
         ("alert.raised", "busy", "door"),
         ("alert.raised", "busy", "till"),
@@ -130,14 +124,11 @@ def test_hub_update_clears_alerts_of_removed_and_disabled_cameras_once() -> None
     made = hub.update(
         live.state(
             NOON + 1, [cam("door", status="offline", occupancy=3, enabled=False), cam("till", occupancy=2)], None
-        ),
-        make_event,
+        )
     )
     assert [(e["type"], e["rule_id"], e["reason"]) for e in made] == [("alert.cleared", "down", "disabled")]
     # till removed: its alert clears (removed); nothing is raised or cleared twice
-    made = hub.update(
-        live.state(NOON + 2, [cam("door", status="offline", occupancy=0, enabled=False)], None), make_event
-    )
+    made = hub.update(live.state(NOON + 2, [cam("door", status="offline", occupancy=0, enabled=False)], None))
     assert sorted((e["rule_id"], e["subject"], e["reason"]) for e in made) == [
         ("busy", "door", "recovered"),
         ("busy", "till", "removed"),
