@@ -12,14 +12,11 @@ from typing import Any
 
 import pytest
 import ray
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from pictag.cameras.errors import CameraNotFound, InvalidCameraConfig, RequestRefused
-from pictag.config import ReidConfig, parse_config
-from pictag.serve.errors import install_error_handlers
+from pictag.config import parse_config
 from pictag.serve.routes import cameras, geometry, settings
-from pictag.serve.services import Services, get_services
+from tests.actors.head_api import head_api
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -28,13 +25,6 @@ URL = "rtsp://127.0.0.1:1/none"
 
 @pytest.fixture
 def api(ray_session, tmp_path: Path) -> Any:
-    from pictag.actors.controller import ControllerActor
-    from pictag.actors.event_hub import EventHub
-    from pictag.actors.identity import IdentityActor
-    from pictag.actors.placement import Placement
-    from pictag.actors.runtime import head_node_id
-    from pictag.actors.store import StoreActor
-
     config = parse_config(
         {
             "cameras": [{"id": "door", "url": URL, "enabled": False}],
@@ -42,25 +32,8 @@ def api(ray_session, tmp_path: Path) -> Any:
             "reid": {"enabled": False},
         }
     )
-    store = StoreActor.remote(config.storage)
-    hub = EventHub.remote()
-    identity = IdentityActor.remote(
-        config.tracking, store, hub, reid=ReidConfig(enabled=False), identity=config.identity, site=config.site
-    )
-    ray.get(identity.ready.remote(), timeout=60)
-    controller = ControllerActor.remote(config, store, identity, hub, Placement(head_node_id()))
-    ray.get(controller.start.remote(list(config.cameras)), timeout=60)
-    app = FastAPI()
-    install_error_handlers(app)
-    for router in (cameras.router, settings.router, geometry.router):
-        app.include_router(router, prefix="/api/v1")
-    app.dependency_overrides[get_services] = lambda: Services(controller, store, hub, identity, None)  # type: ignore[arg-type]
-    with TestClient(app) as client:
-        yield client, controller
-    ray.get(controller.stop.remote(), timeout=30)
-    ray.get(store.close.remote(), timeout=30)
-    for actor in (controller, identity, hub, store):
-        ray.kill(actor, no_restart=True)
+    with head_api(config, (cameras.router, settings.router, geometry.router)) as head:
+        yield head.client, head.controller
 
 
 def _answer(res: Any) -> tuple[int, str, str | None]:

@@ -15,15 +15,12 @@ from typing import Any
 import numpy as np
 import pytest
 import ray
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from pictag.config import ReidConfig, parse_config
 from pictag.detections import Detections
 from pictag.messages import FrameTracks, TrackSummaries
-from pictag.serve.errors import install_error_handlers
 from pictag.serve.routes import footfall, geometry, identities, staff, stats
-from pictag.serve.services import Services, get_services
+from tests.actors.head_api import head_api
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -50,33 +47,9 @@ def _config(tmp_path: Path) -> Any:
 
 @pytest.fixture
 def api(ray_session, tmp_path: Path) -> Any:
-    from pictag.actors.controller import ControllerActor
-    from pictag.actors.event_hub import EventHub
-    from pictag.actors.identity import IdentityActor
-    from pictag.actors.placement import Placement
-    from pictag.actors.runtime import head_node_id
-    from pictag.actors.store import StoreActor
-
-    config = _config(tmp_path)
-    store = StoreActor.remote(config.storage)
-    hub = EventHub.remote()
-    identity = IdentityActor.remote(
-        config.tracking, store, hub, reid=ReidConfig(enabled=False), identity=config.identity, site=config.site
-    )
-    ray.get(identity.ready.remote(), timeout=60)
-    controller = ControllerActor.remote(config, store, identity, hub, Placement(head_node_id()))
-    ray.get(controller.start.remote(list(config.cameras)), timeout=60)
-    app = FastAPI()
-    install_error_handlers(app)
-    for router in (geometry.router, footfall.router, staff.router, stats.router, identities.router):
-        app.include_router(router, prefix="/api/v1")
-    app.dependency_overrides[get_services] = lambda: Services(controller, store, hub, identity, None)  # type: ignore[arg-type]
-    with TestClient(app) as client:
-        yield client, store, identity, controller, hub
-    ray.get(controller.stop.remote(), timeout=30)
-    ray.get(store.close.remote(), timeout=30)
-    for actor in (controller, identity, hub, store):
-        ray.kill(actor, no_restart=True)
+    routers = (geometry.router, footfall.router, staff.router, stats.router, identities.router)
+    with head_api(_config(tmp_path), routers) as head:
+        yield head.client, head.store, head.identity, head.controller, head.hub
 
 
 def _walk(identity: Any, track: int, xs: list[float], y: float = 500.0, t0: float | None = None) -> None:

@@ -126,32 +126,17 @@ def _subclasses(cls: type) -> set[type]:
 def test_alert_transitions_are_their_events() -> None:
     from pictag.alerts import AlertCleared, AlertRaised
 
-    raised = AlertRaised(
+    alert = dict(
         alert_id="busy/site@1",
         rule_id="busy",
         kind="occupancy_above",
         subject="site",
         camera_id=None,
         zone_id=None,
-        value=9.0,
-        threshold=8.0,
-        since=T - 60,
-        ts=T,
         notify=("dashboard",),
     )
+    raised = AlertRaised(**alert, value=9.0, threshold=8.0, since=T - 60, ts=T)  # type: ignore[arg-type]
     assert raised.to_json() == ev.make_event(ev.ALERT_RAISED, T, **raised.payload())
-    cleared = AlertCleared(
-        alert_id="busy/site@1",
-        rule_id="busy",
-        kind="occupancy_above",
-        subject="site",
-        camera_id=None,
-        zone_id=None,
-        value=3.0,
-        raised_at=T,
-        ts=T + 90,
-        reason="recovered",
-        notify=("dashboard",),
-    )
+    cleared = AlertCleared(**alert, value=3.0, raised_at=T, ts=T + 90, reason="recovered")  # type: ignore[arg-type]
     out = cleared.to_json()
     assert out["type"] == ev.ALERT_CLEARED and out["ts_unix"] == T + 90 and out["duration_s"] == 90.0
