@@ -229,7 +229,7 @@ def _register_soak(group: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Run N cameras for --minutes as `pictag up` does and sample every process of the Ray "
         "session: PSS, fds, threads, frames processed. With --kill-every, one camera's RTSP server is "
         "killed and restarted on that period. Reports the growth after --settle seconds (budget: "
-        "50 MiB of PSS).",
+        "50 MiB of PSS; each end is the median of two minutes of readings).",
     )
     soak.add_argument("--cameras", type=int, default=8, help="Cameras (default 8).")
     soak.add_argument("--minutes", type=float, default=30.0, help="Length of the run (default 30).")

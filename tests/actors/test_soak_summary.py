@@ -35,3 +35,20 @@ def test_growth_is_measured_from_the_settled_reading_and_split_by_role() -> None
     assert summary["threads_growth_by_role"] == {"detector": 0, "store": 3}
     assert summary["processed_fps"] == 10.0
     assert summary["camera_recoveries_s"] == [6.5]
+
+
+def test_the_verdict_takes_the_median_of_two_minutes_at_each_end_so_one_peak_cannot_decide_it() -> None:
+    params = SoakParams(minutes=30, settle_s=300)
+    flat = [reading(t, 150, 10, int(t) * 10) for t in range(0, 1801, 30)]
+    peaked = flat[:-1] + [reading(1800, 150 + 80, 10, 18000)]  # one transient peak, the last reading
+    summary = summarise(peaked, params, recoveries=[])
+    assert summary["pss_growth_after_settle_mb"] == 80  # the single readings see the peak
+    assert summary["pss_growth_median_mb"] == 0  # the medians of the windows do not
+    assert summary["pss_growth_by_role_median_mb"] == {"detector": 0.0, "store": 0.0}
+    assert summary["pss_within_budget"] is True
+
+    rising = [reading(t, 150 + t / 20, 10, int(t) * 10) for t in range(0, 1801, 30)]  # +75 MiB over 25 min
+    summary = summarise(rising, params, recoveries=[])
+    assert summary["pss_growth_median_mb"] == 72.0  # median at 1740 s (of 1680..1800) minus at 300 s
+    assert summary["pss_growth_by_role_median_mb"]["store"] == 72.0
+    assert summary["pss_within_budget"] is False
