@@ -22,6 +22,7 @@ import ray
 from pictag.camera_registry import DELETED_URL, SavedCamera, camera_settings, saved_camera
 from pictag.config import CameraConfig, PictagConfig, StorageConfig
 from pictag.config.site import SiteConfig
+from pictag.events import TRACK_UPDATED
 from pictag.footfall.hours import OpeningHours
 from pictag.footfall.outputs import LineCrossing, ZoneEntered, ZoneLeft
 from pictag.footfall.report import FootfallReport, days_span, footfall_report, funnel_report
@@ -46,6 +47,8 @@ from pictag.storage.records import (
 from pictag.storage.sessions import SessionRecord
 
 log = logging.getLogger(__name__)
+#: Event types published live but not stored by default (`StorageConfig.persist_track_updates`).
+LIVE_ONLY_EVENTS = frozenset({TRACK_UPDATED})
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
@@ -54,6 +57,7 @@ class StoreActor:
 
     def __init__(self, config: StorageConfig, reports: ReportSettings | None = None) -> None:
         self._config = config
+        self._live_only: frozenset[str] = frozenset() if config.persist_track_updates else LIVE_ONLY_EVENTS
         self._reports = reports if reports is not None else ReportSettings.from_config(PictagConfig())
         key = resolve_key(key_env=config.encryption_key_env, key_file=config.encryption_key_file)
         self._store = Store.open(
@@ -83,7 +87,11 @@ class StoreActor:
         return True
 
     def write(self, events: list[dict[str, Any]], sightings: list[TrackRecord]) -> None:
-        """Buffer events and sighting upserts (written within flush_interval_s)."""
+        """Buffer events and sighting upserts (written within flush_interval_s).
+
+        ``track.updated`` events are live-only unless ``storage.persist_track_updates``.
+        """
+        events = [e for e in events if e.get("type") not in self._live_only]
         if events:
             self._store.add_events(events)
         if sightings:

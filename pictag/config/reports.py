@@ -58,6 +58,16 @@ class HeatmapConfig(ConfigModel):
     sample_every_s: float = Field(
         default=60.0, gt=0, le=3600, description="At most one background sample per camera this often."
     )
+    fill_every_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description=(
+            "While a day's reservoir is not yet full, a sample this often: the background is there within"
+            " minutes of the day's first frame, and the reservoir's memory is taken at once, not over its"
+            " first half hour."
+        ),
+    )
     min_clean_samples: int = Field(
         default=3,
         ge=1,

@@ -28,6 +28,14 @@ class StorageConfig(ConfigModel):
             " larger value makes long report queries faster and the store process bigger."
         ),
     )
+    persist_track_updates: bool = Field(
+        default=False,
+        description=(
+            "Also store every throttled track.updated event (one a second per person). Off: they reach the"
+            " dashboard and integrations live and the track's row keeps its latest state, so the file holds"
+            " no second-by-second path of anyone."
+        ),
+    )
     encryption_key_env: str | None = Field(
         default=None, description="Environment variable holding the database encryption key."
     )

@@ -90,8 +90,14 @@ class CameraHeatmap:
             self._grid.add(xyxy, weight)
 
     def sample_due(self, ts: float) -> bool:
-        """True when a background sample is due (the caller then calls `add_sample`); marks it taken."""
-        if self._last_sample_ts is not None and ts - self._last_sample_ts < self._cfg.sample_every_s:
+        """True when a background sample is due (the caller then calls `add_sample`); marks it taken.
+
+        Every ``fill_every_s`` until the reservoir is full, then every ``sample_every_s`` (the
+        reservoir then replaces samples at random, so the day stays evenly represented).
+        """
+        filling = self._background.kept < self._background.capacity
+        every = min(self._cfg.fill_every_s, self._cfg.sample_every_s) if filling else self._cfg.sample_every_s
+        if self._last_sample_ts is not None and ts - self._last_sample_ts < every:
             return False
         self._last_sample_ts = ts
         return True

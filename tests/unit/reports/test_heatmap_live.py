@@ -39,9 +39,21 @@ def test_each_frame_counts_the_gap_since_the_previous_one_capped() -> None:
     assert hm.take_counts() is None  # taken: the next increment starts at zero
 
 
-def test_samples_are_due_every_sample_every_s() -> None:
-    hm = heatmap(sample_every_s=60)
+def test_samples_are_due_every_sample_every_s_once_the_reservoir_is_full() -> None:
+    hm = heatmap(sample_every_s=60, fill_every_s=60)
     assert [hm.sample_due(T0 + t) for t in (0, 30, 59.9, 60, 100, 121)] == [True, False, False, True, False, True]
+
+
+def test_an_empty_reservoir_fills_every_fill_every_s_then_slows_to_sample_every_s() -> None:
+    hm = heatmap(sample_every_s=60, fill_every_s=5, background_samples=3)
+    floor = np.full((50, 100, 3), 90, np.uint8)
+    due = []
+    for t in (0, 2, 5, 10, 15, 20, 60, 75, 80):
+        due.append(hm.sample_due(T0 + t))
+        if due[-1]:
+            hm.add_sample(floor, np.zeros((0, 4), np.float32))
+    # 0, 5, 10 fill the 3 slots; then one a minute after the last sample (at 10 s): 70 s
+    assert due == [True, False, True, True, False, False, False, True, False]
 
 
 def test_background_is_rendered_only_when_samples_arrived_and_has_no_person() -> None:
