@@ -117,8 +117,8 @@ def merge_heatmap(con: duckdb.DuckDBPyConnection, delta: HeatmapDelta, now: floa
 
     An existing row is updated in place, its background only when it changes: replacing
     the whole row (``INSERT OR REPLACE``) with every minute's counts rewrote the unchanged
-    ~90 kB background each time and grew the store process by ~1 MB a minute per 8 cameras
-    (`pictag bench soak`); the in-place update stays flat.
+    ~90 kB background each time, and DuckDB kept what it rewrote: the store process grew
+    steadily over `pictag bench soak` (docs/storage.md).
     """
     old = load_heatmap(con, delta.camera_id, delta.day)
     counts = delta.counts
