@@ -212,7 +212,7 @@ def run_runtime(params: RuntimeParams, progress: Progress) -> dict[str, Any]:
     """Start the runtime on ``params.urls``, measure one window, stop it; return the figures."""
     from pictag.actors.diagnostics import object_store_used_bytes
     from pictag.actors.runtime import start_runtime
-    from pictag.simulate.server import free_port
+    from pictag.simulate.ports import free_port
 
     n = len(params.urls)
     with tempfile.TemporaryDirectory(prefix="pictag-bench-") as tmp:

@@ -173,7 +173,8 @@ def run_soak(params: SoakParams, progress: Progress) -> dict[str, Any]:
     from pictag.actors.diagnostics import object_store_used_bytes
     from pictag.actors.runtime import start_runtime
     from pictag.simulate.clips import prepare_clip
-    from pictag.simulate.server import Mount, RtspSimulator, free_port
+    from pictag.simulate.ports import free_port
+    from pictag.simulate.server import Mount, RtspSimulator
 
     clip = prepare_clip(assets.resolve(params.source), fps=params.fps)
     servers: list[RtspSimulator] = []

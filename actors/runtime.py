@@ -212,9 +212,11 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
     """
     started = time.time()
     owns_ray = init_ray(config, address)
+    if _existing(names.CONTROLLER):  # before the clean-up below, which would kill the running one's actors
+        if owns_ray:
+            ray.shutdown()
+        raise PictagError("PicTag is already running on this Ray cluster (actor pictag-controller exists)")
     try:
-        if _existing(names.CONTROLLER):
-            raise PictagError("PicTag is already running on this Ray cluster (actor pictag-controller exists)")
         placement = Placement(head_node_id())
         head = placement.head_options()
         reports = ReportSettings.from_config(config)
@@ -267,6 +269,10 @@ def start_runtime(config: PictagConfig, address: str | None = None, with_serve: 
         if owns_ray:
             ray.shutdown()
         else:
+            if with_serve:
+                from pictag.serve.deployment import stop_serve
+
+                stop_serve()
             _kill_named()
         raise
     return Runtime(

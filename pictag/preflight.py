@@ -13,6 +13,7 @@ here starts a process or touches the network (fetching is the caller's choice:
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,12 +187,36 @@ def check_encryption_key(config: PictagConfig) -> list[Problem]:
     return []
 
 
+def check_server_port(config: PictagConfig) -> list[Problem]:
+    """Nothing else listens on the web server's address (a second `pictag up`, another server).
+
+    Without this, Ray and every stage would start and only Serve's proxy would fail,
+    tens of seconds later, with a bind error deep in Ray's logs.
+    """
+    server = config.server
+    with socket.socket(socket.AF_INET6 if ":" in server.host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the proxy binds: TIME_WAIT is no conflict
+        try:
+            sock.bind((server.host, server.port))
+        except OSError as err:
+            return [
+                Problem(
+                    "server.port",
+                    f"cannot listen on {server.host}:{server.port}: {err.strerror or err}",
+                    "stop the program using that port (is PicTag already running?), or choose another "
+                    "with server.port or --port",
+                )
+            ]
+    return []
+
+
 #: Every start-up check, in the order their problems are reported.
 CHECKS: tuple[Callable[[PictagConfig], list[Problem]], ...] = (
     check_detector,
     check_reid,
     check_file_cameras,
     check_encryption_key,
+    check_server_port,
 )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from ray import serve
+from ray.exceptions import RayError
 from ray.serve.deployment import Application, Deployment
 
 from pictag.config import ServerConfig
+from pictag.errors import PictagError
 from pictag.serve.app import create_app
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,23 @@ def build_application(server: ServerConfig) -> Application:
 
 
 def start_serve(server: ServerConfig) -> None:
-    """Start Serve's HTTP proxy on ``server.host:server.port`` and deploy the app."""
-    serve.start(http_options={"host": server.host, "port": server.port})
+    """Start Serve's HTTP proxy on ``server.host:server.port`` and deploy the app.
+
+    Raises:
+        PictagError: the proxy could not listen there (another program holds the port).
+            Serve is shut down first: a proxy left retrying the busy port would keep
+            the next start from listening anywhere else.
+    """
+    try:
+        serve.start(http_options={"host": server.host, "port": server.port})
+    except RayError as err:
+        stop_serve()
+        if "Failed to bind" in str(err):
+            raise PictagError(
+                f"the web server could not listen on {server.host}:{server.port}: another program uses "
+                "that port (choose another with server.port or --port)"
+            ) from None
+        raise
     serve.run(
         build_application(server),
         name=APP_NAME,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
+
+from pictag.simulate import ports as simulate_ports
 
 T = TypeVar("T")
 
@@ -27,10 +28,8 @@ def wait_for(predicate: Callable[[], T], timeout: float, interval: float = 0.2, 
 
 
 def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """An unused TCP port on loopback, outside the ranges the kernel and Ray hand out themselves."""
+    return simulate_ports.free_port()
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

@@ -443,7 +443,7 @@ def _footfall(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from pictag.bench.demo import measure_demo
     from pictag.bench.machine import machine_info, machine_line
-    from pictag.simulate.server import free_port
+    from pictag.simulate.ports import free_port
 
     result = measure_demo(args.port or free_port(), args.seconds, _progress)
     machine = machine_info()

@@ -29,6 +29,7 @@ from types import TracebackType
 from urllib.parse import quote
 
 from pictag.simulate.clips import SimulatorError
+from pictag.simulate.ports import free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 DEBIAN_PACKAGES = (
@@ -78,13 +79,6 @@ def missing_requirements() -> str | None:
     if result.returncode != 0:
         return f"GStreamer RTSP server bindings are missing; apt-get install {DEBIAN_PACKAGES}"
     return None
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A port the kernel just handed out on 127.0.0.1 (TCP or UDP)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RtspSimulator:

@@ -45,6 +45,10 @@ export class GeometryEditor {
     this.mode = null; // null | "line" | "zone"
     this.draft = [];
     this.loaded = false;
+    // The delete waiting for its confirming tap ("lines/<id>"), kept here rather than on the button:
+    // live counts redraw the list every second, and a button-held state was lost between two taps.
+    this.armedDelete = null;
+    this.armedTimer = null;
     const id = cameraId;
     this.overlay = svg("svg", { class: "overlay", "data-testid": `overlay-${id}`, role: "img",
       preserveAspectRatio: "xMidYMid meet", "aria-label": "Counting lines and zones" });
@@ -198,13 +202,13 @@ export class GeometryEditor {
     }
   }
 
-  async remove(kind, item, button) {
-    if (!("armed" in button.dataset)) {
-      button.dataset.armed = "";
-      button.textContent = "Tap again";
-      setTimeout(() => { delete button.dataset.armed; button.textContent = "Delete"; }, 4000);
+  async remove(kind, item) {
+    const key = `${kind}/${item.id}`;
+    if (this.armedDelete !== key) {
+      this.armDelete(key);
       return;
     }
+    this.armDelete(null);
     try {
       await api("DELETE", `/api/v1/cameras/${encodeURIComponent(this.id)}/${kind}/${encodeURIComponent(item.id)}`);
       await this.load();
@@ -212,6 +216,14 @@ export class GeometryEditor {
     } catch (err) {
       this.say(`Not deleted: ${err.message}`, "error");
     }
+  }
+
+  /** Ask for a second tap on `key`'s delete button for four seconds (null: nothing armed). */
+  armDelete(key) {
+    clearTimeout(this.armedTimer);
+    this.armedDelete = key;
+    this.armedTimer = key === null ? null : setTimeout(() => this.armDelete(null), 4000);
+    this.renderList();
   }
 
   say(text, state = "") {
@@ -339,9 +351,10 @@ export class GeometryEditor {
   }
 
   row(kind, item, what, figures) {
+    const armed = this.armedDelete === `${kind}/${item.id}`;
     const del = el("button", { type: "button", class: "danger small", "data-testid": `geo-delete-${this.id}-${kind}-${item.id}`,
-      "aria-label": `Delete ${item.name || item.id}` }, "Delete");
-    del.addEventListener("click", () => this.remove(kind, item, del));
+      "aria-label": `Delete ${item.name || item.id}`, "data-armed": armed }, armed ? "Tap again" : "Delete");
+    del.addEventListener("click", () => this.remove(kind, item));
     return el("li", {}, el("span", { class: "geo-item" }, el("span", { class: "geo-name" }, item.name || item.id),
       el("span", { class: "geo-what" }, what)), el("span", { class: "geo-figures" }, figures), del);
   }

@@ -129,6 +129,7 @@ def _refusal_and_delete(page: Page, base: str, zone_id: str) -> None:
     page.get_by_test_id(f"geo-cancel-{CAM}").click()
     delete = page.get_by_test_id(f"geo-delete-{CAM}-zones-{zone_id}")
     delete.click()
+    expect(delete).to_have_text("Tap again")  # armed; live count updates redraw the list without disarming it
     delete.click()  # the second tap deletes
     expect(page.get_by_test_id(f"zone-{CAM}-{zone_id}")).to_have_count(0)
     assert httpx.get(f"{base}/api/v1/cameras/{CAM}/zones", timeout=10).json()["items"] == []

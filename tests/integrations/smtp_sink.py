@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.integrations.mqtt_broker import free_port
+from tests.helpers import free_port
 
 
 @contextmanager

@@ -16,7 +16,8 @@ import pytest
 from pictag.config.mqtt import MqttConfig
 from pictag.integrations.mqtt import MqttPublisher
 from pictag.integrations.topics import AlertInfo, CameraInfo, LineInfo, MqttError, SiteLayout, ZoneInfo
-from tests.integrations.mqtt_broker import MosquittoBroker, Recorder, free_port, wait_until
+from tests.helpers import free_port
+from tests.integrations.mqtt_broker import MosquittoBroker, Recorder, wait_until
 
 #: Home Assistant's discovery topic grammar (homeassistant/components/mqtt/discovery.py, TOPIC_MATCHER).
 HA_TOPIC = re.compile(

@@ -16,7 +16,8 @@ import cv2
 from pictag.config import parse_config
 from pictag.reports.runner import DailyReporter, ReportSettings
 from pictag.storage import Store
-from tests.integrations.mqtt_broker import free_port, wait_until
+from tests.helpers import free_port
+from tests.integrations.mqtt_broker import wait_until
 from tests.integrations.smtp_sink import smtp_sink
 from tests.rows import visit
 

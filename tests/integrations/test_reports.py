@@ -32,7 +32,7 @@ from pictag.storage.records import VisitRecord
 from pictag.storage.reports import open_read_only
 from pictag.storage.store import Store
 from tests import rows
-from tests.integrations.mqtt_broker import free_port
+from tests.helpers import free_port
 from tests.integrations.smtp_sink import smtp_sink
 
 TZ = ZoneInfo("Europe/Berlin")

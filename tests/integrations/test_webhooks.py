@@ -17,7 +17,8 @@ from pictag.config.webhooks import WebhookConfig
 from pictag.integrations.webhooks import SIGNATURE_HEADER, DeliveryRecord, WebhookDispatcher, encode_body, verify
 from pictag.storage.integrations import insert_deliveries, recent_deliveries
 from pictag.storage.schema import apply_migrations
-from tests.integrations.mqtt_broker import free_port, wait_until
+from tests.helpers import free_port
+from tests.integrations.mqtt_broker import wait_until
 from tests.integrations.webhook_receiver import Receiver
 
 SECRET = "whsec-0123456789abcdef-XYZ"

@@ -10,7 +10,8 @@ import pytest
 
 from pictag.capture import CameraState, parse_source_url
 from pictag.capture.probe import probe_rtsp
-from pictag.simulate.server import Mount, RtspSimulator, free_port
+from pictag.simulate.ports import free_port
+from pictag.simulate.server import Mount, RtspSimulator
 from tests.rtsp.camera_helpers import CameraFactory
 from tests.rtsp_server import ServerFactory
 

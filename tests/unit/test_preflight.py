@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,16 @@ def test_required_assets_are_the_downloadable_models() -> None:
     assert preflight.required_assets(_config(reid={"enabled": False})) == [DETECTOR]
     own = _config(detector={"model": "/my/export"}, reid={"model": "pictag/reid-lite"})
     assert preflight.required_assets(own) == []
+
+
+def test_a_port_another_program_listens_on_is_named_before_anything_starts() -> None:
+    from tests.helpers import free_port
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", free_port()))
+        other.listen()
+        busy = other.getsockname()[1]
+        (problem,) = preflight.check_server_port(_config(server={"host": "127.0.0.1", "port": busy}))
+        assert problem.setting == "server.port"
+        assert f"127.0.0.1:{busy}" in problem.detail and "--port" in problem.fix
+    assert preflight.check_server_port(_config(server={"host": "127.0.0.1", "port": busy})) == []
