@@ -76,11 +76,22 @@ class StoreActor:
             threading.Thread(target=self._reporter.loop, args=(self._closed,), name="daily-report", daemon=True).start()
 
     def _flush_loop(self) -> None:
+        # Rows older than flush_interval_s are written even when fewer than batch_size wait
+        # (a quiet shop); until e2e test_store_flush_interval they waited for a read or a full batch.
+        release_every = self._config.cache_release_s
+        last_release = time.monotonic()
         while not self._closed.wait(min(0.25, self._config.flush_interval_s)):
             try:
-                self._store.flush_due(self._config.flush_interval_s)
+                if self._store.flush_due(self._config.flush_interval_s):
+                    self._store.flush()
             except Exception:
                 log.exception("store flush failed (rows stay buffered)")
+            if release_every and time.monotonic() - last_release >= release_every:
+                last_release = time.monotonic()
+                try:
+                    self._store.release_cache()
+                except Exception:
+                    log.exception("store cache release failed")
 
     def ready(self) -> bool:
         """True once the file is open and migrated."""

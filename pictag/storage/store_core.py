@@ -39,6 +39,12 @@ R = TypeVar("R")
 
 #: Name the store file is attached under (``compact`` swaps the file behind it).
 CATALOG = "pictag_store"
+#: `duckdb_memory()` tag of table blocks that are in the file (evicting them loses nothing).
+CACHED_BLOCKS_TAG = "BASE_TABLE"
+#: Below this much cached data a release is not worth a statement.
+RELEASE_MIN_BYTES = 4 * 2**20
+#: Room above the store's other memory while the limit is lowered (the SET itself allocates).
+RELEASE_HEADROOM_BYTES = 2**20
 
 
 def count(row: tuple[Any, ...] | None) -> int:
@@ -123,8 +129,10 @@ class StoreCore:
         secrets: CameraSecrets,
         batch_size: int,
         max_pending: int,
+        memory_limit: str = "1GB",
     ) -> None:
         self._con = con
+        self._memory_limit = memory_limit
         self.path = path
         self.encrypted = encryption_key is not None
         self._key = encryption_key  # kept to re-attach after `compact`; never logged
@@ -184,6 +192,9 @@ class StoreCore:
                 "memory_limit": memory_limit,
                 "threads": threads,
                 "checkpoint_threshold": checkpoint_threshold,
+                # A query too big for memory_limit spills next to the file it reads, never
+                # into the current folder (DuckDB's default for a ":memory:" connection).
+                "temp_directory": f"{target}.tmp",
             },
         )
         try:
@@ -198,6 +209,7 @@ class StoreCore:
                 secrets=secrets,
                 batch_size=batch_size,
                 max_pending=max_pending,
+                memory_limit=memory_limit,
             )
             store._after_open()
         except BaseException:
@@ -296,6 +308,32 @@ class StoreCore:
         for kind, n in batch.sizes().items():
             self._counters.written[kind] = self._counters.written.get(kind, 0) + n
         return len(batch)
+
+    @locked
+    def release_cache(self) -> int:
+        """Hand DuckDB's cache of blocks already in the file back to the system; return bytes released.
+
+        DuckDB keeps each block it has written or read until ``memory_limit`` is reached, so
+        the store grew by about a megabyte a minute for hours (`pictag bench soak`) holding
+        data the OS page cache holds as well. Lowering the limit to what the store needs
+        besides that cache, then restoring it, makes DuckDB evict those blocks. Rows not yet
+        checkpointed are counted in the floor, so they are never spilled to a temp file.
+        """
+        usage = dict(self._con.execute("SELECT tag, memory_usage_bytes FROM duckdb_memory()").fetchall())
+        cached = int(usage.get(CACHED_BLOCKS_TAG, 0))
+        if cached < RELEASE_MIN_BYTES:
+            return 0
+        floor_mib = -(-(sum(usage.values()) - cached + RELEASE_HEADROOM_BYTES) // 2**20)
+        try:
+            self._con.execute(f"SET memory_limit='{floor_mib}MiB'")
+        except duckdb.Error as err:  # something pinned more than the floor: nothing evicted, nothing lost
+            log.debug("cache release skipped: %s", err)
+        finally:
+            self._con.execute(f"SET memory_limit='{sql_literal(self._memory_limit)}'")
+        left = self._con.execute(
+            "SELECT memory_usage_bytes FROM duckdb_memory() WHERE tag = ?", [CACHED_BLOCKS_TAG]
+        ).fetchone()
+        return cached - (int(left[0]) if left else 0)
 
     def flush_due(self, interval_s: float) -> bool:
         """True when rows are pending and ``interval_s`` passed since the last flush."""
