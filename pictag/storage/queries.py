@@ -88,7 +88,9 @@ def list_tracks(
     check_page(limit, offset)
     rows = con.execute(
         """SELECT id, camera_id, track_id, person_id, started_at, last_seen_at, ended_at, frames,
-                  best_box, last_box, mean_confidence
+                  CASE WHEN best_x1 IS NULL THEN NULL ELSE [best_x1, best_y1, best_x2, best_y2] END,
+                  CASE WHEN last_x1 IS NULL THEN NULL ELSE [last_x1, last_y1, last_x2, last_y2] END,
+                  mean_confidence
            FROM sightings
            WHERE ($camera IS NULL OR camera_id = $camera)
              AND ($person_id IS NULL OR person_id = $person_id)

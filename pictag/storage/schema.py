@@ -159,6 +159,45 @@ def _v5_person_id(ctx: SchemaContext) -> list[str]:
     return [f"ALTER TABLE {table} RENAME COLUMN identity_id TO person_id" for table in tables]
 
 
+#: The scalar columns of a sighting's boxes (migration 6), in box order x1, y1, x2, y2.
+BOX_CORNERS = ("x1", "y1", "x2", "y2")
+
+
+def box_column_names(box: str) -> list[str]:
+    """``best`` -> ``best_x1, best_y1, best_x2, best_y2``: the columns of one stored box."""
+    return [f"{box}_{corner}" for corner in BOX_CORNERS]
+
+
+def _v6_box_columns(ctx: SchemaContext) -> list[str]:
+    # A sighting's boxes were FLOAT[] lists. DuckDB cannot update a list column in place: every
+    # upsert of a track (one a second) deleted the row and appended a new one, so at 8 cameras
+    # the sightings table held ~20 versions per live row, the file grew ~1 MB a minute and the
+    # store's memory with it (`pictag bench soak`). Scalar columns are updated in place.
+    # The table is copied: DuckDB 1.5 refuses to commit ALTER and UPDATE of one table together.
+    best, last = box_column_names("best"), box_column_names("last")
+    corners = [f"{col} FLOAT" for col in best + last]
+    values = [f"{box}_box[{j + 1}]" for box in ("best", "last") for j in range(4)]
+    return [
+        f"""CREATE TABLE sightings_v6 (
+            id VARCHAR PRIMARY KEY,
+            camera_id VARCHAR NOT NULL,
+            track_id BIGINT NOT NULL,
+            person_id VARCHAR,
+            started_at DOUBLE NOT NULL,
+            last_seen_at DOUBLE NOT NULL,
+            ended_at DOUBLE,
+            frames INTEGER NOT NULL,
+            mean_confidence DOUBLE,
+            {", ".join(corners)})""",
+        f"""INSERT INTO sightings_v6
+            SELECT id, camera_id, track_id, person_id, started_at, last_seen_at, ended_at, frames,
+                   mean_confidence, {", ".join(values)}
+            FROM sightings""",
+        "DROP TABLE sightings",
+        "ALTER TABLE sightings_v6 RENAME TO sightings",
+    ]
+
+
 #: Every migration this code knows, in order. Append; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
@@ -167,6 +206,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "footfall", footfall.migration_statements),
     Migration(4, "webhook deliveries and heatmaps", _v4_integrations),
     Migration(5, "person_id columns", _v5_person_id),
+    Migration(6, "sighting boxes as scalar columns", _v6_box_columns),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

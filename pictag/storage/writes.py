@@ -12,6 +12,7 @@ import itertools
 import duckdb
 import numpy as np
 
+from pictag.storage import schema
 from pictag.storage.buffer import LIST_SEP, Batch, Columns, box_columns, floats, strings
 from pictag.storage.records import IdentityRecord, TrackRecord, VisitRecord
 
@@ -40,10 +41,9 @@ def _nan_null(col: str) -> str:
     return f"CASE WHEN {col} IS NULL OR isnan({col}) THEN NULL ELSE {col} END"
 
 
-def _box_expr(prefix: str) -> str:
-    cols = ", ".join(f"{prefix}{j}" for j in range(4))
-    # A LIST, not FLOAT[4]: DuckDB 1.5 cannot CASE/COALESCE fixed-size ARRAYs.
-    return f"CASE WHEN {prefix}0 IS NULL OR isnan({prefix}0) THEN NULL ELSE [{cols}]::FLOAT[] END"
+def _box_values(prefix: str) -> list[str]:
+    """The four corner values of the box columns ``<prefix>0..3``; all NULL when there is no box."""
+    return [f"CASE WHEN {prefix}0 IS NULL OR isnan({prefix}0) THEN NULL ELSE {prefix}{j} END" for j in range(4)]
 
 
 def write_events(con: duckdb.DuckDBPyConnection, rows: list[tuple[float, str, str | None, str | None, str]]) -> None:
@@ -84,14 +84,19 @@ def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[TrackRecord]) -> 
         **box_columns("bb", [r.best_box for r in rows]),
         **box_columns("lb", [r.last_box for r in rows]),
     }
+    best, last = schema.box_column_names("best"), schema.box_column_names("last")
+    box_cols = ", ".join(best + last)
+    box_values = ", ".join(_box_values("bb") + _box_values("lb"))
+    # A box is all four corners or none: COALESCE per corner keeps the stored one when none came.
+    keep_known = ",\n             ".join(f"{col} = COALESCE(excluded.{col}, sightings.{col})" for col in best + last)
     _scan(
         con,
         columns,
         f"""INSERT INTO sightings (id, camera_id, track_id, person_id, started_at, last_seen_at,
-                                   ended_at, frames, best_box, last_box, mean_confidence)
+                                   ended_at, frames, mean_confidence, {box_cols})
            SELECT id, camera_id, track_id, NULLIF(person_id, ''), started_at, last_seen_at,
-                  {_nan_null("ended_at")}, GREATEST(frames, 0), {_box_expr("bb")},
-                  {_box_expr("lb")}, {_nan_null("mean_confidence")}
+                  {_nan_null("ended_at")}, GREATEST(frames, 0), {_nan_null("mean_confidence")},
+                  {box_values}
            FROM {{src}}
            ON CONFLICT (id) DO UPDATE SET
              person_id = COALESCE(excluded.person_id, sightings.person_id),
@@ -99,9 +104,8 @@ def write_sightings(con: duckdb.DuckDBPyConnection, rows: list[TrackRecord]) -> 
              last_seen_at = GREATEST(excluded.last_seen_at, sightings.last_seen_at),
              ended_at = COALESCE(excluded.ended_at, sightings.ended_at),
              frames = GREATEST(excluded.frames, sightings.frames),
-             best_box = COALESCE(excluded.best_box, sightings.best_box),
-             last_box = COALESCE(excluded.last_box, sightings.last_box),
-             mean_confidence = COALESCE(excluded.mean_confidence, sightings.mean_confidence)""",
+             mean_confidence = COALESCE(excluded.mean_confidence, sightings.mean_confidence),
+             {keep_known}""",
     )
 
 
@@ -214,9 +218,17 @@ def write_visits(con: duckdb.DuckDBPyConnection, rows: list[VisitRecord]) -> Non
              started_at = LEAST(excluded.started_at, visits.started_at),
              last_seen_at = GREATEST(excluded.last_seen_at, visits.last_seen_at),
              ended_at = COALESCE(excluded.ended_at, visits.ended_at),
-             cameras = list_sort(list_distinct(list_concat(visits.cameras, excluded.cameras))),
              dwell_s = GREATEST(excluded.dwell_s, visits.dwell_s),
              closed = excluded.closed OR visits.closed""",
+    )
+    # The camera list apart, and only where a camera is new: DuckDB rewrites a whole row (delete
+    # and append) when a list column is updated, and a visit is upserted every few seconds.
+    _scan(
+        con,
+        {"id": columns["id"], "cameras": columns["cameras"]},
+        """UPDATE visits SET cameras = list_sort(list_distinct(list_concat(visits.cameras, n.new_cameras)))
+           FROM (SELECT id, string_split(cameras, chr(31)) AS new_cameras FROM {src} WHERE cameras <> '') n
+           WHERE visits.id = n.id AND NOT list_has_all(visits.cameras, n.new_cameras)""",
     )
 
 

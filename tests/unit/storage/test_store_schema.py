@@ -206,3 +206,30 @@ def test_a_store_of_schema_4_keeps_every_row_under_person_id(tmp_path: Path) -> 
         old = {t for t, c in columns if c == "identity_id"}
         renamed = {t for t, c in columns if c == "person_id"}
         assert not old and {"sightings", "events", "identity_prototypes", "visits"} <= renamed
+
+
+def test_a_store_of_schema_5_keeps_its_sighting_boxes_in_scalar_columns(tmp_path: Path) -> None:
+    """Migration 6: ``best_box``/``last_box`` lists become eight FLOAT columns; every box is kept."""
+    path = tmp_path / "v5.duckdb"
+    con = duckdb.connect(str(path))
+    apply_migrations(con, migrations=[m for m in MIGRATIONS if m.version < 6])
+    con.execute(
+        "INSERT INTO sightings (id, camera_id, track_id, person_id, started_at, last_seen_at, frames,"
+        " best_box, last_box)"
+        " VALUES ('s1', 'door', 7, 'p1', 100, 130, 12, [1, 2, 3, 4], [5, 6, 7, 8]),"
+        " ('s2', 'door', 8, NULL, 100, 110, 3, NULL, NULL)"
+    )
+    con.close()
+
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        tracks = {t.id: t for t in store.list_tracks()}
+        assert tracks["s1"].best_box == (1.0, 2.0, 3.0, 4.0) and tracks["s1"].last_box == (5.0, 6.0, 7.0, 8.0)
+        assert tracks["s2"].best_box is None and tracks["s2"].last_box is None
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = {
+            r[0]
+            for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'sightings'").fetchall()
+        }
+        assert "best_box" not in columns and "last_box" not in columns and "last_y2" in columns
