@@ -77,7 +77,8 @@ class StoreActor:
 
     def _flush_loop(self) -> None:
         # Rows older than flush_interval_s are written even when fewer than batch_size wait
-        # (a quiet shop); until e2e test_store_flush_interval they waited for a read or a full batch.
+        # (a quiet shop); before tests/actors/test_store_flush_interval.py they waited for a read
+        # or a full batch.
         release_every = self._config.cache_release_s
         last_release = time.monotonic()
         while not self._closed.wait(min(0.25, self._config.flush_interval_s)):

@@ -34,8 +34,7 @@ class StorageConfig(ConfigModel):
         le=86_400.0,
         description=(
             "Every this many seconds the store hands DuckDB's cache of blocks already in the file back to"
-            " the system (0: never). DuckDB otherwise keeps them up to memory_limit_mb, and the store grew"
-            " about 1 MiB a minute at 8 cameras."
+            " the system (0: never). DuckDB otherwise keeps them up to memory_limit_mb."
         ),
     )
     persist_track_updates: bool = Field(

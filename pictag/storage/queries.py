@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 
 from pictag.errors import StorageError
+from pictag.storage import schema
 from pictag.storage.records import (
     Box,
     CameraRecord,
@@ -33,6 +34,12 @@ def check_page(limit: int, offset: int) -> None:
         raise StorageError(f"limit={limit} reason=out_of_range; use 1..{MAX_LIMIT}")
     if offset < 0:
         raise StorageError(f"offset={offset} reason=negative; use 0 or more")
+
+
+def _box_list(box: str) -> str:
+    """SQL for one stored box as a list ``[x1, y1, x2, y2]``, NULL when there is none."""
+    first, *_ = corners = schema.box_column_names(box)
+    return f"CASE WHEN {first} IS NULL THEN NULL ELSE [{', '.join(corners)}] END"
 
 
 def _box(value: Any) -> Box | None:
@@ -87,10 +94,8 @@ def list_tracks(
     """Sightings overlapping the window, newest first."""
     check_page(limit, offset)
     rows = con.execute(
-        """SELECT id, camera_id, track_id, person_id, started_at, last_seen_at, ended_at, frames,
-                  CASE WHEN best_x1 IS NULL THEN NULL ELSE [best_x1, best_y1, best_x2, best_y2] END,
-                  CASE WHEN last_x1 IS NULL THEN NULL ELSE [last_x1, last_y1, last_x2, last_y2] END,
-                  mean_confidence
+        f"""SELECT id, camera_id, track_id, person_id, started_at, last_seen_at, ended_at, frames,
+                  {_box_list("best")}, {_box_list("last")}, mean_confidence
            FROM sightings
            WHERE ($camera IS NULL OR camera_id = $camera)
              AND ($person_id IS NULL OR person_id = $person_id)

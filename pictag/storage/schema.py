@@ -171,8 +171,8 @@ def box_column_names(box: str) -> list[str]:
 def _v6_box_columns(ctx: SchemaContext) -> list[str]:
     # A sighting's boxes were FLOAT[] lists. DuckDB cannot update a list column in place: every
     # upsert of a track (one a second) deleted the row and appended a new one, so at 8 cameras
-    # the sightings table held ~20 versions per live row, the file grew ~1 MB a minute and the
-    # store's memory with it (`pictag bench soak`). Scalar columns are updated in place.
+    # the sightings table held ~20 versions per live row and the file grew ~1 MB a minute.
+    # Scalar columns are updated in place.
     # The table is copied: DuckDB 1.5 refuses to commit ALTER and UPDATE of one table together.
     best, last = box_column_names("best"), box_column_names("last")
     corners = [f"{col} FLOAT" for col in best + last]

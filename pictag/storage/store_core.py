@@ -313,9 +313,8 @@ class StoreCore:
     def release_cache(self) -> int:
         """Hand DuckDB's cache of blocks already in the file back to the system; return bytes released.
 
-        DuckDB keeps each block it has written or read until ``memory_limit`` is reached, so
-        the store grew by about a megabyte a minute for hours (`pictag bench soak`) holding
-        data the OS page cache holds as well. Lowering the limit to what the store needs
+        DuckDB keeps each block it has written or read until ``memory_limit`` is reached,
+        holding data the OS page cache holds as well. Lowering the limit to what the store needs
         besides that cache, then restoring it, makes DuckDB evict those blocks. Rows not yet
         checkpointed are counted in the floor, so they are never spilled to a temp file.
         """
