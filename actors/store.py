@@ -51,6 +51,20 @@ log = logging.getLogger(__name__)
 LIVE_ONLY_EVENTS = frozenset({TRACK_UPDATED})
 
 
+class _Every:
+    """A period measured from construction: `due` answers True at most once per ``period_s`` (0: never)."""
+
+    def __init__(self, period_s: float) -> None:
+        self._period_s = period_s
+        self._last = time.monotonic()
+
+    def due(self) -> bool:
+        if not self._period_s or time.monotonic() - self._last < self._period_s:
+            return False
+        self._last = time.monotonic()
+        return True
+
+
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
 class StoreActor:
     """Thin shell around `pictag.storage.Store` with a periodic flush thread."""
@@ -79,20 +93,25 @@ class StoreActor:
         # Rows older than flush_interval_s are written even when fewer than batch_size wait
         # (a quiet shop); before tests/actors/test_store_flush_interval.py they waited for a read
         # or a full batch.
-        release_every = self._config.cache_release_s
-        last_release = time.monotonic()
+        release = _Every(self._config.cache_release_s)
+        reopen = _Every(self._config.reopen_interval_s)
         while not self._closed.wait(min(0.25, self._config.flush_interval_s)):
             try:
                 if self._store.flush_due(self._config.flush_interval_s):
                     self._store.flush()
             except Exception:
                 log.exception("store flush failed (rows stay buffered)")
-            if release_every and time.monotonic() - last_release >= release_every:
-                last_release = time.monotonic()
+            if release.due():
                 try:
                     self._store.release_cache()
                 except Exception:
                     log.exception("store cache release failed")
+            if reopen.due():
+                try:
+                    took = self._store.reopen()
+                    log.debug("store reopened in %.3f s", took)
+                except Exception:
+                    log.exception("store reopen failed")
 
     def ready(self) -> bool:
         """True once the file is open and migrated."""
@@ -285,10 +304,10 @@ class StoreActor:
         return self._store.delete_session(id_hash)
 
     def counters(self) -> dict[str, Any]:
-        """Write counters (pending, dropped, written, flushes, failures)."""
+        """Write counters (pending, dropped, written, flushes, failures, reopens)."""
         c = self._store.counters()
         out: dict[str, Any] = {}
-        for key in ("pending", "dropped", "written", "flushes", "failed_flushes"):
+        for key in ("pending", "dropped", "written", "flushes", "failed_flushes", "reopens"):
             value = getattr(c, key)
             # Per-kind dicts (events, sightings, ...) are summed; the detail stays in the store.
             out[key] = sum(value.values()) if isinstance(value, dict) else value

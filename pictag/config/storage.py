@@ -37,6 +37,16 @@ class StorageConfig(ConfigModel):
             " the system (0: never). DuckDB otherwise keeps them up to memory_limit_mb."
         ),
     )
+    reopen_interval_s: float = Field(
+        default=300.0,
+        ge=0.0,
+        le=86_400.0,
+        description=(
+            "Every this many seconds the store writes what is pending, closes DuckDB and opens the file again"
+            " (0: never; ~50 ms). DuckDB keeps bookkeeping of every temporary buffer it has released until"
+            " tens of thousands pile up (~24 MiB); only a new instance hands that memory back."
+        ),
+    )
     persist_track_updates: bool = Field(
         default=False,
         description=(

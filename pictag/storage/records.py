@@ -204,5 +204,7 @@ class WriteCounters:
     written: dict[str, int] = field(default_factory=dict)
     flushes: int = 0
     failed_flushes: int = 0
+    #: Times the DuckDB connection was opened again (`Store.reopen`, every storage.reopen_interval_s).
+    reopens: int = 0
     last_flush_s: float = 0.0
     last_error: str | None = None

@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, Self, TypeVar, cast
 
@@ -45,6 +46,31 @@ CACHED_BLOCKS_TAG = "BASE_TABLE"
 RELEASE_MIN_BYTES = 4 * 2**20
 #: Room above the store's other memory while the limit is lowered (the SET itself allocates).
 RELEASE_HEADROOM_BYTES = 2**20
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """DuckDB resources of the store's connection, kept to open it again the same way (`reconnect`)."""
+
+    memory_limit: str = "1GB"
+    threads: int = 2
+    checkpoint_threshold: str = "4MB"
+
+
+def _connect(target: Path, engine: EngineSettings) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB instance with the store's resource settings (the file is attached after)."""
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "memory_limit": engine.memory_limit,
+            "threads": engine.threads,
+            "checkpoint_threshold": engine.checkpoint_threshold,
+            # A query too big for memory_limit spills next to the file it reads, never
+            # into the current folder (DuckDB's default for a ":memory:" connection).
+            "temp_directory": f"{target}.tmp",
+        },
+    )
 
 
 def count(row: tuple[Any, ...] | None) -> int:
@@ -129,10 +155,10 @@ class StoreCore:
         secrets: CameraSecrets,
         batch_size: int,
         max_pending: int,
-        memory_limit: str = "1GB",
+        engine: EngineSettings | None = None,
     ) -> None:
         self._con = con
-        self._memory_limit = memory_limit
+        self._engine = engine if engine is not None else EngineSettings()
         self.path = path
         self.encrypted = encryption_key is not None
         self._key = encryption_key  # kept to re-attach after `compact`; never logged
@@ -185,18 +211,8 @@ class StoreCore:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as err:
             raise StorageError(f"path={target} reason=cannot_create_folder ({err.strerror})") from err
-        con = duckdb.connect(
-            ":memory:",
-            config={
-                "autoinstall_known_extensions": False,
-                "memory_limit": memory_limit,
-                "threads": threads,
-                "checkpoint_threshold": checkpoint_threshold,
-                # A query too big for memory_limit spills next to the file it reads, never
-                # into the current folder (DuckDB's default for a ":memory:" connection).
-                "temp_directory": f"{target}.tmp",
-            },
-        )
+        engine = EngineSettings(memory_limit=memory_limit, threads=threads, checkpoint_threshold=checkpoint_threshold)
+        con = _connect(target, engine)
         try:
             cls._attach(con, target, encryption_key)
             _owner_only(target)
@@ -209,7 +225,7 @@ class StoreCore:
                 secrets=secrets,
                 batch_size=batch_size,
                 max_pending=max_pending,
-                memory_limit=memory_limit,
+                engine=engine,
             )
             store._after_open()
         except BaseException:
@@ -328,11 +344,50 @@ class StoreCore:
         except duckdb.Error as err:  # something pinned more than the floor: nothing evicted, nothing lost
             log.debug("cache release skipped: %s", err)
         finally:
-            self._con.execute(f"SET memory_limit='{sql_literal(self._memory_limit)}'")
+            self._con.execute(f"SET memory_limit='{sql_literal(self._engine.memory_limit)}'")
         left = self._con.execute(
             "SELECT memory_usage_bytes FROM duckdb_memory() WHERE tag = ?", [CACHED_BLOCKS_TAG]
         ).fetchone()
         return cached - (int(left[0]) if left else 0)
+
+    @locked
+    def reopen(self) -> float:
+        """Close DuckDB and open the file again on a fresh instance; return the seconds it took.
+
+        DuckDB's buffer pool keeps an eviction-queue entry, with its block handle (~120 bytes),
+        for every temporary buffer a statement has released, and purges a queue only once it
+        holds more than 32,768 entries. The store's many small statements (one flush of events
+        and sightings releases ~36 such buffers) fill the six queues of temporary buffers
+        towards ~24 MiB over the first hours of a run: native memory that neither
+        ``duckdb_memory()`` nor Python accounts for (docs/storage.md, "Memory"). Only a new
+        instance hands it back; detaching the file would not, the queues belong to the
+        instance. Pending rows are written and the file checkpointed first, so the new
+        instance replays nothing.
+
+        Raises:
+            StorageError: the file could not be opened again; the store is closed (its rows
+                are in the file, pending ones stay buffered) and the error says why.
+        """
+        started = time.perf_counter()
+        try:
+            self._flush()
+        except StorageError as err:  # the rows stay buffered for the new connection
+            log.warning("reopen with rows still pending: %s", err)
+        self._checkpoint()
+        self._con.close()
+        try:
+            con = _connect(self.path, self._engine)
+            try:
+                self._attach(con, self.path, self._key)
+            except BaseException:
+                con.close()
+                raise
+        except BaseException:
+            self._closed = True
+            raise
+        self._con = con
+        self._counters.reopens += 1
+        return time.perf_counter() - started
 
     def flush_due(self, interval_s: float) -> bool:
         """True when rows are pending and ``interval_s`` passed since the last flush."""
@@ -348,6 +403,7 @@ class StoreCore:
             written=dict(c.written),
             flushes=c.flushes,
             failed_flushes=c.failed_flushes,
+            reopens=c.reopens,
             last_flush_s=c.last_flush_s,
             last_error=c.last_error,
         )

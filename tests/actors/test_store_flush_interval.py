@@ -50,3 +50,24 @@ def _reopens(path: Path) -> bool:
     except Exception:
         return False
     return True
+
+
+def test_the_store_reopens_duckdb_on_its_interval_and_keeps_every_write(ray_session: object, tmp_path: Path) -> None:
+    import ray
+
+    from pictag.actors.store import StoreActor
+
+    path = tmp_path / "pictag.duckdb"
+    store = StoreActor.remote(StorageConfig(path=str(path), flush_interval_s=0.2, reopen_interval_s=1.0))
+    start = time.time()
+    written = 0
+    while ray.get(store.counters.remote(), timeout=30)["reopens"] < 3:  # writes keep arriving across reopens
+        assert time.time() - start < 60, "the store did not reopen every second"
+        event = ev.make_event(ev.TRACK_STARTED, ts=time.time(), camera_id="door", track_id=written, person_id="p1")
+        ray.get(store.write.remote([event], []), timeout=30)
+        written += 1
+        time.sleep(0.02)  # pacing: a steady trickle of writes, not a wait for anything
+    events = ray.get(store.list_events.remote(limit=10_000), timeout=30)
+    assert len(events) == written
+    ray.get(store.close.remote(), timeout=30)
+    ray.kill(store, no_restart=True)
