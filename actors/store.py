@@ -114,7 +114,8 @@ class StoreActor:
                     log.exception("store reopen failed")
 
     def ready(self) -> bool:
-        """True once the file is open and migrated."""
+        """True once the file is open and migrated; raises `StorageError` while it is not (the controller's ping)."""
+        self._store.check_open()
         return True
 
     def write(self, events: list[dict[str, Any]], sightings: list[TrackRecord]) -> None:

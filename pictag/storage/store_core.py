@@ -50,7 +50,7 @@ RELEASE_HEADROOM_BYTES = 2**20
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """DuckDB resources of the store's connection, kept to open it again the same way (`reconnect`)."""
+    """DuckDB resources of the store's connection, kept to open it again the same way (`reopen`)."""
 
     memory_limit: str = "1GB"
     threads: int = 2
@@ -165,6 +165,8 @@ class StoreCore:
         self._secrets = secrets
         self._lock = threading.RLock()
         self._closed = False
+        #: Why the last `reopen` could not open the file again (None: open, or closed on purpose).
+        self._lost: str | None = None
         self.batch_size = batch_size
         self._buffer = WriteBuffer(max_pending)
         self._counters = WriteCounters()
@@ -258,12 +260,24 @@ class StoreCore:
         """Checks run once the file is open and migrated (the cameras part sweeps orphan secrets)."""
 
     def _check_open(self) -> None:
+        if self._lost is not None:
+            raise StorageError(
+                f"path={self.path} reason=reopen_failed ({self._lost}); the file could not be opened again, "
+                "retried every storage.reopen_interval_s"
+            )
         if self._closed:
             raise StorageError(f"path={self.path} reason=closed; open the store again")
+
+    def check_open(self) -> None:
+        """Raise `StorageError` naming the reason when the store cannot serve (closed, or its file lost)."""
+        with self._lock:
+            self._check_open()
 
     def close(self) -> None:
         """Flush what is pending, checkpoint and release the file. Idempotent."""
         with self._lock:
+            if self._lost is not None and len(self._buffer):
+                log.error("rows lost at close: %d pending, the file could not be opened again", len(self._buffer))
             if self._closed:
                 return
             try:
@@ -350,7 +364,6 @@ class StoreCore:
         ).fetchone()
         return cached - (int(left[0]) if left else 0)
 
-    @locked
     def reopen(self) -> float:
         """Close DuckDB and open the file again on a fresh instance; return the seconds it took.
 
@@ -365,29 +378,40 @@ class StoreCore:
         instance replays nothing.
 
         Raises:
-            StorageError: the file could not be opened again; the store is closed (its rows
-                are in the file, pending ones stay buffered) and the error says why.
+            StorageError: the file could not be opened again. Until a later call succeeds,
+                every call raises ``reason=reopen_failed`` with DuckDB's reason (so the store's
+                health check reports it); rows that were pending stay buffered.
         """
-        started = time.perf_counter()
-        try:
-            self._flush()
-        except StorageError as err:  # the rows stay buffered for the new connection
-            log.warning("reopen with rows still pending: %s", err)
-        self._checkpoint()
-        self._con.close()
-        try:
-            con = _connect(self.path, self._engine)
+        with self._lock:
+            if self._closed and self._lost is None:
+                self._check_open()
+            started = time.perf_counter()
+            if self._lost is None:
+                try:
+                    self._flush()
+                except StorageError as err:  # the rows stay buffered for the new connection
+                    log.warning("reopen with rows still pending: %s", err)
+                self._checkpoint()
+                self._con.close()
+                self._closed = True
             try:
-                self._attach(con, self.path, self._key)
-            except BaseException:
-                con.close()
+                con = _connect(self.path, self._engine)
+                try:
+                    self._attach(con, self.path, self._key)
+                except BaseException:
+                    con.close()
+                    raise
+            except StorageError as err:
+                self._lost = str(err)
                 raise
-        except BaseException:
-            self._closed = True
-            raise
-        self._con = con
-        self._counters.reopens += 1
-        return time.perf_counter() - started
+            except duckdb.Error as err:
+                self._lost = scrubbed(err, self._key)
+                raise StorageError(f"path={self.path} reason=reopen_failed ({self._lost})") from None
+            self._con = con
+            self._closed = False
+            self._lost = None
+            self._counters.reopens += 1
+            return time.perf_counter() - started
 
     def flush_due(self, interval_s: float) -> bool:
         """True when rows are pending and ``interval_s`` passed since the last flush."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -110,17 +111,32 @@ def test_reopen_hands_back_the_memory_of_released_temporary_buffers(tmp_path: Pa
         assert store.read_with(lambda con: con.execute("SELECT count(*) FROM events").fetchone()) == (800,)
 
 
-def test_a_file_that_cannot_be_opened_again_closes_the_store_and_says_why(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_opened_again_is_reported_until_a_later_reopen_succeeds(tmp_path: Path) -> None:
     path = tmp_path / "pictag.duckdb"
     store = Store.open(path)
     store.add_events([_event(1, time.time())])
-    store.flush()
+    store.write_with(lambda con: con.execute("CHECKPOINT"))
+    good = tmp_path / "good.duckdb"
+    shutil.copyfile(path, good)
     garbage = tmp_path / "garbage"
     garbage.write_bytes(b"not a duckdb file " * 1000)
     os.replace(garbage, path)  # the open instance keeps the old inode; a new one finds garbage
+    store.add_events([_event(2, time.time())])  # pending: written to the old inode before it closes
 
     with pytest.raises(StorageError, match="reason=not_a_store"):
         store.reopen()
-    with pytest.raises(StorageError, match="reason=closed"):
+    with pytest.raises(StorageError, match="reason=reopen_failed .*not_a_store"):
+        store.check_open()
+    with pytest.raises(StorageError, match="reason=reopen_failed"):
         store.list_events()
-    store.close()  # still idempotent
+    with pytest.raises(StorageError, match="reason=reopen_failed"):
+        store.add_events([_event(3, time.time())])  # refused loudly, not dropped in silence
+
+    os.replace(good, path)  # the disk is back
+    store.reopen()
+
+    store.check_open()
+    # Event 2 was flushed into the replaced file before it closed; event 1 is in the copy.
+    assert [e.payload["track_id"] for e in store.list_events()] == [1]
+    store.add_events([_event(4, time.time())])
+    store.close()
