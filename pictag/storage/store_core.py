@@ -414,7 +414,13 @@ class StoreCore:
             return time.perf_counter() - started
 
     def flush_due(self, interval_s: float) -> bool:
-        """True when rows are pending and ``interval_s`` passed since the last flush."""
+        """True when rows are pending, ``interval_s`` passed since the last flush and the file is open.
+
+        While a failed `reopen` has the file away, pending rows wait for the next reopen
+        instead of failing a flush four times a second.
+        """
+        if self._lost is not None:
+            return False
         return bool(len(self._buffer)) and time.monotonic() - self._last_flush >= interval_s
 
     @locked
